@@ -1,0 +1,29 @@
+"""What every CLI command shares: a DB connection and turning typed errors into one clear line."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+import click
+import psycopg
+
+from linky_pipeline.lib.db import DatabaseNotConfiguredError, connect
+from linky_pipeline.lib.identifiers import InvalidValueError
+from linky_pipeline.lib.registry import RegistryError
+
+
+@contextlib.contextmanager
+def warehouse() -> Iterator[psycopg.Connection]:
+    """A connection for one command; user errors become `Error: …` and exit code 2, nothing half-written."""
+    try:
+        conn = connect()
+    except DatabaseNotConfiguredError as exc:
+        raise click.UsageError(str(exc)) from None
+    except psycopg.OperationalError as exc:
+        raise click.ClickException(f"cannot connect to the warehouse: {str(exc).splitlines()[0]}") from None
+    try:
+        with conn:
+            yield conn
+    except (InvalidValueError, RegistryError) as exc:
+        raise click.UsageError(str(exc)) from None
