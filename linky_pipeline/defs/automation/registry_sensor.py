@@ -1,0 +1,42 @@
+"""Keeps the building partitions equal to the registry, and asks for a history backfill of new buildings."""
+
+
+import dagster as dg
+
+from linky_pipeline.defs.partitions import building_partitions
+from linky_pipeline.defs.resources import WarehouseResource
+from linky_pipeline.defs.runs import history_run_tags
+from linky_pipeline.lib.registry import active_building_codes, list_buildings
+
+
+def partition_changes(registry: list[str], existing: list[str]) -> tuple[list[str], list[str]]:
+    """(to add, to delete) so that partitions == registry; order of the registry is kept."""
+    present = set(existing)
+    wanted = set(registry)
+    return [c for c in registry if c not in present], [c for c in existing if c not in wanted]
+
+
+@dg.sensor(
+    name="building_registry_sensor",
+    minimum_interval_seconds=60,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    target=dg.AssetSelection.groups("ingestion", "readings", "aggregates", "anomalies"),
+)
+def building_registry_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource) -> dg.SensorResult:
+    """New buildings become partitions (plus one history run); removed ones disappear from the UI."""
+    with warehouse.connect() as conn:
+        registry = [b.code for b in list_buildings(conn)]
+        active = set(active_building_codes(conn))
+    existing = list(context.instance.get_dynamic_partitions(building_partitions.name))
+    to_add, to_delete = partition_changes(registry, existing)
+    requests = [dg.RunRequest(run_key=f"history:{code}", tags=history_run_tags(code))
+                for code in to_add if code in active]
+    if to_add or to_delete:
+        context.log.info(f"building partitions: +{to_add} -{to_delete}")
+    return dg.SensorResult(
+        run_requests=requests,
+        dynamic_partitions_requests=[
+            *([building_partitions.build_add_request(to_add)] if to_add else []),
+            *([building_partitions.build_delete_request(to_delete)] if to_delete else []),
+        ],
+    )

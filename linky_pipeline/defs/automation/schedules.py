@@ -1,0 +1,56 @@
+"""02:00 Europe/Brussels: one run for every active building (and a late-data catch-up, shipped stopped).
+
+The run's reference date comes from the scheduled time, never from now(): on the spring-forward night Dagster
+fires at 03:00 and on the fall-back night at the second 02:00, and both still mean "this local date".
+"""
+
+
+from datetime import date, timedelta
+
+import dagster as dg
+
+from linky_pipeline.defs.automation.jobs import sync_job
+from linky_pipeline.defs.partitions import building_partitions
+from linky_pipeline.defs.resources import WarehouseResource
+from linky_pipeline.defs.runs import rectangle_tags
+from linky_pipeline.lib.localtime import BRUSSELS, month_start
+from linky_pipeline.lib.registry import active_building_codes
+
+PREVIOUS_MONTH_GRACE_DAYS = 7
+
+
+def sync_months(reference: date) -> tuple[date, date]:
+    """Current month, and the previous one during the first days of a month (its last days settle late)."""
+    current = month_start(reference)
+    if reference.day <= PREVIOUS_MONTH_GRACE_DAYS:
+        return month_start(current - timedelta(days=1)), current
+    return current, current
+
+
+def sync_request(context: dg.ScheduleEvaluationContext, warehouse: WarehouseResource,
+                 label: str) -> dg.RunRequest | dg.SkipReason:
+    reference = context.scheduled_execution_time.astimezone(BRUSSELS).date()
+    with warehouse.connect() as conn:
+        active = set(active_building_codes(conn))
+    ordered = [b for b in context.instance.get_dynamic_partitions(building_partitions.name) if b in active]
+    if not ordered:
+        return dg.SkipReason("no building with an active meter is registered as a partition yet")
+    first_month, last_month = sync_months(reference)
+    tags = {**rectangle_tags(ordered[0], ordered[-1], first_month, last_month), "linky/mode": "nightly",
+            "linky/reference_date": reference.isoformat(), "linky/trigger": label}
+    return dg.RunRequest(run_key=f"{label}:{reference.isoformat()}", tags=tags)
+
+
+@dg.schedule(cron_schedule="0 2 * * *", execution_timezone="Europe/Brussels", job=sync_job,
+             default_status=dg.DefaultScheduleStatus.RUNNING)
+def nightly_sync(context: dg.ScheduleEvaluationContext, warehouse: WarehouseResource) -> dg.RunRequest | dg.SkipReason:
+    """Every active building, current month (+ previous month in its first 7 days), trailing window re-fetched."""
+    return sync_request(context, warehouse, "nightly")
+
+
+@dg.schedule(cron_schedule="0 10 * * *", execution_timezone="Europe/Brussels", job=sync_job,
+             default_status=dg.DefaultScheduleStatus.STOPPED)
+def late_data_catch_up(context: dg.ScheduleEvaluationContext,
+                       warehouse: WarehouseResource) -> dg.RunRequest | dg.SkipReason:
+    """Enedis publishes D-1 from 08:00 and some meters later: switch this on to pick up the same day's data."""
+    return sync_request(context, warehouse, "catch-up")

@@ -1,0 +1,39 @@
+"""The Enedis Data Connect client as a resource: one client (token cache, quota) per run."""
+
+
+import dagster as dg
+import psycopg
+from pydantic import PrivateAttr
+
+from linky_pipeline.defs.resources import WarehouseResource
+from linky_pipeline.lib.db import to_psycopg_url
+
+
+class EnedisResource(dg.ConfigurableResource):
+    """Enedis v5 / 2026 API (or the built-in sandbox) behind the quota shared by every process via PostgreSQL."""
+
+    base_url: str
+    client_id: str
+    client_secret: str
+    api_mode: str = "v5"
+    calls_per_second: float = 5
+    calls_per_hour: int = 10_000
+    warehouse: WarehouseResource
+    _client: object | None = PrivateAttr(default=None)
+
+    def client(self) -> object:
+        if self._client is None:
+            from linky_pipeline.lib.enedis.client import EnedisClient
+            from linky_pipeline.lib.ratelimit import PostgresRateLimiter
+
+            limiter = PostgresRateLimiter(to_psycopg_url(self.warehouse.database_url), "enedis",
+                                          per_second=self.calls_per_second, per_hour=self.calls_per_hour)
+            self._client = EnedisClient(base_url=self.base_url, client_id=self.client_id,
+                                        client_secret=self.client_secret, api_mode=self.api_mode, limiter=limiter)
+        return self._client
+
+    def handle_consent_lost(self, conn: psycopg.Connection, meter_pk: int, code: str, actor: str) -> None:
+        """403 ADAM-DC-0008/0007: credentials deleted, meter marked, audited and notified (never retried)."""
+        from linky_pipeline.lib.consent.revoke import mark_consent_lost
+
+        mark_consent_lost(conn, meter_pk, code, actor)

@@ -1,0 +1,56 @@
+"""Resources: the warehouse, the meter API and the sync policy, all configured from the environment."""
+
+
+from datetime import date
+
+import dagster as dg
+import psycopg
+
+from linky_pipeline.lib.db import connect
+from linky_pipeline.lib.localtime import PARIS, today_in
+
+
+class WarehouseResource(dg.ConfigurableResource):
+    """The PostgreSQL/TimescaleDB warehouse the assets write to (one transaction per building-month)."""
+
+    database_url: str
+
+    def connect(self) -> psycopg.Connection:
+        """A new connection (use it as a context manager); one per thread."""
+        return connect(self.database_url)
+
+
+class SyncPolicyResource(dg.ConfigurableResource):
+    """How much recent history is re-fetched, how many calls run at once, and which day is 'today'."""
+
+    trailing_days: int = 7
+    max_concurrency: int = 4
+    today: str = ""  # YYYY-MM-DD to pin the clock (tests, sandbox demos); empty = the real date in Europe/Paris
+
+    def reference_date(self, run_tags: dict[str, str]) -> date:
+        """The schedule pins the date in a tag so a run is correct whenever it starts; otherwise the clock."""
+        tagged = run_tags.get("linky/reference_date")
+        if tagged:
+            return date.fromisoformat(tagged)
+        return date.fromisoformat(self.today) if self.today else today_in(PARIS)
+
+
+@dg.definitions
+def resources() -> dg.Definitions:
+    from linky_pipeline.defs.enedis_resource import EnedisResource
+
+    warehouse = WarehouseResource(database_url=dg.EnvVar("LINKY_DATABASE_URL"))
+    return dg.Definitions(
+        resources={
+            "warehouse": warehouse,
+            "enedis": EnedisResource(
+                base_url=dg.EnvVar("LINKY_ENEDIS_API_BASE"),
+                client_id=dg.EnvVar("LINKY_ENEDIS_CLIENT_ID"),
+                client_secret=dg.EnvVar("LINKY_ENEDIS_CLIENT_SECRET"),
+                api_mode=dg.EnvVar("LINKY_ENEDIS_API_MODE"),
+                warehouse=warehouse,
+            ),
+            "sync_policy": SyncPolicyResource(),
+        },
+        executor=dg.in_process_executor,
+    )

@@ -1,0 +1,3 @@
+SELECT count(*) FROM readings
+WHERE meter_pk = ANY(%(meters)s) AND ts >= %(start)s AND ts < %(end)s
+  AND ts + make_interval(secs => interval_s) > now()

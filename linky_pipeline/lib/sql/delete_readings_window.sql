@@ -1,0 +1,1 @@
+DELETE FROM readings WHERE meter_pk = ANY(%(meters)s) AND ts >= %(start)s AND ts < %(end)s
