@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
 from datetime import date
@@ -35,10 +36,8 @@ def register(stack: LocalStack) -> None:
             except RegistryError:
                 say(f"  building {code} already registered")
             for prm, direction in meters:
-                try:
+                with contextlib.suppress(RegistryError):  # already registered by an earlier demo
                     add_meter(conn, code, "enedis", prm, direction)
-                except RegistryError:
-                    pass
 
 
 def month_chunks(first: date, last: date, size: int) -> list[tuple[date, date]]:

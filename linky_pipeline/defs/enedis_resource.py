@@ -1,6 +1,8 @@
 """The Enedis Data Connect client as a resource: one client (token cache, quota) per run."""
 
 
+from datetime import date
+
 import dagster as dg
 import psycopg
 from pydantic import PrivateAttr
@@ -21,7 +23,8 @@ class EnedisResource(dg.ConfigurableResource):
     warehouse: WarehouseResource
     _client: object | None = PrivateAttr(default=None)
 
-    def client(self) -> object:
+    def client(self, reference: date) -> object:
+        """One client per run; its clock is the run's reference date so `end` never passes it."""
         if self._client is None:
             from linky_pipeline.lib.enedis.client import EnedisClient
             from linky_pipeline.lib.ratelimit import PostgresRateLimiter
@@ -29,7 +32,8 @@ class EnedisResource(dg.ConfigurableResource):
             limiter = PostgresRateLimiter(to_psycopg_url(self.warehouse.database_url), "enedis",
                                           per_second=self.calls_per_second, per_hour=self.calls_per_hour)
             self._client = EnedisClient(base_url=self.base_url, client_id=self.client_id,
-                                        client_secret=self.client_secret, api_mode=self.api_mode, limiter=limiter)
+                                        client_secret=self.client_secret, api_mode=self.api_mode, limiter=limiter,
+                                        today=lambda: reference)
         return self._client
 
     def handle_consent_lost(self, conn: psycopg.Connection, meter_pk: int, code: str, actor: str) -> None:

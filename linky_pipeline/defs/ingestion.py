@@ -31,7 +31,7 @@ def raw_load_curves(context: dg.AssetExecutionContext, warehouse: WarehouseResou
     def on_consent_lost(conn: psycopg.Connection, meter_pk: int, code: str) -> None:
         enedis.handle_consent_lost(conn, meter_pk, code, actor=f"run:{context.run.run_id}")
 
-    summary = sync_partitions(warehouse.connect, enedis.client(), work, reference, sync_policy.trailing_days,
+    summary = sync_partitions(warehouse.connect, enedis.client(reference), work, reference, sync_policy.trailing_days,
                               is_nightly(context), sync_policy.max_concurrency, on_consent_lost)
     for partition, error in summary.failures.items():
         context.log.error(f"{partition}: {error}")

@@ -1,0 +1,63 @@
+"""Pipeline fixtures: the sandbox over real HTTP, the real warehouse, an ephemeral Dagster instance."""
+
+from collections.abc import Callable, Iterator
+from datetime import date
+
+import dagster as dg
+import psycopg
+import pytest
+
+from linky_pipeline.defs.enedis_resource import EnedisResource
+from linky_pipeline.defs.ingestion import raw_load_curves
+from linky_pipeline.defs.resources import SyncPolicyResource, WarehouseResource
+from linky_pipeline.defs.runs import rectangle_tags
+from linky_pipeline.defs.warehouse_tables import daily_consumption, daily_max_power, monthly_consumption, readings
+from linky_pipeline.lib.registry import add_building, add_meter
+from linky_pipeline.localstack import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
+from linky_pipeline.sandbox.server import SandboxServer
+from linky_pipeline.sandbox.settings import SandboxSettings
+
+REFERENCE = date(2026, 11, 23)
+PIPELINE_ASSETS = [raw_load_curves, readings, daily_consumption, daily_max_power, monthly_consumption]
+
+
+@pytest.fixture
+def sandbox() -> Iterator[SandboxServer]:
+    server = SandboxServer(settings=SandboxSettings(today=REFERENCE))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def building(db: psycopg.Connection) -> Callable[..., str]:
+    def _add(code: str, *meters: tuple[str, str]) -> str:
+        add_building(db, code, code.title())
+        for prm, direction in meters:
+            add_meter(db, code, "enedis", prm, direction)
+        db.commit()
+        return code
+    return _add
+
+
+@pytest.fixture
+def run_pipeline(pg_url: str, sandbox: SandboxServer) -> Callable[..., dg.ExecuteInProcessResult]:
+    instance = dg.DagsterInstance.ephemeral()
+
+    def _run(buildings: list[str], first: date, last: date, *, reference: date = REFERENCE,
+             nightly: bool = False, assets: list | None = None) -> dg.ExecuteInProcessResult:
+        known = set(instance.get_dynamic_partitions("building"))
+        instance.add_dynamic_partitions("building", [b for b in buildings if b not in known])
+        tags = rectangle_tags(buildings[0], buildings[-1], first, last)
+        if nightly:
+            tags |= {"linky/mode": "nightly", "linky/reference_date": reference.isoformat()}
+        warehouse = WarehouseResource(database_url=pg_url)
+        resources = {
+            "warehouse": warehouse,
+            "enedis": EnedisResource(base_url=sandbox.url, client_id=SANDBOX_CLIENT_ID,
+                                     client_secret=SANDBOX_CLIENT_SECRET, warehouse=warehouse),
+            "sync_policy": SyncPolicyResource(today=reference.isoformat()),
+        }
+        return dg.materialize(assets or PIPELINE_ASSETS, instance=instance, resources=resources, tags=tags,
+                              raise_on_error=False)
+    return _run

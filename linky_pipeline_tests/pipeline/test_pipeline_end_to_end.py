@@ -1,0 +1,49 @@
+"""Materialize the pipeline against the sandbox and the real warehouse: right counts, idempotent, late data."""
+
+from datetime import date
+
+import psycopg
+
+from linky_pipeline.lib.localtime import PARIS, days_in_range, expected_intervals
+
+TABLES = ("raw_load_curves", "fetch_state", "readings", "daily_consumption", "monthly_consumption",
+          "daily_max_power")
+
+
+def checksums(db: psycopg.Connection) -> dict[str, str]:
+    db.rollback()
+    out = {}
+    for table in TABLES:
+        out[table] = db.execute(
+            f"SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) FROM {table} t").fetchone()[0]
+    return out
+
+
+def test_dst_months_load_every_interval_and_rerun_is_identical(db, building, run_pipeline) -> None:
+    building("normal", ("22516914714270", "consumption"))
+    result = run_pipeline(["normal"], date(2026, 3, 1), date(2026, 3, 1))
+    assert result.success, [e.message for e in result.all_events if e.is_failure]
+    expected = sum(expected_intervals(d, PARIS) for d in days_in_range(date(2026, 3, 1), date(2026, 4, 1)))
+    assert expected == 31 * 48 - 2
+    assert db.execute("SELECT count(*), count(DISTINCT ts) FROM readings").fetchone() == (expected, expected)
+    spring = db.execute("SELECT interval_count, expected_count, completeness, source_used FROM daily_consumption "
+                        "WHERE day = '2026-03-29'").fetchone()
+    assert spring == (46, 46, 1.0, "official")
+    worst = db.execute("SELECT max(abs(curve_kwh - official_kwh) / official_kwh) FROM daily_consumption").fetchone()[0]
+    assert worst < 0.01
+    month = db.execute("SELECT days_with_data, days_in_month, interval_count FROM monthly_consumption").fetchone()
+    assert month == (31, 31, expected)
+    checks = {c.check_name: c.passed for c in result.get_asset_check_evaluations()}
+    assert checks["no_negative_kwh"] and checks["curve_matches_official_daily_energy"]
+    before = checksums(db)
+    again = run_pipeline(["normal"], date(2026, 3, 1), date(2026, 3, 1))
+    assert again.success
+    assert checksums(db) == before
+
+
+def test_autumn_day_has_fifty_half_hours(db, building, run_pipeline) -> None:
+    building("normal", ("22516914714270", "consumption"))
+    assert run_pipeline(["normal"], date(2026, 10, 1), date(2026, 10, 1)).success
+    autumn = db.execute("SELECT interval_count, expected_count, completeness FROM daily_consumption "
+                        "WHERE day = '2026-10-25'").fetchone()
+    assert autumn == (50, 50, 1.0)
