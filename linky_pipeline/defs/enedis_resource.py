@@ -30,7 +30,8 @@ class EnedisResource(dg.ConfigurableResource):
             from linky_pipeline.lib.ratelimit import PostgresRateLimiter
 
             limiter = PostgresRateLimiter(to_psycopg_url(self.warehouse.database_url), "enedis",
-                                          per_second=self.calls_per_second, per_hour=self.calls_per_hour)
+                                          per_second=self.calls_per_second, per_hour=self.calls_per_hour,
+                                          burst=1)  # spacing, not bursts: Enedis counts a sliding second
             self._client = EnedisClient(base_url=self.base_url, client_id=self.client_id,
                                         client_secret=self.client_secret, api_mode=self.api_mode, limiter=limiter,
                                         today=lambda: reference)

@@ -23,7 +23,7 @@ PIPELINE_ASSETS = [raw_load_curves, readings, daily_consumption, daily_max_power
 
 @pytest.fixture
 def sandbox() -> Iterator[SandboxServer]:
-    server = SandboxServer(settings=SandboxSettings(today=REFERENCE))
+    server = SandboxServer(settings=SandboxSettings(today=REFERENCE, quota_per_second=1000))
     server.start()
     yield server
     server.stop()
@@ -55,7 +55,8 @@ def run_pipeline(pg_url: str, sandbox: SandboxServer) -> Callable[..., dg.Execut
         resources = {
             "warehouse": warehouse,
             "enedis": EnedisResource(base_url=sandbox.url, client_id=SANDBOX_CLIENT_ID,
-                                     client_secret=SANDBOX_CLIENT_SECRET, warehouse=warehouse),
+                                     client_secret=SANDBOX_CLIENT_SECRET, warehouse=warehouse,
+                                     calls_per_second=500),
             "sync_policy": SyncPolicyResource(today=reference.isoformat()),
         }
         return dg.materialize(assets or PIPELINE_ASSETS, instance=instance, resources=resources, tags=tags,
