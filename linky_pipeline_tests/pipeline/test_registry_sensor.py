@@ -1,0 +1,42 @@
+"""The registry sensor keeps building partitions equal to the registry and asks for history runs once."""
+
+import dagster as dg
+
+from linky_pipeline.defs.automation.registry_sensor import building_registry_sensor, partition_changes
+from linky_pipeline.defs.resources import WarehouseResource
+from linky_pipeline.defs.runs import RANGE_END_TAG, RANGE_START_TAG
+from linky_pipeline.lib.registry import remove_building
+
+
+def _tick(instance: dg.DagsterInstance, pg_url: str) -> dg.SensorResult:
+    context = dg.build_sensor_context(instance=instance,
+                                      resources={"warehouse": WarehouseResource(database_url=pg_url)})
+    result = building_registry_sensor(context)
+    for request in result.dynamic_partitions_requests or []:
+        if isinstance(request, dg.AddDynamicPartitionsRequest):
+            instance.add_dynamic_partitions(request.partitions_def_name, list(request.partition_keys))
+        else:
+            for key in request.partition_keys:
+                instance.delete_dynamic_partition(request.partitions_def_name, key)
+    return result
+
+
+def test_sensor_adds_and_removes_building_partitions(db, building, pg_url) -> None:
+    building("alpha", ("22516914714270", "consumption"))
+    building("empty")
+    with dg.instance_for_test() as instance:
+        first = _tick(instance, pg_url)
+        assert instance.get_dynamic_partitions("building") == ["alpha", "empty"]
+        assert [r.run_key for r in first.run_requests] == ["history:alpha"]  # only buildings with active meters
+        request = first.run_requests[0]
+        assert request.tags[RANGE_START_TAG].startswith("alpha|") and request.tags[RANGE_END_TAG].startswith("alpha|")
+        second = _tick(instance, pg_url)
+        assert second.run_requests == [] and not second.dynamic_partitions_requests
+        remove_building(db, "empty")
+        db.commit()
+        _tick(instance, pg_url)
+        assert instance.get_dynamic_partitions("building") == ["alpha"]
+
+
+def test_partition_changes_keeps_registry_order() -> None:
+    assert partition_changes(["a", "b", "c"], ["c", "x"]) == (["a", "b"], ["x"])

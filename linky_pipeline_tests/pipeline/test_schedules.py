@@ -1,0 +1,68 @@
+"""The nightly schedule: one run covering every active building, correct on both DST nights."""
+
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+import dagster as dg
+import pytest
+from dagster._utils.schedules import cron_string_iterator
+
+from linky_pipeline.defs.automation.schedules import late_data_catch_up, nightly_sync, sync_months
+from linky_pipeline.defs.resources import WarehouseResource
+from linky_pipeline.defs.runs import RANGE_END_TAG, RANGE_START_TAG
+
+BRUSSELS = ZoneInfo("Europe/Brussels")
+
+
+def test_cron_fires_once_per_local_day_across_both_dst_nights() -> None:
+    start = datetime(2026, 3, 27, 12, tzinfo=BRUSSELS).timestamp()
+    ticks = cron_string_iterator(start, "0 2 * * *", "Europe/Brussels")
+    spring = [next(ticks) for _ in range(4)]
+    assert [t.date() for t in spring] == [date(2026, 3, d) for d in (28, 29, 30, 31)]
+    assert spring[1].hour == 3  # 02:00 does not exist on 29 March: Dagster fires at 03:00
+    ticks = cron_string_iterator(datetime(2026, 10, 23, 12, tzinfo=BRUSSELS).timestamp(), "0 2 * * *",
+                                 "Europe/Brussels")
+    autumn = [next(ticks) for _ in range(4)]
+    assert [t.date() for t in autumn] == [date(2026, 10, d) for d in (24, 25, 26, 27)]
+    assert autumn[1].utcoffset().total_seconds() == 3600  # the second 02:00 (winter time)
+
+
+@pytest.mark.parametrize(
+    ("scheduled", "reference", "months"),
+    [
+        (datetime(2026, 3, 29, 3, 0, tzinfo=BRUSSELS), "2026-03-29", ("2026-03-01", "2026-03-01")),
+        (datetime(2026, 10, 25, 2, 0, fold=1, tzinfo=BRUSSELS), "2026-10-25", ("2026-10-01", "2026-10-01")),
+        (datetime(2026, 11, 3, 2, 0, tzinfo=BRUSSELS), "2026-11-03", ("2026-10-01", "2026-11-01")),
+        (datetime(2026, 1, 1, 1, 0, tzinfo=UTC), "2026-01-01", ("2025-12-01", "2026-01-01")),
+    ],
+)
+def test_nightly_requests_one_run_for_all_active_buildings(db, building, pg_url, scheduled, reference,
+                                                           months) -> None:
+    building("alpha", ("22516914714270", "consumption"))
+    building("bravo")  # no meter: not synced, but inside the rectangle it costs nothing
+    building("charlie", ("42900589957123", "consumption"))
+    building("delta")
+    with dg.instance_for_test() as instance:
+        instance.add_dynamic_partitions("building", ["alpha", "bravo", "charlie", "delta"])
+        context = dg.build_schedule_context(instance=instance, scheduled_execution_time=scheduled,
+                                            resources={"warehouse": WarehouseResource(database_url=pg_url)})
+        request = nightly_sync(context)
+    assert isinstance(request, dg.RunRequest)
+    assert request.tags["linky/reference_date"] == reference
+    assert request.tags["linky/mode"] == "nightly"
+    assert request.tags[RANGE_START_TAG] == f"alpha|{months[0]}"
+    assert request.tags[RANGE_END_TAG] == f"charlie|{months[1]}"
+    assert request.run_key == f"nightly:{reference}"
+
+
+def test_nothing_to_sync_is_a_skip(db, pg_url) -> None:
+    with dg.instance_for_test() as instance:
+        context = dg.build_schedule_context(instance=instance,
+                                            scheduled_execution_time=datetime(2026, 5, 5, 2, tzinfo=BRUSSELS),
+                                            resources={"warehouse": WarehouseResource(database_url=pg_url)})
+        assert isinstance(late_data_catch_up(context), dg.SkipReason)
+
+
+def test_previous_month_only_in_the_first_week() -> None:
+    assert sync_months(date(2026, 12, 7)) == (date(2026, 11, 1), date(2026, 12, 1))
+    assert sync_months(date(2026, 12, 8)) == (date(2026, 12, 1), date(2026, 12, 1))
