@@ -1,0 +1,41 @@
+"""`linky-pipeline sandbox serve`: run the Enedis sandbox in the foreground (demo, manual testing)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import click
+
+from linky_pipeline.sandbox.server import SandboxServer
+from linky_pipeline.sandbox.settings import SandboxSettings
+
+
+@click.group(name="sandbox")
+def sandbox() -> None:
+    """Offline Enedis Data Connect emulator."""
+
+
+@sandbox.command()
+@click.option("--port", type=int, required=True, help="TCP port (0 picks a free one).")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind.")
+@click.option("--today", default=None, help="Fixed sandbox date YYYY-MM-DD (default: real Paris date).")
+@click.option("--error-rate", type=click.FloatRange(0.0, 1.0), default=0.0, show_default=True)
+@click.option("--latency-ms", type=click.IntRange(0, 60_000), default=0, show_default=True)
+def serve(port: int, host: str, today: str | None, error_rate: float, latency_ms: int) -> None:
+    """Serve until Ctrl-C."""
+    try:
+        fixed = date.fromisoformat(today) if today else None
+    except ValueError:
+        raise click.BadParameter(f"must be YYYY-MM-DD, got {today!r}", param_hint="--today") from None
+    settings = SandboxSettings(today=fixed, error_rate=error_rate, latency_ms=latency_ms)
+    server = SandboxServer(host=host, port=port, settings=settings)
+    click.echo(f"Enedis sandbox on http://{host}:{port if port else '<free port>'} (Ctrl-C to stop)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        click.echo("sandbox stopped")
+
+
+def main() -> None:
+    """Entry point of `python -m linky_pipeline.sandbox`: the `serve` command directly."""
+    serve()
