@@ -1,0 +1,85 @@
+"""Turning consent grants into meters of a building (idempotent: a re-consent updates, never duplicates)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import psycopg
+
+from linky_pipeline.lib import audit, credentials
+from linky_pipeline.lib.consent.errors import MeterConflictError
+from linky_pipeline.lib.consent.provider import Grant
+from linky_pipeline.lib.registry import get_building
+from linky_pipeline.lib.vault import Vault
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectedMeter:
+    """A meter row after the consent was stored."""
+
+    pk: int
+    building_code: str
+    provider: str
+    meter_id: str
+    direction: str
+    consent_start: datetime
+    consent_end: datetime
+    created: bool
+
+
+def store_grants(
+    conn: psycopg.Connection,
+    building_code: str,
+    provider: str,
+    grants: Sequence[Grant],
+    *,
+    api: str,
+    actor: str,
+    vault: Vault | None = None,
+    autorisation_id: str | None = None,
+) -> list[ConnectedMeter]:
+    """Upsert every granted meter, seal the autorisation_id, audit each one: all in one transaction."""
+    if autorisation_id is not None and vault is None:
+        raise ValueError("a vault is required to store an autorisation_id")
+    out: list[ConnectedMeter] = []
+    with conn.transaction():
+        get_building(conn, building_code)
+        for grant in grants:
+            row = conn.execute(
+                "SELECT id, building_code FROM meters WHERE provider = %s AND meter_id = %s AND direction = %s "
+                "FOR UPDATE",
+                (provider, grant.meter_id, grant.direction),
+            ).fetchone()
+            if row is not None and row[1] != building_code:
+                raise MeterConflictError(
+                    f"meter {provider}/{grant.meter_id}/{grant.direction} already belongs to building "
+                    f"{row[1]!r}, not {building_code!r}; disconnect it there first"
+                )
+            if row is None:
+                inserted = conn.execute(
+                    "INSERT INTO meters (building_code, provider, meter_id, direction, status, consent_start, "
+                    "consent_end) VALUES (%s, %s, %s, %s, 'active', %s, %s) RETURNING id",
+                    (building_code, provider, grant.meter_id, grant.direction, grant.consent_start,
+                     grant.consent_end),
+                ).fetchone()
+                assert inserted is not None
+                pk, created = int(inserted[0]), True
+            else:
+                conn.execute(
+                    "UPDATE meters SET consent_start = %s, consent_end = %s, status = 'active' WHERE id = %s",
+                    (grant.consent_start, grant.consent_end, row[0]),
+                )
+                pk, created = int(row[0]), False
+            if autorisation_id is not None and vault is not None:
+                credentials.store(conn, vault, pk, "autorisation_id", autorisation_id)
+            audit.write(
+                conn, "meter_connected", actor, building_code=building_code, meter_ref=grant.meter_id,
+                details={"meter_pk": pk, "provider": provider, "direction": grant.direction, "api": api,
+                         "created": created, "consent_start": grant.consent_start.isoformat(),
+                         "consent_end": grant.consent_end.isoformat(), "service_state": grant.service_state},
+            )
+            out.append(ConnectedMeter(pk, building_code, provider, grant.meter_id, grant.direction,
+                                      grant.consent_start, grant.consent_end, created))
+    return out

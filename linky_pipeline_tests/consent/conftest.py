@@ -1,0 +1,70 @@
+"""Fixtures for the consent/vault tests: keys, a vault, a building with meters (real PostgreSQL)."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+
+from linky_pipeline.lib.consent.provider import EnedisConsentConfig
+from linky_pipeline.lib.consent.state import StateSigner
+from linky_pipeline.lib.vault import Vault
+from linky_pipeline.sandbox.server import SandboxServer
+
+STATE_SECRET = "s" * 16 + secrets.token_hex(16)
+
+
+@pytest.fixture
+def key_a() -> str:
+    return secrets.token_hex(32)
+
+
+@pytest.fixture
+def key_b() -> str:
+    return secrets.token_hex(32)
+
+
+@pytest.fixture
+def vault(key_a: str) -> Vault:
+    return Vault.from_env({"LINKY_ENCRYPTION_KEYS": key_a})
+
+
+@pytest.fixture
+def signer() -> StateSigner:
+    return StateSigner(STATE_SECRET)
+
+
+def add_building(conn: psycopg.Connection, code: str) -> None:
+    conn.execute("INSERT INTO buildings (code, name) VALUES (%s, %s)", (code, f"Building {code}"))
+
+
+def add_meter(conn: psycopg.Connection, building: str, prm: str, direction: str = "consumption") -> int:
+    row = conn.execute(
+        "INSERT INTO meters (building_code, provider, meter_id, direction) VALUES (%s, 'enedis', %s, %s) "
+        "RETURNING id", (building, prm, direction)).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+@pytest.fixture
+def two_meters(db: psycopg.Connection) -> tuple[int, int]:
+    """Building 'alpha' with two meters, committed."""
+    add_building(db, "alpha")
+    first = add_meter(db, "alpha", "22516914714270")
+    second = add_meter(db, "alpha", "11453290002823")
+    db.commit()
+    return first, second
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Iterator[SandboxServer]:
+    """The Enedis sandbox on 127.0.0.1 (default settings: real today, 5 calls/s quota)."""
+    with SandboxServer() as server:
+        yield server
+
+
+@pytest.fixture
+def config(sandbox: SandboxServer) -> EnedisConsentConfig:
+    return EnedisConsentConfig("sandbox-client", "sandbox-secret", sandbox.url, sandbox.url)
