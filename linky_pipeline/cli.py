@@ -5,6 +5,8 @@ from __future__ import annotations
 import click
 
 from linky_pipeline.commands import consent, secrets
+from linky_pipeline.commands.alerts import alerts
+from linky_pipeline.commands.bi import create_bi_role_command
 from linky_pipeline.commands.db import db
 from linky_pipeline.commands.registry import buildings, meters
 from linky_pipeline.sandbox.cli import sandbox
@@ -18,5 +20,6 @@ def main() -> None:
 meters.add_command(consent.connect)
 meters.add_command(consent.disconnect)
 buildings.add_command(consent.erase)
-for group in (db, buildings, meters, secrets.secrets, sandbox):
+db.add_command(create_bi_role_command)
+for group in (db, buildings, meters, alerts, secrets.secrets, sandbox):
     main.add_command(group)

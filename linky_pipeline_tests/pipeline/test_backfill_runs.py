@@ -4,8 +4,8 @@ It calls the function Dagster's asset-backfill daemon uses to turn the selected 
 """
 
 import dagster as dg
-from dagster._core.definitions.events import AssetKeyPartitionKey
 from dagster._core.definitions.automation_tick_evaluation_context import build_run_requests_with_backfill_policies
+from dagster._core.definitions.events import AssetKeyPartitionKey
 
 from linky_pipeline.definitions import defs
 from linky_pipeline.defs.partitions import building_month_partitions
@@ -15,7 +15,7 @@ from linky_pipeline.defs.runs import RANGE_END_TAG, RANGE_START_TAG
 def test_three_buildings_by_36_months_is_three_runs() -> None:
     definitions = defs()
     asset_graph = definitions.resolve_asset_graph()
-    keys = [k for k in asset_graph.materializable_asset_keys]
+    keys = list(asset_graph.materializable_asset_keys)
     with dg.instance_for_test() as instance:
         instance.add_dynamic_partitions("building", ["alpha", "bravo", "charlie"])
         months = building_month_partitions.partitions_defs[1].partitions_def.get_partition_keys()[-37:]

@@ -1,0 +1,164 @@
+"""Texts of the notifications: the seed's French anomaly e-mail, short operational e-mails, webhook JSON.
+
+Everything is rendered from the outbox payload alone, so a retry days later sends the same words.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Final
+from zoneinfo import ZoneInfo
+
+from linky_pipeline.lib.notify.base import KINDS, TemplateError
+
+WEBHOOK_EVENTS: Final = {
+    "anomaly": "anomaly.detected",
+    "consent_expiry": "consent.expiring",
+    "consent_lost": "consent.lost",
+    "run_failure": "run.failed",
+}
+
+
+@dataclass(frozen=True)
+class RenderedEmail:
+    subject: str
+    body: str
+
+
+def _need(kind: str, payload: dict[str, Any], key: str) -> Any:
+    if payload.get(key) is None:
+        raise TemplateError(f"{kind} payload is missing field {key!r}")
+    return payload[key]
+
+
+def dashboard_url(base_url: str, building_code: str) -> str:
+    """The seed's link (https://koprogo.com/buildings/{id}/iot) with a configurable base."""
+    return f"{base_url.rstrip('/')}/buildings/{building_code}/iot"
+
+
+def local_datetime(ts_iso: str, timezone: str) -> str:
+    """dd/mm/YYYY HH:MM in the building's zone: the reader thinks in local time, storage is UTC."""
+    try:
+        instant = datetime.fromisoformat(ts_iso)
+    except (TypeError, ValueError):
+        raise TemplateError(f"payload field 'ts' is not an ISO timestamp: {ts_iso!r}") from None
+    if instant.tzinfo is None:
+        raise TemplateError(f"payload field 'ts' must carry an offset, got {ts_iso!r}")
+    return instant.astimezone(ZoneInfo(timezone)).strftime("%d/%m/%Y %H:%M")
+
+
+def french_number(value: float, decimals: int = 2) -> str:
+    """1234.5 → "1234,50": French decimal comma, no thousands separator (copy-paste friendly)."""
+    return f"{float(value):.{decimals}f}".replace(".", ",")
+
+
+def render_anomaly_email(payload: dict[str, Any], *, dashboard_base_url: str) -> RenderedEmail:
+    """The seed's "Email Template" with our values; day anomalies say they cover the whole day."""
+    name = _need("anomaly", payload, "building_name")
+    code = _need("anomaly", payload, "building_code")
+    when = local_datetime(_need("anomaly", payload, "ts"), payload.get("timezone") or "Europe/Paris")
+    if payload.get("granularity") == "day":
+        when = f"{when[:10]} (journée entière)"
+    variance = float(_need("anomaly", payload, "variance_percent"))
+    body = "\n".join(
+        [
+            "Bonjour,",
+            "",
+            "Une surconsommation électrique anormale a été détectée :",
+            "",
+            "📊 Détails:",
+            f"- Date: {when}",
+            f"- Consommation: {french_number(_need('anomaly', payload, 'value_kwh'))} kWh",
+            f"- Moyenne 7 jours: {french_number(_need('anomaly', payload, 'avg_7d'))} kWh",
+            f"- Écart: +{french_number(variance, 1)}%",
+            f"- Sévérité: {_need('anomaly', payload, 'severity')}",
+            *([f"- Compteur: {payload['meter_id']}"] if payload.get("meter_id") else []),
+            "",
+            "🔍 Causes possibles:",
+            "- Appareil défectueux consommant en continu",
+            "- Chauffage électrique mal régulé",
+            "- Fuite électrique",
+            "- Utilisation intensive ponctuelle",
+            "",
+            "👉 Actions recommandées:",
+            "- Vérifier installations électriques communes",
+            "- Interroger propriétaires sur utilisation récente",
+            "- Faire vérifier par électricien si anomalie persiste",
+            "",
+            "Consultez le dashboard IoT pour plus de détails:",
+            dashboard_url(dashboard_base_url, code),
+            "",
+            "Cordialement,",
+            "L'équipe KoproGo",
+            "",
+        ]
+    )
+    return RenderedEmail(subject=f"⚠️ Surconsommation électrique - Bâtiment {name}", body=body)
+
+
+def render_consent_expiry_email(payload: dict[str, Any], *, dashboard_base_url: str) -> RenderedEmail:
+    """Sent ~30 days ahead so the syndic can renew before data stops."""
+    name = _need("consent_expiry", payload, "building_name")
+    meter = _need("consent_expiry", payload, "meter_id")
+    end = local_datetime(_need("consent_expiry", payload, "consent_end"), payload.get("timezone") or "Europe/Paris")
+    body = (
+        f"Bonjour,\n\nLe consentement d'accès aux données du compteur {meter} (bâtiment {name}) expire le "
+        f"{end[:10]}.\nSans renouvellement, la collecte des données s'arrêtera à cette date.\n\n"
+        f"Renouveler le consentement : {dashboard_url(dashboard_base_url, payload.get('building_code', ''))}\n\n"
+        "Cordialement,\nL'équipe KoproGo\n"
+    )
+    return RenderedEmail(subject=f"Consentement Linky bientôt expiré - Bâtiment {name}", body=body)
+
+
+def render_consent_lost_email(payload: dict[str, Any], *, dashboard_base_url: str) -> RenderedEmail:
+    """The provider refused access (403 / revoked): nothing is fetched until consent is given again."""
+    name = _need("consent_lost", payload, "building_name")
+    meter = _need("consent_lost", payload, "meter_id")
+    reason = payload.get("reason") or "consentement introuvable ou révoqué"
+    body = (
+        f"Bonjour,\n\nL'accès aux données du compteur {meter} (bâtiment {name}) a été refusé par le "
+        f"gestionnaire de réseau ({reason}).\nLa collecte est suspendue pour ce compteur.\n\n"
+        f"Reconfigurer l'accès : {dashboard_url(dashboard_base_url, payload.get('building_code', ''))}\n\n"
+        "Cordialement,\nL'équipe KoproGo\n"
+    )
+    return RenderedEmail(subject=f"Accès Linky perdu - Bâtiment {name}", body=body)
+
+
+def render_run_failure_email(payload: dict[str, Any], *, dashboard_base_url: str) -> RenderedEmail:
+    """For operators: which run failed and where to look."""
+    job = _need("run_failure", payload, "job_name")
+    run_id = _need("run_failure", payload, "run_id")
+    error = str(payload.get("error") or "")[:1000]
+    link = payload.get("run_url") or dashboard_base_url
+    body = f"Run {run_id} of job {job} failed.\n\n{error}\n\nDetails: {link}\n"
+    return RenderedEmail(subject=f"[linky_pipeline] run failed: {job}", body=body)
+
+
+_RENDERERS: Final = {
+    "anomaly": render_anomaly_email,
+    "consent_expiry": render_consent_expiry_email,
+    "consent_lost": render_consent_lost_email,
+    "run_failure": render_run_failure_email,
+}
+
+
+def render_email(kind: str, payload: dict[str, Any], *, dashboard_base_url: str) -> RenderedEmail:
+    """Dispatch on notifications.kind."""
+    if kind not in _RENDERERS:
+        raise TemplateError(f"unknown notification kind {kind!r}, expected one of {', '.join(KINDS)}")
+    return _RENDERERS[kind](payload, dashboard_base_url=dashboard_base_url)
+
+
+def webhook_payload(
+    kind: str, payload: dict[str, Any], *, delivery_id: str, dashboard_base_url: str | None = None
+) -> dict[str, Any]:
+    """JSON body for webhooks: stable (no send time inside) so a redelivery carries the same body."""
+    if kind not in WEBHOOK_EVENTS:
+        raise TemplateError(f"unknown notification kind {kind!r}, expected one of {', '.join(KINDS)}")
+    body: dict[str, Any] = {"event": WEBHOOK_EVENTS[kind], "delivery_id": delivery_id, "data": payload}
+    if dashboard_base_url and payload.get("building_code"):
+        body["dashboard_url"] = dashboard_url(dashboard_base_url, str(payload["building_code"]))
+    if kind == "anomaly":
+        body["text"] = render_anomaly_email(payload, dashboard_base_url=dashboard_base_url or "").subject
+    return body
