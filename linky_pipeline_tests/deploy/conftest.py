@@ -1,0 +1,44 @@
+"""Fixtures for the deployment checks: seeded bi data and a real BI login on the test PostgreSQL."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from linky_pipeline.lib.bi import create_bi_role, drop_bi_role
+from linky_pipeline_tests.deploy.bi_data import BiData, seed
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class BiLogin:
+    role_name: str
+    password: str
+    url: str
+
+    def connect(self) -> psycopg.Connection:
+        """A session exactly as Grafana opens it: the role's own login, its default settings."""
+        return psycopg.connect(self.url, user=self.role_name, password=self.password, autocommit=True)
+
+
+@pytest.fixture(scope="session")
+def bi_login(pg_url: str) -> Iterator[BiLogin]:
+    """A BI role unique to this session (roles are cluster-wide), dropped at the end."""
+    login = BiLogin(f"linky_bi_{uuid.uuid4().hex[:8]}", secrets.token_urlsafe(18), pg_url)
+    with psycopg.connect(pg_url) as conn:
+        create_bi_role(conn, password=login.password, role_name=login.role_name)
+    yield login
+    with psycopg.connect(pg_url) as conn:
+        drop_bi_role(conn, login.role_name)
+
+
+@pytest.fixture
+def bi_data(db: psycopg.Connection) -> BiData:
+    return seed(db)

@@ -1,0 +1,139 @@
+"""The production dagster.yaml and workspace.yaml, validated by Dagster itself and run on a real PostgreSQL."""
+
+from __future__ import annotations
+
+import re
+import shlex
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import dagster as dg
+import psycopg
+import pytest
+import yaml
+from click.testing import CliRunner
+from dagster._cli import cli as dagster_cli
+from dagster._core.errors import DagsterInvalidConfigError
+from dagster._core.instance.config import dagster_instance_config
+from dagster._core.workspace.config_schema import process_workspace_config
+from psycopg import sql
+
+from linky_pipeline_tests.deploy.conftest import REPO
+from linky_pipeline_tests.deploy.test_compose import SERVICES
+
+INSTANCE_YAML = (REPO / "dagster.yaml").read_text(encoding="utf-8")
+
+
+def _compose_env(service: str) -> dict[str, str]:
+    return {k: str(v) for k, v in SERVICES[service]["environment"].items()}
+
+
+@pytest.fixture
+def dagster_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A DAGSTER_HOME laid out like the image's, with the env vars compose gives the daemon."""
+    home = tmp_path / "home"
+    home.mkdir()
+    shutil.copy(REPO / "dagster.yaml", home / "dagster.yaml")
+    for key, value in {"DAGSTER_PG_HOST": "dagster-postgres", "DAGSTER_PG_PORT": "5432", "DAGSTER_PG_USER": "dagster",
+                       "DAGSTER_PG_DB": "dagster", "DAGSTER_PG_PASSWORD": "not-a-real-password"}.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("DAGSTER_STORAGE_DIR", str(tmp_path / "storage"))
+    monkeypatch.setenv("DAGSTER_COMPUTE_LOGS_DIR", str(tmp_path / "storage" / "compute_logs"))
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    return home
+
+
+def test_instance_yaml_passes_dagsters_schema(dagster_home: Path) -> None:
+    config, custom_class = dagster_instance_config(str(dagster_home))
+    assert custom_class is None
+    db = config["storage"]["postgres"]["postgres_db"]
+    assert db["scheme"] == "postgresql+psycopg2"           # psycopg 3 breaks dagster-postgres (#33958)
+    assert db["hostname"] == {"env": "DAGSTER_PG_HOST"}
+    assert config["run_coordinator"]["class"] == "QueuedRunCoordinator"
+    assert "config" not in config["run_coordinator"]       # limits live in `concurrency:` only
+    assert config["concurrency"]["pools"]["default_limit"] >= 1
+    assert {"key": "dagster/backfill", "limit": 2} in config["concurrency"]["runs"]["tag_concurrency_limits"]
+    assert config["run_monitoring"]["enabled"] and config["run_retries"]["enabled"]
+    assert config["telemetry"] == {"enabled": False}
+    assert "postgres_url" not in config["storage"]["postgres"]
+
+
+@pytest.mark.parametrize("mutation", [
+    # The documented trap: run coordinator limits next to the concurrency block.
+    lambda c: c["run_coordinator"].update({"config": {"max_concurrent_runs": 3}}),
+    lambda c: c["concurrency"]["pools"].update({"default_limit": -1}),
+    lambda c: c["run_monitoring"].update({"max_runtime": 10}),
+])
+def test_schema_check_rejects_broken_variants(dagster_home: Path, mutation: object) -> None:
+    broken = yaml.safe_load(INSTANCE_YAML)
+    mutation(broken)  # type: ignore[operator]
+    (dagster_home / "dagster.yaml").write_text(yaml.safe_dump(broken), encoding="utf-8")
+    with pytest.raises(DagsterInvalidConfigError):
+        dagster_instance_config(str(dagster_home))
+
+
+def test_workspace_points_at_the_code_server(monkeypatch: pytest.MonkeyPatch) -> None:
+    for key, value in _compose_env("webserver").items():
+        monkeypatch.setenv(key, value)
+    raw = yaml.safe_load((REPO / "workspace.yaml").read_text(encoding="utf-8"))
+    result = process_workspace_config(raw)
+    assert result.success, result.errors
+    (location,) = result.value["load_from"]
+    server = location["grpc_server"]
+    assert (server["host"], server["port"], server["location_name"]) == ("code-server", 4000, "linky_pipeline")
+    assert "--location-name linky_pipeline" in " ".join(SERVICES["code-server"]["command"])
+
+
+@pytest.fixture
+def storage_db(pg_server_url: str, dagster_home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A throwaway database standing in for the dagster-postgres service."""
+    name = f"dagster_test_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(pg_server_url, autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    parts = urlsplit(pg_server_url)
+    monkeypatch.setenv("DAGSTER_PG_HOST", parts.hostname or "127.0.0.1")
+    monkeypatch.setenv("DAGSTER_PG_PORT", str(parts.port or 5432))
+    monkeypatch.setenv("DAGSTER_PG_USER", parts.username or "postgres")
+    monkeypatch.setenv("DAGSTER_PG_PASSWORD", parts.password or "unused-with-trust-auth")
+    monkeypatch.setenv("DAGSTER_PG_DB", name)
+    yield name
+    with psycopg.connect(pg_server_url, autocommit=True) as admin:
+        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@dg.asset(pool="enedis_api")
+def deploy_smoke() -> dg.MaterializeResult:
+    """Stands in for an API-calling asset: same pool as the real ones."""
+    return dg.MaterializeResult(metadata={"ok": True})
+
+
+def test_instance_runs_on_postgres_with_the_compose_init_command(dagster_home: Path, storage_db: str) -> None:
+    instance = dg.DagsterInstance.get()
+    try:
+        assert type(instance.run_coordinator).__name__ == "QueuedRunCoordinator"
+        assert instance.run_storage.postgres_url.startswith("postgresql+psycopg2://")  # type: ignore[attr-defined]
+        settings = instance.get_concurrency_config()
+        assert settings.pool_config.default_pool_limit == 1
+        assert settings.run_queue_config is not None and settings.run_queue_config.max_concurrent_runs == 4
+        assert instance.run_monitoring_enabled and instance.run_retries_max_retries == 2
+        # A real run through the storage (event log NOTIFY included: the psycopg 3 failure mode).
+        result = dg.materialize([deploy_smoke], instance=instance)
+        assert result.success
+        assert instance.get_latest_materialization_event(deploy_smoke.key) is not None
+
+        # What the compose `dagster-init` service runs, step by step, with the installed `dagster` CLI
+        # (in-process: a subprocess per step costs ~10 s of imports on these machines).
+        shell, flag, script = SERVICES["dagster-init"]["command"]
+        assert (shell, flag) == ("sh", "-c")
+        script = re.sub(r"\$\{LINKY_ENEDIS_POOL_LIMIT:-\d+\}", "3", script)
+        for step in script.split("&&"):
+            program, *args = shlex.split(step)
+            assert program == "dagster"
+            done = CliRunner().invoke(dagster_cli, args, catch_exceptions=False)
+            assert done.exit_code == 0, done.output
+        assert instance.event_log_storage.get_concurrency_info("enedis_api").slot_count == 3
+    finally:
+        instance.dispose()
