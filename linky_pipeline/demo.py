@@ -78,8 +78,8 @@ def backfill(instance: dg.DagsterInstance) -> None:
 
 def _metadata(result: dg.ExecuteInProcessResult, node: str, key: str) -> object:
     for event in result.get_asset_materialization_events():
-        mat = event.asset_materialization
-        if mat is not None and mat.asset_key.to_user_string() == node and key in mat.metadata:
+        mat = event.materialization
+        if mat.asset_key.to_user_string() == node and key in mat.metadata:
             return mat.metadata[key].value
     return "-"
 

@@ -40,5 +40,8 @@ class EnedisResource(dg.ConfigurableResource):
     def handle_consent_lost(self, conn: psycopg.Connection, meter_pk: int, code: str, actor: str) -> None:
         """403 ADAM-DC-0008/0007: credentials deleted, meter marked, audited and notified (never retried)."""
         from linky_pipeline.lib.consent.revoke import mark_consent_lost
+        from linky_pipeline.lib.notify.meter_events import enqueue_meter_event
 
-        mark_consent_lost(conn, meter_pk, code, actor)
+        revoked = mark_consent_lost(conn, meter_pk, code, actor)
+        if not revoked.already_revoked:
+            enqueue_meter_event(conn, "consent_lost", meter_pk, revoked.dedupe_key, {"reason": code})

@@ -38,6 +38,7 @@ class SyncPolicyResource(dg.ConfigurableResource):
 @dg.definitions
 def resources() -> dg.Definitions:
     from linky_pipeline.defs.enedis_resource import EnedisResource
+    from linky_pipeline.defs.notifier_resource import notifier_from_env
 
     warehouse = WarehouseResource(database_url=dg.EnvVar("LINKY_DATABASE_URL"))
     return dg.Definitions(
@@ -51,6 +52,7 @@ def resources() -> dg.Definitions:
                 warehouse=warehouse,
             ),
             "sync_policy": SyncPolicyResource(),
+            "notifier": notifier_from_env(),
         },
         executor=dg.in_process_executor,
     )

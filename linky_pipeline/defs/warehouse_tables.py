@@ -25,7 +25,7 @@ from linky_pipeline.lib.warehouse.readings import rebuild_readings
 Rebuild = Callable[[psycopg.Connection, Building, list[Meter], date], int]
 
 
-def _rebuild_each(context: dg.AssetExecutionContext, warehouse: WarehouseResource, rebuild: Rebuild) -> dict:
+def rebuild_each(context: dg.AssetExecutionContext, warehouse: WarehouseResource, rebuild: Rebuild) -> dict:
     """One transaction per building-month; returns metadata common to every table asset."""
     started, rows = time.monotonic(), 0
     work = run_partitions(context)
@@ -43,7 +43,7 @@ def _rebuild_each(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
 )
 def readings(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     """kWh per interval (UTC interval start, interval length, quality, source) for every meter of the building."""
-    metadata = _rebuild_each(context, warehouse, rebuild_readings)
+    metadata = rebuild_each(context, warehouse, rebuild_readings)
     with warehouse.connect() as conn:
         checks = readings_check_results(conn, run_partitions(context))
     return dg.MaterializeResult(metadata=metadata, check_results=checks)
@@ -59,7 +59,7 @@ def daily_consumption(context: dg.AssetExecutionContext, warehouse: WarehouseRes
     """Energy per meter and local day: official daily figure and curve sum side by side, interval statistics,
     DST-aware expected interval count and completeness."""
     reference = sync_policy.reference_date(context.run.tags)
-    metadata = _rebuild_each(context, warehouse, lambda c, b, m, month: rebuild_daily(c, b, m, month, reference))
+    metadata = rebuild_each(context, warehouse, lambda c, b, m, month: rebuild_daily(c, b, m, month, reference))
     with warehouse.connect() as conn:
         checks, gaps = daily_check_results(conn, run_partitions(context))
     return dg.MaterializeResult(metadata={**metadata, "gaps": gaps}, check_results=checks)
@@ -71,7 +71,7 @@ def daily_consumption(context: dg.AssetExecutionContext, warehouse: WarehouseRes
 )
 def daily_max_power(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     """Peak apparent power (VA) per consumption meter and local day, with the instant of the peak (UTC)."""
-    return dg.MaterializeResult(metadata=_rebuild_each(context, warehouse, rebuild_max_power))
+    return dg.MaterializeResult(metadata=rebuild_each(context, warehouse, rebuild_max_power))
 
 
 @dg.asset(
@@ -80,5 +80,5 @@ def daily_max_power(context: dg.AssetExecutionContext, warehouse: WarehouseResou
 )
 def monthly_consumption(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     """Energy per meter and local month with completeness, month-over-month and year-over-year change (%)."""
-    metadata = _rebuild_each(context, warehouse, lambda c, b, _m, month: rebuild_monthly(c, b.code, month))
+    metadata = rebuild_each(context, warehouse, lambda c, b, _m, month: rebuild_monthly(c, b.code, month))
     return dg.MaterializeResult(metadata=metadata)

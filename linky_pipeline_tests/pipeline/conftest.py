@@ -7,6 +7,7 @@ import dagster as dg
 import psycopg
 import pytest
 
+from linky_pipeline.defs.anomalies import consumption_anomalies
 from linky_pipeline.defs.enedis_resource import EnedisResource
 from linky_pipeline.defs.ingestion import raw_load_curves
 from linky_pipeline.defs.resources import SyncPolicyResource, WarehouseResource
@@ -18,7 +19,8 @@ from linky_pipeline.sandbox.server import SandboxServer
 from linky_pipeline.sandbox.settings import SandboxSettings
 
 REFERENCE = date(2026, 11, 23)
-PIPELINE_ASSETS = [raw_load_curves, readings, daily_consumption, daily_max_power, monthly_consumption]
+PIPELINE_ASSETS = [raw_load_curves, readings, daily_consumption, daily_max_power, monthly_consumption,
+                   consumption_anomalies]
 
 
 @pytest.fixture
@@ -42,10 +44,12 @@ def building(db: psycopg.Connection) -> Callable[..., str]:
 
 @pytest.fixture
 def run_pipeline(pg_url: str, sandbox: SandboxServer) -> Callable[..., dg.ExecuteInProcessResult]:
-    instance = dg.DagsterInstance.ephemeral()
+    default_instance = dg.DagsterInstance.ephemeral()
 
     def _run(buildings: list[str], first: date, last: date, *, reference: date = REFERENCE,
-             nightly: bool = False, assets: list | None = None) -> dg.ExecuteInProcessResult:
+             nightly: bool = False, assets: list | None = None,
+             instance: dg.DagsterInstance | None = None) -> dg.ExecuteInProcessResult:
+        instance = instance or default_instance
         known = set(instance.get_dynamic_partitions("building"))
         instance.add_dynamic_partitions("building", [b for b in buildings if b not in known])
         tags = rectangle_tags(buildings[0], buildings[-1], first, last)
