@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import sys
 import time
+import warnings
 from datetime import date
 
 import dagster as dg
@@ -22,6 +23,7 @@ DEMO_BUILDINGS = [
                                                           ("12655648759651", "production")]),
 ]
 MONTHS_PER_RUN = 12
+QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}  # the UI has the full event log
 
 
 def say(text: str) -> None:
@@ -68,7 +70,8 @@ def backfill(instance: dg.DagsterInstance) -> None:
             step += 1
             began = time.monotonic()
             tags = {**rectangle_tags(code, code, start, end), "linky/mode": "backfill"}
-            result = job.execute_in_process(instance=instance, tags=tags, raise_on_error=False)
+            result = job.execute_in_process(instance=instance, tags=tags, raise_on_error=False,
+                                            run_config=QUIET)
             calls = _metadata(result, "raw_load_curves", "api_calls")
             rows = _metadata(result, "readings", "rows_written")
             state = "ok" if result.success else "FAILED"
@@ -85,6 +88,8 @@ def _metadata(result: dg.ExecuteInProcessResult, node: str, key: str) -> object:
 
 
 def main() -> int:
+    warnings.filterwarnings("ignore", category=dg.BetaWarning)
+    warnings.filterwarnings("ignore", category=dg.PreviewWarning)
     started = time.monotonic()
     say("linky_pipeline demo: local PostgreSQL + offline Enedis sandbox, no credentials needed")
     with local_stack() as stack:

@@ -27,7 +27,7 @@ COMPOSE: dict[str, Any] = yaml.safe_load(COMPOSE_TEXT)
 SERVICES: dict[str, dict[str, Any]] = COMPOSE["services"]
 SCHEMA = json.loads((REPO / "linky_pipeline_tests" / "deploy" / "schemas" / "compose-spec.json").read_text(
     encoding="utf-8"))
-ENV_EXAMPLE = (REPO / "deploy" / "env.example").read_text(encoding="utf-8")
+ENV_EXAMPLE = (REPO / ".env.example").read_text(encoding="utf-8")
 DOCKERFILE = (REPO / "Dockerfile").read_text(encoding="utf-8")
 APP_IMAGE_PREFIX = "linky-pipeline:"
 IMAGE_DAGSTER_HOME = "/opt/dagster/home/"
