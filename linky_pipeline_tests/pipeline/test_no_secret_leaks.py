@@ -1,0 +1,49 @@
+"""A full run at DEBUG level: no token, client secret or key in any log line or Dagster event; a revoked consent
+is handled (meter marked, credentials deleted, audit, notification) without failing the run."""
+
+import logging
+from datetime import date
+
+import pytest
+
+from linky_pipeline.lib import credentials
+from linky_pipeline.lib.notify.rules import AlertRuleSpec, add_rule
+from linky_pipeline.lib.vault import Vault
+from linky_pipeline.localstack import SANDBOX_CLIENT_SECRET
+
+KEY = "9f" * 32
+REVOKED = "26584978546985"
+
+
+def test_debug_run_leaks_no_secret_and_handles_revoked_consent(db, building, run_pipeline, sandbox, caplog,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LINKY_ENCRYPTION_KEYS", KEY)
+    building("normal", ("22516914714270", "consumption"), (REVOKED, "consumption"))
+    add_rule(db, AlertRuleSpec(building_code=None, metric="consumption", threshold_percent=120, severity="Minor",
+                               channels=("email",), recipients=("syndic@example.org",)))
+    meter_pk = db.execute("SELECT id FROM meters WHERE meter_id = %s", (REVOKED,)).fetchone()[0]
+    credentials.store(db, Vault.from_env(), meter_pk, "autorisation_id", "AUTH-SECRET-4242")
+    db.commit()
+    caplog.set_level(logging.DEBUG)
+    for name in ("httpx", "httpcore", "linky_pipeline", "dagster"):
+        logging.getLogger(name).setLevel(logging.DEBUG)
+
+    result = run_pipeline(["normal"], date(2026, 10, 1), date(2026, 10, 1))
+    assert result.success
+
+    events = "\n".join(str(e) for e in result.all_events)
+    events += "\n".join(str(r) for r in result.dagster_run.tags.items())
+    logs = caplog.text
+    tokens = list(sandbox.app.tokens._tokens)
+    assert tokens, "the run must have obtained a token"
+    for secret in (SANDBOX_CLIENT_SECRET, KEY, "AUTH-SECRET-4242", *tokens):
+        assert secret not in logs
+        assert secret not in events
+    db.rollback()
+    assert db.execute("SELECT status FROM meters WHERE id = %s", (meter_pk,)).fetchone() == ("consent_revoked",)
+    assert db.execute("SELECT count(*) FROM meter_credentials WHERE meter_pk = %s", (meter_pk,)).fetchone() == (0,)
+    assert db.execute("SELECT action FROM audit_log WHERE meter_ref = %s", (REVOKED,)).fetchone() == ("consent_lost",)
+    assert db.execute("SELECT kind, recipient FROM notifications").fetchall() == [
+        ("consent_lost", "syndic@example.org")]
+    assert db.execute("SELECT count(*) FROM readings r JOIN meters m ON m.id = r.meter_pk "
+                      "WHERE m.meter_id = '22516914714270'").fetchone()[0] == 31 * 48 + 2
