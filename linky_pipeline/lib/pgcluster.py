@@ -78,7 +78,10 @@ class LocalCluster:
         kwargs: dict[str, object] = {}
         if account is not None:
             kwargs = {"user": account.pw_uid, "group": account.pw_gid, "extra_groups": [], "cwd": "/"}
-        result = subprocess.run(args, capture_output=True, text=True, check=False, **kwargs)  # type: ignore[call-overload]
+        try:
+            result = subprocess.run(args, capture_output=True, text=True, check=False, **kwargs)  # type: ignore[call-overload]
+        except FileNotFoundError:
+            raise ClusterError(f"{args[0]} does not exist. {INSTALL_HINT}") from None
         if check and result.returncode != 0:
             raise ClusterError(f"{Path(args[0]).name} failed ({result.returncode}): {result.stderr.strip()[-800:]}")
         return result
