@@ -9,6 +9,8 @@ from pydantic import PrivateAttr
 
 from linky_pipeline.defs.resources import WarehouseResource
 from linky_pipeline.lib.db import to_psycopg_url
+from linky_pipeline.lib.enedis.client import EnedisClient
+from linky_pipeline.lib.ratelimit import PostgresRateLimiter
 
 
 class EnedisResource(dg.ConfigurableResource):
@@ -21,14 +23,11 @@ class EnedisResource(dg.ConfigurableResource):
     calls_per_second: float = 5
     calls_per_hour: int = 10_000
     warehouse: WarehouseResource
-    _client: object | None = PrivateAttr(default=None)
+    _client: EnedisClient | None = PrivateAttr(default=None)
 
-    def client(self, reference: date) -> object:
+    def client(self, reference: date) -> EnedisClient:
         """One client per run; its clock is the run's reference date so `end` never passes it."""
         if self._client is None:
-            from linky_pipeline.lib.enedis.client import EnedisClient
-            from linky_pipeline.lib.ratelimit import PostgresRateLimiter
-
             limiter = PostgresRateLimiter(to_psycopg_url(self.warehouse.database_url), "enedis",
                                           per_second=self.calls_per_second, per_hour=self.calls_per_hour,
                                           burst=1)  # spacing, not bursts: Enedis counts a sliding second

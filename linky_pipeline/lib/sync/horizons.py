@@ -1,31 +1,24 @@
-"""How far back each kind of data can be asked for (Enedis: curve 24 months + 15 days, daily 36 months + 15 days)."""
+"""Which endpoints a meter is synced from, and how far back each can be asked for.
+
+The horizon arithmetic itself (curve 24 months + 15 days, daily 36 months + 15 days, with a safety margin) lives
+in the Enedis client's window planner, so the pipeline and the client can never disagree.
+"""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
+
+from linky_pipeline.lib.enedis.windows import horizon_start
 
 CURVE_ENDPOINTS = ("consumption_load_curve", "production_load_curve")
-DAILY_ENDPOINTS = ("daily_consumption", "daily_production", "daily_consumption_max_power")
-
-
-def _months_back(today: date, months: int) -> date:
-    year, month = divmod(today.year * 12 + today.month - 1 - months, 12)
-    day = min(today.day, 28)
-    return date(year, month + 1, day)
 
 
 def curve_horizon_start(today: date) -> date:
-    """First day a load curve may be requested for (one day of margin inside Enedis' limit)."""
-    return _months_back(today, 24) - timedelta(days=14)
+    return horizon_start("consumption_load_curve", today)
 
 
 def daily_horizon_start(today: date) -> date:
-    """First day daily energy / max power may be requested for (one day of margin inside Enedis' limit)."""
-    return _months_back(today, 36) - timedelta(days=14)
-
-
-def horizon_start(endpoint: str, today: date) -> date:
-    return curve_horizon_start(today) if endpoint in CURVE_ENDPOINTS else daily_horizon_start(today)
+    return horizon_start("daily_consumption", today)
 
 
 def endpoints_for(direction: str) -> tuple[str, ...]:

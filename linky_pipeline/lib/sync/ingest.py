@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -13,20 +12,22 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import psycopg
 
+from linky_pipeline.lib.enedis.errors import ConsentLostError
+from linky_pipeline.lib.enedis.results import FetchResult
 from linky_pipeline.lib.localtime import day_length_seconds, next_month
 from linky_pipeline.lib.registry import Building, Meter, set_activation_date
 from linky_pipeline.lib.sql import load_sql
 from linky_pipeline.lib.sync.horizons import CURVE_ENDPOINTS, endpoints_for
 from linky_pipeline.lib.sync.planner import DayState, days_to_fetch, spanning_range
 
-log = logging.getLogger(__name__)
 MAX_DAYS = {"consumption_load_curve": 7, "production_load_curve": 7}
 
 
 class MeterApi(Protocol):
     """What the ingest needs from a meter API client (the Enedis client implements it)."""
 
-    def fetch(self, prm: str, endpoint: str, start: date, end: date, activation_date: date | None = None) -> object:
+    def fetch(self, prm: str, endpoint: str, start: date, end: date,
+              activation_date: date | None = None) -> FetchResult:
         ...
 
 
@@ -46,10 +47,11 @@ class _Fetched:
     meter: Meter
     endpoint: str
     days: list[date]
-    result: object
+    result: FetchResult
 
 
-def _known_states(conn: psycopg.Connection, meter_pks: list[int], month: date) -> dict[tuple[int, str], dict]:
+def _known_states(conn: psycopg.Connection, meter_pks: list[int],
+                  month: date) -> dict[tuple[int, str], dict[date, DayState]]:
     rows = conn.execute(load_sql("select_fetch_state"), {"meters": meter_pks, "start": month,
                                                          "end": next_month(month)})
     known: dict[tuple[int, str], dict[date, DayState]] = {}
@@ -80,8 +82,6 @@ def fetch_building_month(connect: Callable[[], psycopg.Connection], api: MeterAp
                          meters: list[Meter], month: date, reference: date, trailing_days: int,
                          nightly: bool) -> tuple[list[_Fetched], IngestReport]:
     """Plan and call the API for one building-month (no write yet)."""
-    from linky_pipeline.lib.enedis.errors import ConsentLostError
-
     report = IngestReport(building.code, month)
     with connect() as conn:
         known = _known_states(conn, [m.pk for m in meters], month)
@@ -95,7 +95,7 @@ def fetch_building_month(connect: Callable[[], psycopg.Connection], api: MeterAp
                     result = api.fetch(meter.meter_id, endpoint, start, end, meter.activation_date)
                     chunk = [d for d in days if start <= d < end]
                     fetched.append(_Fetched(meter, endpoint, chunk, result))
-                    report.api_calls += int(result.calls)  # type: ignore[attr-defined]
+                    report.api_calls += result.calls
                     report.days_requested += len(chunk)
         except ConsentLostError:
             report.consent_lost.append(meter.meter_id)
@@ -111,7 +111,7 @@ def land_building_month(conn: psycopg.Connection, building: Building, fetched: l
     final_before = reference - timedelta(days=trailing_days)
     for item in fetched:
         result = item.result
-        for call in result.windows:  # type: ignore[attr-defined]
+        for call in result.windows:
             conn.execute(load_sql("upsert_raw_load_curve"), {
                 "meter_pk": item.meter.pk, "endpoint": item.endpoint, "window_start": call.start,
                 "window_end": call.end, "api_version": call.api_version, "http_status": call.http_status,
@@ -119,10 +119,10 @@ def land_building_month(conn: psycopg.Connection, building: Building, fetched: l
                 "payload": json.dumps(call.payload) if call.payload is not None else None,
                 "payload_sha256": call.payload_sha256, "fetched_at": now})
             report.windows_landed += 1
-        activation = result.discovered_activation_date  # type: ignore[attr-defined]
+        activation = result.discovered_activation_date
         if activation is not None:
             set_activation_date(conn, item.meter.pk, activation)
-        frame = result.frame  # type: ignore[attr-defined]
+        frame = result.frame
         for day in item.days:
             status, points = _day_status(item.endpoint, day, frame, tz, activation)
             if status == "no_data":

@@ -17,8 +17,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from linky_pipeline.lib.enedis.windows import horizon_start
 from linky_pipeline.lib.localtime import days_in_range, next_month
-from linky_pipeline.lib.sync.horizons import horizon_start
 
 ALTERNATING_ENDPOINTS = ("daily_consumption", "daily_consumption_max_power")
 
