@@ -23,3 +23,7 @@ buildings.add_command(consent.erase)
 db.add_command(create_bi_role_command)
 for group in (db, buildings, meters, alerts, secrets.secrets, sandbox):
     main.add_command(group)
+
+
+if __name__ == "__main__":
+    main()
