@@ -1,0 +1,27 @@
+"""Every Grafana panel returns rows on data the pipeline itself produced (sandbox → Dagster → warehouse)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from linky_pipeline_tests.deploy.conftest import BiLogin
+from linky_pipeline_tests.deploy.test_grafana import QUERIES, grafana_to_sql
+from linky_pipeline_tests.pipeline.conftest import building, run_pipeline, sandbox  # noqa: F401 - fixtures
+
+
+@pytest.fixture
+def pipeline_data(db, building, run_pipeline) -> None:  # noqa: F811 - pytest fixture injection
+    building("hq", ("22516914714270", "consumption"))
+    building("depot-bxl", ("12655648759651", "consumption"), ("12655648759651", "production"))
+    assert run_pipeline(["hq", "depot-bxl"], date(2025, 5, 1), date(2026, 8, 1)).success
+
+
+def test_every_panel_returns_rows_on_pipeline_data(bi_login: BiLogin, pipeline_data: None) -> None:
+    empty = []
+    with bi_login.connect() as conn:
+        for title, raw_sql, _ in QUERIES:
+            if not conn.execute(grafana_to_sql(raw_sql).encode()).fetchall():
+                empty.append(title)
+    assert not empty, f"panels without rows: {empty}"
