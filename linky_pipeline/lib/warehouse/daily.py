@@ -21,6 +21,9 @@ from linky_pipeline.lib.sync.horizons import curve_horizon_start
 from linky_pipeline.lib.sync.planner import eligible_days
 from linky_pipeline.lib.warehouse.readings import raw_frames
 
+# Fetch states that say nothing was (or could be) measured on that day: no row, and no curve expected.
+_NOT_MEASURED = {"before_activation", "beyond_horizon"}
+
 DAILY_ENDPOINT = {"consumption": "daily_consumption", "production": "daily_production"}
 
 
@@ -40,6 +43,18 @@ def _curve_stats(conn: psycopg.Connection, meter: Meter, month: date, tz: ZoneIn
     }).reset_index()
 
 
+def _fetched_days(conn: psycopg.Connection, meter: Meter, month: date) -> dict[str, set[date]]:
+    """Days already fetched, per endpoint: they keep their rows when the horizon later moves past them, so a
+    re-run of an old month is identical instead of dropping days that are still in the warehouse."""
+    rows = conn.execute(load_sql("select_fetch_state"), {"meters": [meter.pk], "start": month,
+                                                         "end": next_month(month)}).fetchall()
+    fetched: dict[str, set[date]] = {}
+    for _pk, endpoint, day, status, _final in rows:
+        if status not in _NOT_MEASURED and (meter.activation_date is None or day >= meter.activation_date):
+            fetched.setdefault(endpoint, set()).add(day)
+    return fetched
+
+
 def daily_rows(conn: psycopg.Connection, building: Building, meter: Meter, month: date, reference: date) -> list[dict]:
     tz = ZoneInfo(building.timezone)
     official_frame = raw_frames(conn, [meter], month, (DAILY_ENDPOINT[meter.direction],))
@@ -48,11 +63,16 @@ def daily_rows(conn: psycopg.Connection, building: Building, meter: Meter, month
         official = dict(zip(official_frame["day"], official_frame["kwh"].astype(float), strict=True))
     stats = {row.day: row for row in _curve_stats(conn, meter, month, tz).itertuples()}
     curve_from = max(curve_horizon_start(reference), meter.activation_date or date.min)
+    fetched = _fetched_days(conn, meter, month)
+    curve_fetched = fetched.get(f"{meter.direction}_load_curve", set())
+    days = fetched.get(DAILY_ENDPOINT[meter.direction], set())
+    if meter.status == "active":  # a disabled or revoked meter keeps what it had; no new gap rows every day
+        days |= set(eligible_days(DAILY_ENDPOINT[meter.direction], month, reference, meter.activation_date))
     rows = []
-    for day in eligible_days(DAILY_ENDPOINT[meter.direction], month, reference, meter.activation_date):
+    for day in sorted(days):
         s = stats.get(day)
         length = day_length_seconds(day, tz)
-        curve_expected = day >= curve_from
+        curve_expected = day >= curve_from or day in curve_fetched
         interval_s = int(s.modal_s) if s is not None else 1800
         expected = length // interval_s if curve_expected else 0
         curve_kwh = round(float(s.sum), 6) if s is not None else None
