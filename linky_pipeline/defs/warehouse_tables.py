@@ -19,6 +19,7 @@ from linky_pipeline.defs.quality_checks import (
 from linky_pipeline.defs.resources import SyncPolicyResource, WarehouseResource
 from linky_pipeline.lib.registry import Building, Meter, get_building, list_meters
 from linky_pipeline.lib.warehouse.daily import rebuild_daily, rebuild_max_power
+from linky_pipeline.lib.warehouse.locks import lock_building_month
 from linky_pipeline.lib.warehouse.monthly import rebuild_monthly
 from linky_pipeline.lib.warehouse.readings import rebuild_readings
 
@@ -31,6 +32,7 @@ def rebuild_each(context: dg.AssetExecutionContext, warehouse: WarehouseResource
     work = run_partitions(context)
     for building_code, month in work:
         with warehouse.connect() as conn, conn.transaction():
+            lock_building_month(conn, building_code, month)
             building = get_building(conn, building_code)
             rows += rebuild(conn, building, list_meters(conn, building_code), month)
     return {"rows_written": rows, "window": window_text(work), "partitions": len(work),

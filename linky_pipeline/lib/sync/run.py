@@ -13,6 +13,7 @@ import psycopg
 
 from linky_pipeline.lib.registry import Building, get_building, list_meters
 from linky_pipeline.lib.sync.ingest import IngestReport, MeterApi, fetch_building_month, land_building_month
+from linky_pipeline.lib.warehouse.locks import lock_building_month
 
 log = logging.getLogger(__name__)
 ConsentLostHandler = Callable[[psycopg.Connection, int, str], None]
@@ -42,6 +43,7 @@ def _one(connect: Callable[[], psycopg.Connection], api: MeterApi, building: Bui
         meters = list_meters(conn, building.code, active_only=True)
     fetched, report = fetch_building_month(connect, api, building, meters, month, reference, trailing_days, nightly)
     with connect() as conn, conn.transaction():
+        lock_building_month(conn, building.code, month)
         land_building_month(conn, building, fetched, reference, trailing_days, report)
         for meter in meters:
             if meter.meter_id in report.consent_lost:

@@ -1,0 +1,28 @@
+"""Two runs rebuilding the same building-month at once take turns instead of colliding."""
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date
+
+import psycopg
+
+from linky_pipeline.lib.registry import get_building, list_meters
+from linky_pipeline.lib.warehouse.locks import lock_building_month
+from linky_pipeline.lib.warehouse.readings import rebuild_readings
+
+MONTH = date(2026, 9, 1)
+
+
+def test_concurrent_rebuilds_of_one_month_serialize(db, building, run_pipeline, pg_url) -> None:
+    building("normal", ("22516914714270", "consumption"))
+    assert run_pipeline(["normal"], MONTH, MONTH).success
+    expected = db.execute("SELECT count(*) FROM readings").fetchone()[0]
+    db.rollback()
+
+    def rebuild(_: int) -> int:
+        with psycopg.connect(pg_url) as conn, conn.transaction():
+            lock_building_month(conn, "normal", MONTH)
+            return rebuild_readings(conn, get_building(conn, "normal"), list_meters(conn, "normal"), MONTH)
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        assert list(pool.map(rebuild, range(8))) == [expected] * 8
+    assert db.execute("SELECT count(*) FROM readings").fetchone()[0] == expected
