@@ -119,3 +119,11 @@ def set_activation_date(conn: psycopg.Connection, meter_pk: int, activation: dat
     """Record an activation date the API revealed (ADAM-ERR0123), so later runs never ask before it."""
     conn.execute("UPDATE meters SET activation_date = %s WHERE id = %s AND "
                  "(activation_date IS NULL OR activation_date < %s)", (activation, meter_pk, activation))
+
+
+def meters_without_history(conn: psycopg.Connection) -> list[tuple[str, int]]:
+    """(building, meter pk) of active API meters never fetched yet: they need their history loaded."""
+    rows = conn.execute("SELECT m.building_code, m.id FROM meters m WHERE m.status = 'active' "
+                        "AND m.provider = 'enedis' AND NOT EXISTS "
+                        "(SELECT 1 FROM fetch_state f WHERE f.meter_pk = m.id) ORDER BY m.building_code, m.id")
+    return [(r[0], int(r[1])) for r in rows]

@@ -5,7 +5,7 @@ import dagster as dg
 from linky_pipeline.defs.automation.registry_sensor import building_registry_sensor, partition_changes
 from linky_pipeline.defs.resources import WarehouseResource
 from linky_pipeline.defs.runs import RANGE_END_TAG, RANGE_START_TAG
-from linky_pipeline.lib.registry import remove_building
+from linky_pipeline.lib.registry import add_meter, remove_building
 
 
 def _tick(instance: dg.DagsterInstance, pg_url: str) -> dg.SensorResult:
@@ -27,11 +27,21 @@ def test_sensor_adds_and_removes_building_partitions(db, building, pg_url) -> No
     with dg.instance_for_test() as instance:
         first = _tick(instance, pg_url)
         assert instance.get_dynamic_partitions("building") == ["alpha", "empty"]
-        assert [r.run_key for r in first.run_requests] == ["history:alpha"]  # only buildings with active meters
+        meter_pk = db.execute("SELECT id FROM meters WHERE building_code = 'alpha'").fetchone()[0]
+        db.rollback()
+        assert [r.run_key for r in first.run_requests] == [f"history:alpha:{meter_pk}"]  # active meters only
         request = first.run_requests[0]
         assert request.tags[RANGE_START_TAG].startswith("alpha|") and request.tags[RANGE_END_TAG].startswith("alpha|")
         second = _tick(instance, pg_url)
-        assert second.run_requests == [] and not second.dynamic_partitions_requests
+        assert not second.dynamic_partitions_requests
+        # Until the history run has fetched something the request repeats with the same run key, which
+        # Dagster launches only once.
+        assert [r.run_key for r in second.run_requests] == [r.run_key for r in first.run_requests]
+        add_meter(db, "empty", "enedis", "42900589957123", "consumption")  # a meter added later
+        db.commit()
+        later = _tick(instance, pg_url)
+        assert [r.run_key.split(":")[1] for r in later.run_requests] == ["alpha", "empty"]
+        db.execute("DELETE FROM meters WHERE building_code = 'empty'")
         remove_building(db, "empty")
         db.commit()
         _tick(instance, pg_url)

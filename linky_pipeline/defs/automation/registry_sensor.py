@@ -6,7 +6,7 @@ import dagster as dg
 from linky_pipeline.defs.partitions import building_partitions
 from linky_pipeline.defs.resources import WarehouseResource
 from linky_pipeline.defs.runs import history_run_tags
-from linky_pipeline.lib.registry import active_building_codes, list_buildings
+from linky_pipeline.lib.registry import list_buildings, meters_without_history
 
 
 def partition_changes(registry: list[str], existing: list[str]) -> tuple[list[str], list[str]]:
@@ -23,14 +23,15 @@ def partition_changes(registry: list[str], existing: list[str]) -> tuple[list[st
     target=dg.AssetSelection.groups("ingestion", "readings", "aggregates", "anomalies"),
 )
 def building_registry_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource) -> dg.SensorResult:
-    """New buildings become partitions (plus one history run); removed ones disappear from the UI."""
+    """New buildings become partitions; removed ones disappear from the UI; new meters get their history."""
     with warehouse.connect() as conn:
         registry = [b.code for b in list_buildings(conn)]
-        active = set(active_building_codes(conn))
+        never_synced = meters_without_history(conn)
     existing = list(context.instance.get_dynamic_partitions(building_partitions.name))
     to_add, to_delete = partition_changes(registry, existing)
-    requests = [dg.RunRequest(run_key=f"history:{code}", tags=history_run_tags(code))
-                for code in to_add if code in active]
+    # One history run per meter that has never been fetched: new buildings, and meters added later.
+    requests = [dg.RunRequest(run_key=f"history:{code}:{meter_pk}", tags=history_run_tags(code))
+                for code, meter_pk in never_synced]
     if to_add or to_delete:
         context.log.info(f"building partitions: +{to_add} -{to_delete}")
     return dg.SensorResult(
