@@ -11,6 +11,8 @@ from datetime import date
 from linky_pipeline.lib.enedis.windows import horizon_start
 
 CURVE_ENDPOINTS = ("consumption_load_curve", "production_load_curve")
+# interval energy the readings table is built from: API load curves plus landed Belgian CSV exports
+READING_ENDPOINTS = (*CURVE_ENDPOINTS, "quarter_hour_csv")
 
 
 def curve_horizon_start(today: date) -> date:
@@ -21,8 +23,10 @@ def daily_horizon_start(today: date) -> date:
     return horizon_start("daily_consumption", today)
 
 
-def endpoints_for(direction: str) -> tuple[str, ...]:
-    """The endpoints a meter of this direction is synced from."""
+def endpoints_for(direction: str, provider: str = "enedis") -> tuple[str, ...]:
+    """The endpoints a meter of this direction is synced from (none for CSV meters: their data is imported)."""
+    if provider == "be_csv":
+        return ()
     if direction == "production":
         return ("production_load_curve", "daily_production")
     return ("consumption_load_curve", "daily_consumption", "daily_consumption_max_power")

@@ -88,7 +88,7 @@ def fetch_building_month(connect: Callable[[], psycopg.Connection], api: MeterAp
     fetched: list[_Fetched] = []
     for meter in meters:
         try:
-            for endpoint in endpoints_for(meter.direction):
+            for endpoint in endpoints_for(meter.direction, meter.provider):
                 days = days_to_fetch(endpoint, month, reference, meter.activation_date,
                                      known.get((meter.pk, endpoint), {}), trailing_days, nightly)
                 for start, end in spanning_range(days, MAX_DAYS.get(endpoint, 365)):

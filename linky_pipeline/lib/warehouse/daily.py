@@ -8,13 +8,13 @@ completeness says whether the official figure exists.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 import pandas as pd
 import psycopg
 
-from linky_pipeline.lib.localtime import day_length_seconds, local_midnight_utc, next_month
+from linky_pipeline.lib.localtime import day_length_seconds, days_in_range, local_midnight_utc, next_month
 from linky_pipeline.lib.registry import Building, Meter
 from linky_pipeline.lib.sql import load_sql
 from linky_pipeline.lib.sync.horizons import curve_horizon_start
@@ -66,7 +66,10 @@ def daily_rows(conn: psycopg.Connection, building: Building, meter: Meter, month
     fetched = _fetched_days(conn, meter, month)
     curve_fetched = fetched.get(f"{meter.direction}_load_curve", set())
     days = fetched.get(DAILY_ENDPOINT[meter.direction], set())
-    if meter.status == "active":  # a disabled or revoked meter keeps what it had; no new gap rows every day
+    if meter.provider == "be_csv":  # imported files: no API horizon; the days the files cover, holes included
+        days = set(days_in_range(min(stats), max(stats) + timedelta(days=1))) if stats else set()
+        curve_from = date.min
+    elif meter.status == "active":  # a disabled or revoked meter keeps what it had; no new gap rows every day
         days |= set(eligible_days(DAILY_ENDPOINT[meter.direction], month, reference, meter.activation_date))
     rows = []
     for day in sorted(days):

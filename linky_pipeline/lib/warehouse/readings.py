@@ -11,7 +11,7 @@ import psycopg
 from linky_pipeline.lib.localtime import local_midnight_utc, next_month
 from linky_pipeline.lib.registry import Building, Meter
 from linky_pipeline.lib.sql import load_sql
-from linky_pipeline.lib.sync.horizons import CURVE_ENDPOINTS
+from linky_pipeline.lib.sync.horizons import READING_ENDPOINTS
 from linky_pipeline.lib.warehouse.raw_parse import parse_raw
 
 COPY_READINGS = "COPY readings (meter_pk, metric, ts, interval_s, kwh, quality, source) FROM STDIN (FORMAT BINARY)"
@@ -30,7 +30,7 @@ def raw_frames(conn: psycopg.Connection, meters: list[Meter], month: date, endpo
 
 def month_readings(conn: psycopg.Connection, building: Building, meters: list[Meter], month: date) -> pd.DataFrame:
     tz = ZoneInfo(building.timezone)
-    frame = raw_frames(conn, meters, month, CURVE_ENDPOINTS)
+    frame = raw_frames(conn, meters, month, READING_ENDPOINTS)
     if frame.empty:
         return frame
     start, end = local_midnight_utc(month, tz), local_midnight_utc(next_month(month), tz)

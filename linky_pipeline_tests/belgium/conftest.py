@@ -1,0 +1,31 @@
+"""Belgian CSV tests: the pipeline fixtures (sandbox, ephemeral Dagster) and a building with be_csv meters."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from linky_pipeline.lib.registry import add_building, add_meter
+from linky_pipeline_tests.pipeline.conftest import building, run_pipeline, sandbox  # noqa: F401
+
+FIXTURES = Path(__file__).parent / "fixtures"
+EAN = "541448820052377134"
+
+
+def fixture_text(name: str) -> str:
+    return (FIXTURES / name).read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def be_building(db: psycopg.Connection) -> Callable[..., str]:
+    """Register a Brussels building with be_csv meters for EAN (both directions unless told otherwise)."""
+    def _add(code: str = "gent-hq", directions: tuple[str, ...] = ("consumption", "production")) -> str:
+        add_building(db, code, code.title(), "Europe/Brussels")
+        for direction in directions:
+            add_meter(db, code, "be_csv", EAN, direction)
+        db.commit()
+        return code
+    return _add
