@@ -19,6 +19,7 @@ from linky_pipeline.lib.sync.run import sync_partitions
     group_name="ingestion",
     kinds={"postgres", "python"},
     pool="enedis_api",
+    check_specs=[dg.AssetCheckSpec("every_meter_synced", asset="raw_load_curves", blocking=False)],
 )
 def raw_load_curves(context: dg.AssetExecutionContext, warehouse: WarehouseResource, enedis: EnedisResource,
                     sync_policy: SyncPolicyResource) -> dg.MaterializeResult:
@@ -38,7 +39,12 @@ def raw_load_curves(context: dg.AssetExecutionContext, warehouse: WarehouseResou
     if summary.failures:
         raise dg.Failure(f"{len(summary.failures)} building-month(s) failed; the others were committed",
                          metadata={"failed": dg.MetadataValue.json(sorted(summary.failures))})
-    return dg.MaterializeResult(metadata={
+    for meter, error in summary.meter_errors.items():
+        context.log.warning(f"{meter}: {error} (its missing days are retried by the next run)")
+    synced = dg.AssetCheckResult(check_name="every_meter_synced", passed=not summary.meter_errors,
+                                 severity=dg.AssetCheckSeverity.WARN,
+                                 metadata={"meter_errors": dg.MetadataValue.json(summary.meter_errors)})
+    return dg.MaterializeResult(check_results=[synced], metadata={
         "window": window_text(work),
         "reference_date": reference.isoformat(),
         "api_calls": summary.api_calls,

@@ -12,9 +12,9 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import psycopg
 
-from linky_pipeline.lib.enedis.errors import ConsentLostError
+from linky_pipeline.lib.enedis.errors import ConsentLostError, EnedisError
 from linky_pipeline.lib.enedis.results import FetchResult
-from linky_pipeline.lib.localtime import day_length_seconds, next_month
+from linky_pipeline.lib.localtime import day_length_seconds, days_in_range, next_month
 from linky_pipeline.lib.registry import Building, Meter, set_activation_date
 from linky_pipeline.lib.sql import load_sql
 from linky_pipeline.lib.sync.horizons import CURVE_ENDPOINTS, endpoints_for
@@ -40,6 +40,7 @@ class IngestReport:
     days_requested: int = 0
     no_data_days: list[str] = field(default_factory=list)
     consent_lost: list[str] = field(default_factory=list)
+    meter_errors: dict[str, str] = field(default_factory=dict)  # PRM → error; its days stay unfetched (retried)
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,9 @@ def fetch_building_month(connect: Callable[[], psycopg.Connection], api: MeterAp
         except ConsentLostError:
             report.consent_lost.append(meter.meter_id)
             fetched = [f for f in fetched if f.meter.pk != meter.pk]
+        except EnedisError as exc:  # one meter's problem must not cost the other meters their data
+            report.meter_errors[meter.meter_id] = f"{type(exc).__name__}: {exc}"
+            fetched = [f for f in fetched if f.meter.pk != meter.pk]
     return fetched, report
 
 
@@ -123,8 +127,11 @@ def land_building_month(conn: psycopg.Connection, building: Building, fetched: l
         if activation is not None:
             set_activation_date(conn, item.meter.pk, activation)
         frame = result.frame
+        refused = {d for call in result.windows if call.outcome == "before_activation"
+                   for d in days_in_range(call.start, call.end)}
         for day in item.days:
-            status, points = _day_status(item.endpoint, day, frame, tz, activation)
+            status, points = ("before_activation", 0) if day in refused else _day_status(
+                item.endpoint, day, frame, tz, activation)
             if status == "no_data":
                 report.no_data_days.append(f"{item.meter.meter_id}/{item.endpoint}/{day.isoformat()}")
             conn.execute(load_sql("upsert_fetch_state"), {

@@ -33,6 +33,10 @@ class SyncSummary:
         return sorted(d for r in self.reports for d in r.no_data_days)
 
     @property
+    def meter_errors(self) -> dict[str, str]:
+        return {f"{r.building}/{m}": e for r in self.reports for m, e in r.meter_errors.items()}
+
+    @property
     def consent_lost(self) -> list[str]:
         return sorted({m for r in self.reports for m in r.consent_lost})
 
