@@ -32,12 +32,13 @@ def local_database(state_dir: Path = LOCAL_STATE) -> Iterator[str]:
         yield to_psycopg_url(external)
         return
     cluster = local_cluster(state_dir)
-    cluster.start(watch_pid=os.getpid())
+    started = cluster.start(watch_pid=os.getpid())
     try:
         cluster.create_database("dagster")
         yield cluster.create_database("linky")
     finally:
-        cluster.stop()
+        if started:  # leave a cluster someone else started (another make dev/demo) running
+            cluster.stop()
 
 
 def write_dagster_home(state_dir: Path, database_url: str) -> Path:

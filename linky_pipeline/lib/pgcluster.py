@@ -115,12 +115,13 @@ class LocalCluster:
     def running(self) -> bool:
         return self._run(str(self.bindir / "pg_ctl"), "status", "-D", str(self.datadir), check=False).returncode == 0
 
-    def start(self, *, watch_pid: int | None = None) -> None:
-        """Start the server; with `watch_pid`, stop it as soon as that process is gone."""
+    def start(self, *, watch_pid: int | None = None) -> bool:
+        """Start the server (False if it already runs: e.g. `make dev` is up while `make demo` runs);
+        with `watch_pid`, stop it as soon as that process is gone."""
         if not self.initialised():
             self.init()
         if self.running():
-            self.stop()
+            return False
         options = (f"-p {self.port} -k {self.datadir} -c listen_addresses=127.0.0.1 -c fsync=off "
                    "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
         self._run(str(self.bindir / "pg_ctl"), "start", "-w", "-t", "60", "-D", str(self.datadir),
@@ -132,6 +133,7 @@ class LocalCluster:
                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                 start_new_session=True,
             )
+        return True
 
     def stop(self) -> None:
         if self.initialised() and self.running():

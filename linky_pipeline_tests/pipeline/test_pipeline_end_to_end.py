@@ -47,3 +47,15 @@ def test_autumn_day_has_fifty_half_hours(db, building, run_pipeline) -> None:
     autumn = db.execute("SELECT interval_count, expected_count, completeness FROM daily_consumption "
                         "WHERE day = '2026-10-25'").fetchone()
     assert autumn == (50, 50, 1.0)
+
+
+def test_month_over_month_follows_an_earlier_month_rerun_later(db, building, run_pipeline) -> None:
+    building("normal", ("22516914714270", "consumption"))
+    assert run_pipeline(["normal"], date(2026, 10, 1), date(2026, 10, 1)).success
+    assert db.execute("SELECT mom_change_pct FROM monthly_consumption WHERE month = '2026-10-01'").fetchone() == (
+        None,)  # September is not loaded yet
+    db.rollback()
+    assert run_pipeline(["normal"], date(2026, 9, 1), date(2026, 9, 1)).success
+    sep, oct_ = (r[0] for r in db.execute("SELECT total_kwh FROM monthly_consumption ORDER BY month").fetchall())
+    mom = db.execute("SELECT mom_change_pct FROM monthly_consumption WHERE month = '2026-10-01'").fetchone()[0]
+    assert mom == round(100 * (oct_ / sep - 1), 3)

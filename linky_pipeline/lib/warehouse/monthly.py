@@ -12,4 +12,6 @@ from linky_pipeline.lib.sql import load_sql
 def rebuild_monthly(conn: psycopg.Connection, building_code: str, month: date) -> int:
     params = {"building": building_code, "month": month}
     conn.execute(load_sql("delete_monthly_window"), params)
-    return conn.execute(load_sql("insert_monthly_consumption"), params).rowcount
+    written = conn.execute(load_sql("insert_monthly_consumption"), params).rowcount
+    conn.execute(load_sql("refresh_monthly_changes"), params)
+    return written
