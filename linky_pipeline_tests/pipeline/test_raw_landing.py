@@ -7,8 +7,9 @@ from linky_pipeline.lib.sql import load_sql
 
 
 def _land(db, status: int, payload: dict | None, sha: str, at: datetime) -> None:
+    meter_pk = db.execute("SELECT min(id) FROM meters").fetchone()[0]
     db.execute(load_sql("upsert_raw_load_curve"), {
-        "meter_pk": db.execute("SELECT min(id) FROM meters").fetchone()[0], "endpoint": "daily_consumption", "window_start": date(2026, 9, 1),
+        "meter_pk": meter_pk, "endpoint": "daily_consumption", "window_start": date(2026, 9, 1),
         "window_end": date(2026, 9, 8), "api_version": "v5", "http_status": status, "request": "{}",
         "payload": json.dumps(payload) if payload is not None else None, "payload_sha256": sha, "fetched_at": at})
 
