@@ -38,14 +38,18 @@ def test_late_day_is_filled_by_the_next_nightly_run(db, building, run_pipeline, 
 def test_steady_state_is_at_most_two_calls_per_meter_per_night(db, building, run_pipeline, sandbox) -> None:
     building("normal", (PRM, "consumption"))
     building("solar", ("12655648759651", "consumption"), ("12655648759651", "production"))
-    first = date(2026, 11, 15)
+    first = date(2026, 10, 28)
     sandbox.settings.update({"today": first.isoformat()})
-    assert run_pipeline(["normal", "solar"], date(2026, 11, 1), date(2026, 11, 1), reference=first,
+    assert run_pipeline(["normal", "solar"], date(2026, 10, 1), date(2026, 10, 1), reference=first,
                         nightly=True).success
-    for night in (date(2026, 11, 16), date(2026, 11, 17), date(2026, 11, 18)):
+    # across a month boundary: in its first 7 days the run covers the previous month too
+    nights = [date(2026, 10, 29), date(2026, 10, 31), date(2026, 11, 1), date(2026, 11, 2), date(2026, 11, 4),
+              date(2026, 11, 7), date(2026, 11, 8), date(2026, 11, 9)]
+    for night in nights:
         sandbox.settings.update({"today": night.isoformat()})
         _reset(sandbox)
-        result = run_pipeline(["normal", "solar"], date(2026, 11, 1), date(2026, 11, 1), reference=night,
+        first_month = date(2026, 10, 1) if night.day <= 7 or night.month == 10 else date(2026, 11, 1)
+        result = run_pipeline(["normal", "solar"], first_month, night.replace(day=1), reference=night,
                               nightly=True)
         assert result.success
         calls = _calls_by_prm(sandbox)

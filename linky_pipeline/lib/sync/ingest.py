@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
@@ -34,7 +33,7 @@ class MeterApi(Protocol):
 @dataclass
 class IngestReport:
     building: str
-    month: date
+    months: list[date]
     api_calls: int = 0
     windows_landed: int = 0
     days_requested: int = 0
@@ -44,17 +43,28 @@ class IngestReport:
 
 
 @dataclass(frozen=True)
-class _Fetched:
+class FetchTask:
+    """One API range for one meter and endpoint; `days` are the days it is asked for (the rest are final)."""
+
+    meter: Meter
+    endpoint: str
+    start: date
+    end: date
+    days: list[date]
+
+
+@dataclass(frozen=True)
+class Fetched:
     meter: Meter
     endpoint: str
     days: list[date]
     result: FetchResult
 
 
-def _known_states(conn: psycopg.Connection, meter_pks: list[int],
-                  month: date) -> dict[tuple[int, str], dict[date, DayState]]:
-    rows = conn.execute(load_sql("select_fetch_state"), {"meters": meter_pks, "start": month,
-                                                         "end": next_month(month)})
+def known_states(conn: psycopg.Connection, meter_pks: list[int],
+                 months: list[date]) -> dict[tuple[int, str], dict[date, DayState]]:
+    rows = conn.execute(load_sql("select_fetch_state"), {"meters": meter_pks, "start": min(months),
+                                                         "end": next_month(max(months))})
     known: dict[tuple[int, str], dict[date, DayState]] = {}
     for meter_pk, endpoint, day, status, final in rows:
         known.setdefault((meter_pk, endpoint), {})[day] = DayState(status, final)
@@ -79,35 +89,48 @@ def _day_status(endpoint: str, day: date, frame: pd.DataFrame, tz: ZoneInfo,
     return ("complete" if present else "no_data"), present
 
 
-def fetch_building_month(connect: Callable[[], psycopg.Connection], api: MeterApi, building: Building,
-                         meters: list[Meter], month: date, reference: date, trailing_days: int,
-                         nightly: bool) -> tuple[list[_Fetched], IngestReport]:
-    """Plan and call the API for one building-month (no write yet)."""
-    report = IngestReport(building.code, month)
-    with connect() as conn:
-        known = _known_states(conn, [m.pk for m in meters], month)
-    fetched: list[_Fetched] = []
+def plan_building(meters: list[Meter], months: list[date], known: dict[tuple[int, str], dict[date, DayState]],
+                  reference: date, trailing_days: int, nightly: bool) -> list[FetchTask]:
+    """Calls for every month of the run at once, so one call can cover a month boundary (the nightly trailing
+    window early in a month) and daily endpoints use whole 365-day windows during backfills."""
+    tasks: list[FetchTask] = []
     for meter in meters:
-        try:
-            for endpoint in endpoints_for(meter.direction, meter.provider):
-                days = days_to_fetch(endpoint, month, reference, meter.activation_date,
-                                     known.get((meter.pk, endpoint), {}), trailing_days, nightly)
-                for start, end in spanning_range(days, MAX_DAYS.get(endpoint, 365)):
-                    result = api.fetch(meter.meter_id, endpoint, start, end, meter.activation_date)
-                    chunk = [d for d in days if start <= d < end]
-                    fetched.append(_Fetched(meter, endpoint, chunk, result))
-                    report.api_calls += result.calls
-                    report.days_requested += len(chunk)
-        except ConsentLostError:
-            report.consent_lost.append(meter.meter_id)
-            fetched = [f for f in fetched if f.meter.pk != meter.pk]
-        except EnedisError as exc:  # one meter's problem must not cost the other meters their data
-            report.meter_errors[meter.meter_id] = f"{type(exc).__name__}: {exc}"
-            fetched = [f for f in fetched if f.meter.pk != meter.pk]
-    return fetched, report
+        for endpoint in endpoints_for(meter.direction, meter.provider):
+            states = known.get((meter.pk, endpoint), {})
+            days = sorted(d for month in months for d in days_to_fetch(
+                endpoint, month, reference, meter.activation_date, states, trailing_days, nightly))
+            for start, end in spanning_range(days, MAX_DAYS.get(endpoint, 365)):
+                tasks.append(FetchTask(meter, endpoint, start, end, [d for d in days if start <= d < end]))
+    return tasks
 
 
-def land_building_month(conn: psycopg.Connection, building: Building, fetched: list[_Fetched],
+def run_task(api: MeterApi, task: FetchTask) -> Fetched:
+    result = api.fetch(task.meter.meter_id, task.endpoint, task.start, task.end, task.meter.activation_date)
+    return Fetched(task.meter, task.endpoint, task.days, result)
+
+
+def keep_healthy_meters(outcomes: list[tuple[FetchTask, Fetched | BaseException]],
+                        report: IngestReport) -> list[Fetched]:
+    """Drop every answer of a meter that failed: its days stay unfetched and are asked again next run."""
+    failed: set[int] = set()
+    for task, outcome in outcomes:
+        if isinstance(outcome, ConsentLostError):
+            report.consent_lost.append(task.meter.meter_id)
+        elif isinstance(outcome, EnedisError):
+            report.meter_errors[task.meter.meter_id] = f"{type(outcome).__name__}: {outcome}"
+        elif isinstance(outcome, BaseException):
+            raise outcome
+        else:
+            continue
+        failed.add(task.meter.pk)
+    kept = [o for t, o in outcomes if t.meter.pk not in failed and isinstance(o, Fetched)]
+    report.api_calls += sum(f.result.calls for f in kept)
+    report.days_requested += sum(len(f.days) for f in kept)
+    report.consent_lost = sorted(set(report.consent_lost))
+    return kept
+
+
+def land_building(conn: psycopg.Connection, building: Building, fetched: list[Fetched],
                         reference: date, trailing_days: int, report: IngestReport) -> IngestReport:
     """Write raw answers and per-day fetch state in the caller's transaction."""
     tz = ZoneInfo(building.timezone)
