@@ -27,7 +27,7 @@ def raw_load_curves(context: dg.AssetExecutionContext, warehouse: WarehouseResou
     per-day fetch state. Final days are never requested again; nightly runs re-fetch the trailing window."""
     started = time.monotonic()
     work = run_partitions(context)
-    reference = sync_policy.reference_date(context.run.tags)
+    reference = sync_policy.reference_date(context)
 
     def on_consent_lost(conn: psycopg.Connection, meter_pk: int, code: str) -> None:
         enedis.handle_consent_lost(conn, meter_pk, code, actor=f"run:{context.run.run_id}")

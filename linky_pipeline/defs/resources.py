@@ -1,7 +1,7 @@
 """Resources: the warehouse, the meter API and the sync policy, all configured from the environment."""
 
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import dagster as dg
 import psycopg
@@ -27,12 +27,17 @@ class SyncPolicyResource(dg.ConfigurableResource):
     max_concurrency: int = 4
     today: str = ""  # YYYY-MM-DD to pin the clock (tests, sandbox demos); empty = the real date in Europe/Paris
 
-    def reference_date(self, run_tags: dict[str, str]) -> date:
-        """The schedule pins the date in a tag so a run is correct whenever it starts; otherwise the clock."""
-        tagged = run_tags.get("linky/reference_date")
+    def reference_date(self, context: dg.AssetExecutionContext) -> date:
+        """The schedule pins the date in a tag; otherwise the run's creation date, so every step of one run agrees
+        even when the run crosses midnight."""
+        tagged = context.run.tags.get("linky/reference_date")
         if tagged:
             return date.fromisoformat(tagged)
-        return date.fromisoformat(self.today) if self.today else today_in(PARIS)
+        if self.today:
+            return date.fromisoformat(self.today)
+        record = context.instance.get_run_record_by_id(context.run.run_id)
+        created = record.create_timestamp if record is not None else datetime.now(UTC)
+        return today_in(PARIS, created.astimezone(UTC))
 
 
 @dg.definitions

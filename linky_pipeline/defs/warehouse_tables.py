@@ -60,7 +60,7 @@ def daily_consumption(context: dg.AssetExecutionContext, warehouse: WarehouseRes
                       sync_policy: SyncPolicyResource) -> dg.MaterializeResult:
     """Energy per meter and local day: official daily figure and curve sum side by side, interval statistics,
     DST-aware expected interval count and completeness."""
-    reference = sync_policy.reference_date(context.run.tags)
+    reference = sync_policy.reference_date(context)
     metadata = rebuild_each(context, warehouse, lambda c, b, m, month: rebuild_daily(c, b, m, month, reference))
     with warehouse.connect() as conn:
         checks, gaps = daily_check_results(conn, run_partitions(context))

@@ -48,7 +48,7 @@ def run_pipeline(pg_url: str, sandbox: SandboxServer) -> Callable[..., dg.Execut
 
     def _run(buildings: list[str], first: date, last: date, *, reference: date = REFERENCE,
              nightly: bool = False, assets: list | None = None,
-             instance: dg.DagsterInstance | None = None) -> dg.ExecuteInProcessResult:
+             instance: dg.DagsterInstance | None = None, pin_today: bool = True) -> dg.ExecuteInProcessResult:
         instance = instance or default_instance
         known = set(instance.get_dynamic_partitions("building"))
         instance.add_dynamic_partitions("building", [b for b in buildings if b not in known])
@@ -61,7 +61,7 @@ def run_pipeline(pg_url: str, sandbox: SandboxServer) -> Callable[..., dg.Execut
             "enedis": EnedisResource(base_url=sandbox.url, client_id=SANDBOX_CLIENT_ID,
                                      client_secret=SANDBOX_CLIENT_SECRET, warehouse=warehouse,
                                      calls_per_second=500),
-            "sync_policy": SyncPolicyResource(today=reference.isoformat()),
+            "sync_policy": SyncPolicyResource(today=reference.isoformat() if pin_today else ""),
         }
         return dg.materialize(assets or PIPELINE_ASSETS, instance=instance, resources=resources, tags=tags,
                               raise_on_error=False)

@@ -59,3 +59,15 @@ def test_month_over_month_follows_an_earlier_month_rerun_later(db, building, run
     sep, oct_ = (r[0] for r in db.execute("SELECT total_kwh FROM monthly_consumption ORDER BY month").fetchall())
     mom = db.execute("SELECT mom_change_pct FROM monthly_consumption WHERE month = '2026-10-01'").fetchone()[0]
     assert mom == round(100 * (oct_ / sep - 1), 3)
+
+
+def test_unpinned_run_uses_its_creation_date_in_every_step(db, building, run_pipeline, sandbox) -> None:
+    from linky_pipeline.lib.localtime import today_in
+
+    sandbox.settings.update({"today": None})  # the real date, like production
+    building("normal", ("22516914714270", "consumption"))
+    result = run_pipeline(["normal"], date(2026, 10, 1), date(2026, 10, 1), pin_today=False)
+    assert result.success
+    mat = next(e.materialization for e in result.get_asset_materialization_events()
+               if e.materialization.asset_key.to_user_string() == "raw_load_curves")
+    assert mat.metadata["reference_date"].value == today_in(PARIS).isoformat()  # the run was created just now
