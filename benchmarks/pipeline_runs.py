@@ -52,7 +52,7 @@ def run(url: str, sandbox: SandboxServer, first: date, last: date) -> float:
     warehouse = WarehouseResource(database_url=url)
     resources = {"warehouse": warehouse, "sync_policy": SyncPolicyResource(today=REFERENCE.isoformat()),
                  "enedis": EnedisResource(base_url=sandbox.url, client_id=SANDBOX_CLIENT_ID,
-                                          client_secret=SANDBOX_CLIENT_SECRET, warehouse=warehouse,
+                                          client_secret=SANDBOX_CLIENT_SECRET, quota_database_url=url,
                                           calls_per_second=500)}
     instance = dg.DagsterInstance.ephemeral()
     instance.add_dynamic_partitions("building", ["bench"])

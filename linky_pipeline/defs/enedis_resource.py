@@ -7,7 +7,6 @@ import dagster as dg
 import psycopg
 from pydantic import PrivateAttr
 
-from linky_pipeline.defs.resources import WarehouseResource
 from linky_pipeline.lib.db import to_psycopg_url
 from linky_pipeline.lib.enedis.client import EnedisClient
 from linky_pipeline.lib.ratelimit import PostgresRateLimiter
@@ -22,13 +21,13 @@ class EnedisResource(dg.ConfigurableResource):
     api_mode: str = "v5"
     calls_per_second: float = 5
     calls_per_hour: int = 10_000
-    warehouse: WarehouseResource
+    quota_database_url: str  # where the quota shared by every process lives (the warehouse)
     _client: EnedisClient | None = PrivateAttr(default=None)
 
     def client(self, reference: date) -> EnedisClient:
         """One client per run; its clock is the run's reference date so `end` never passes it."""
         if self._client is None:
-            limiter = PostgresRateLimiter(to_psycopg_url(self.warehouse.database_url), "enedis",
+            limiter = PostgresRateLimiter(to_psycopg_url(self.quota_database_url), "enedis",
                                           per_second=self.calls_per_second, per_hour=self.calls_per_hour,
                                           burst=1)  # spacing, not bursts: Enedis counts a sliding second
             self._client = EnedisClient(base_url=self.base_url, client_id=self.client_id,

@@ -54,7 +54,7 @@ def resources() -> dg.Definitions:
                 client_id=dg.EnvVar("LINKY_ENEDIS_CLIENT_ID"),
                 client_secret=dg.EnvVar("LINKY_ENEDIS_CLIENT_SECRET"),
                 api_mode=dg.EnvVar("LINKY_ENEDIS_API_MODE"),
-                warehouse=warehouse,
+                quota_database_url=dg.EnvVar("LINKY_DATABASE_URL"),
             ),
             "sync_policy": SyncPolicyResource(),
             "notifier": notifier_from_env(),

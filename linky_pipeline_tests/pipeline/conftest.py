@@ -59,7 +59,7 @@ def run_pipeline(pg_url: str, sandbox: SandboxServer) -> Callable[..., dg.Execut
         resources = {
             "warehouse": warehouse,
             "enedis": EnedisResource(base_url=sandbox.url, client_id=SANDBOX_CLIENT_ID,
-                                     client_secret=SANDBOX_CLIENT_SECRET, warehouse=warehouse,
+                                     client_secret=SANDBOX_CLIENT_SECRET, quota_database_url=warehouse.database_url,
                                      calls_per_second=500),
             "sync_policy": SyncPolicyResource(today=reference.isoformat() if pin_today else ""),
         }
