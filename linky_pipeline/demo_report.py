@@ -6,7 +6,7 @@ from psycopg import sql
 
 from linky_pipeline.lib.db import connect
 from linky_pipeline.lib.sql import load_sql
-from linky_pipeline.localstack import LocalStack
+from linky_pipeline.localstack import SANDBOX_CLIENT_SECRET, LocalStack
 
 TABLES = ("buildings", "meters", "raw_load_curves", "fetch_state", "readings", "daily_consumption",
           "monthly_consumption", "daily_max_power", "consumption_anomalies", "notifications", "audit_log")
@@ -42,3 +42,20 @@ def deliver_and_report(stack: LocalStack) -> None:
         if not rows:
             say("  none")
     say(f"\nNotifications delivered: {delivered}; e-mails are in {stack.mailbox}/ (one .eml file each).")
+    say(secrets_check(stack))
+
+
+def secrets_check(stack: LocalStack) -> str:
+    """Search every stored Dagster event and the warehouse's free-text columns for the client secret and every
+    access token the sandbox issued during the demo."""
+    secrets = [SANDBOX_CLIENT_SECRET, *stack.issued_tokens()]
+    head, _, _ = stack.database_url.rpartition("/")
+    with connect(f"{head}/dagster") as conn:
+        events = conn.execute("SELECT count(*) FROM event_logs").fetchone()[0]
+        leaks = sum(conn.execute("SELECT count(*) FROM event_logs WHERE strpos(event, %s) > 0", (s,)).fetchone()[0]
+                    for s in secrets)
+    with connect(stack.database_url) as conn:
+        leaks += sum(conn.execute(load_sql("count_secret_mentions"), {"s": s}).fetchone()[0] for s in secrets)
+    verdict = "none found" if leaks == 0 else f"{leaks} LEAK(S) FOUND"
+    return (f"Secrets check: client secret and {len(secrets) - 1} access token(s) searched in {events:,} Dagster "
+            f"events and the warehouse: {verdict}.")

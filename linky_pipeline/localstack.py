@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +22,7 @@ class LocalStack:
     sandbox_url: str
     dagster_home: Path
     mailbox: Path
+    issued_tokens: Callable[[], list[str]]  # access tokens the sandbox handed out (to prove none leaked)
 
 
 @contextmanager
@@ -79,6 +80,7 @@ def local_stack(state_dir: Path = LOCAL_STATE, sandbox_port: int = 0) -> Iterato
                 "LINKY_ENEDIS_API_MODE": os.environ.get("LINKY_ENEDIS_API_MODE", "v5"),
                 "DAGSTER_HOME": str(home),
             })
-            yield LocalStack(url, sandbox.url, home, state_dir / "mailbox")
+            yield LocalStack(url, sandbox.url, home, state_dir / "mailbox",
+                             lambda: list(sandbox.app.tokens.issued()))
         finally:
             sandbox.stop()

@@ -29,6 +29,11 @@ class TokenStore:
             self._tokens[token] = (client_id, time.monotonic() + ttl_s)
         return token
 
+    def issued(self) -> list[str]:
+        """Every token handed out so far (tests and the demo check none of them leaked)."""
+        with self._lock:
+            return list(self._tokens)
+
     def client_of(self, token: str) -> str | None:
         """The client a token was issued to, or None if unknown or expired."""
         with self._lock:

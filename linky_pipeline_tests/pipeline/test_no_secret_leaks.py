@@ -34,7 +34,7 @@ def test_debug_run_leaks_no_secret_and_handles_revoked_consent(db, building, run
     events = "\n".join(str(e) for e in result.all_events)
     events += "\n".join(str(r) for r in result.dagster_run.tags.items())
     logs = caplog.text
-    tokens = list(sandbox.app.tokens._tokens)
+    tokens = sandbox.app.tokens.issued()
     assert tokens, "the run must have obtained a token"
     for secret in (SANDBOX_CLIENT_SECRET, KEY, "AUTH-SECRET-4242", *tokens):
         assert secret not in logs
