@@ -23,10 +23,12 @@ def ensure_demo_rule(database_url: str) -> None:
                                          severity="Minor", channels=("email",), recipients=(DEMO_RECIPIENT,)))
 
 
-def deliver_demo_notifications(stack: LocalStack) -> int:
+def deliver_demo_notifications(stack: LocalStack) -> tuple[int, int]:
+    """(e-mails delivered now, e-mails in the mailbox): a second demo run sends nothing new."""
     ensure_demo_rule(stack.database_url)
     warehouse = WarehouseResource(database_url=stack.database_url)
     mailbox = LocalMailbox(stack.mailbox).start()
+    before = len(mailbox.paths())
     try:
         with dg.DagsterInstance.get() as instance:
             with dg.build_sensor_context(instance=instance, resources={"warehouse": warehouse}) as context:
@@ -35,6 +37,6 @@ def deliver_demo_notifications(stack: LocalStack) -> int:
                                         smtp_sender="linky-demo@example.org")
             deliver_notifications.execute_in_process(instance=instance,
                                                      resources={"warehouse": warehouse, "notifier": notifier})
-        return len(mailbox.paths())
+        return len(mailbox.paths()) - before, len(mailbox.paths())
     finally:
         mailbox.stop()

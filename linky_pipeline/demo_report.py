@@ -19,7 +19,7 @@ def say(text: str) -> None:
 def deliver_and_report(stack: LocalStack) -> None:
     from linky_pipeline.demo_notify import deliver_demo_notifications
 
-    delivered = deliver_demo_notifications(stack)
+    delivered, in_mailbox = deliver_demo_notifications(stack)
     with connect(stack.database_url) as conn:
         say("\nRows per table:")
         for table in TABLES:
@@ -41,7 +41,8 @@ def deliver_and_report(stack: LocalStack) -> None:
             say(f"  {code:<12} {granularity:<8} {severity:<8} {count:>4}")
         if not rows:
             say("  none")
-    say(f"\nNotifications delivered: {delivered}; e-mails are in {stack.mailbox}/ (one .eml file each).")
+    say(f"\nE-mails delivered by this run: {delivered} ({in_mailbox} in {stack.mailbox}/, one .eml file each; "
+        "each anomaly is notified once, so a second demo run sends none).")
     say(secrets_check(stack))
 
 
