@@ -8,10 +8,6 @@ import pandas as pd
 
 # readings: one row per meter × metric × interval; ts = interval START in UTC.
 READING_COLUMNS: Final = ("meter_id", "metric", "ts", "interval_s", "kwh", "quality", "source")
-# daily energy from an official daily endpoint (kWh on the local day).
-DAILY_ENERGY_COLUMNS: Final = ("meter_id", "metric", "day", "kwh", "quality", "source")
-# daily maximum apparent power with the instant of the peak (UTC).
-MAX_POWER_COLUMNS: Final = ("meter_id", "day", "max_power_va", "peak_at", "source")
 
 METRICS: Final = ("consumption", "production")
 

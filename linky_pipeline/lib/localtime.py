@@ -10,11 +10,6 @@ PARIS = ZoneInfo("Europe/Paris")
 BRUSSELS = ZoneInfo("Europe/Brussels")
 
 
-def zone(name: str) -> ZoneInfo:
-    """The ZoneInfo for a building's time zone name."""
-    return ZoneInfo(name)
-
-
 def local_midnight_utc(day: date, tz: ZoneInfo) -> datetime:
     """UTC instant of local midnight starting `day` (midnight always exists in Paris/Brussels)."""
     return datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)
@@ -53,13 +48,6 @@ def days_in_range(start: date, end: date) -> Iterator[date]:
     while current < end:
         yield current
         current += timedelta(days=1)
-
-
-def local_day_of(ts_utc: datetime, tz: ZoneInfo) -> date:
-    """Local calendar day an interval starting at `ts_utc` belongs to."""
-    if ts_utc.tzinfo is None:
-        raise ValueError(f"ts_utc must be timezone-aware, got naive {ts_utc!r}")
-    return ts_utc.astimezone(tz).date()
 
 
 def today_in(tz: ZoneInfo, now: datetime | None = None) -> date:

@@ -13,12 +13,12 @@ from typing import Final
 
 import psycopg
 
+from linky_pipeline.lib.canonical import METRICS
 from linky_pipeline.lib.identifiers import InvalidValueError
 from linky_pipeline.lib.identifiers import building_code as valid_building_code
 from linky_pipeline.lib.notify.base import CHANNELS, NotifyError
 from linky_pipeline.lib.notify.outbox import load_sql
 
-METRICS: Final = ("consumption", "production")
 SEVERITIES: Final = ("Minor", "Major", "Critical")
 # Deliberately simple: one @, no spaces, a dot in the domain. Real validation is the mail server's job.
 EMAIL_RE: Final = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
