@@ -38,7 +38,7 @@ class IngestReport:
     windows_landed: int = 0
     days_requested: int = 0
     no_data_days: list[str] = field(default_factory=list)
-    consent_lost: list[str] = field(default_factory=list)
+    consent_lost: dict[str, str] = field(default_factory=dict)  # PRM → provider error code (403)
     meter_errors: dict[str, str] = field(default_factory=dict)  # PRM → error; its days stay unfetched (retried)
 
 
@@ -115,7 +115,7 @@ def keep_healthy_meters(outcomes: list[tuple[FetchTask, Fetched | BaseException]
     failed: set[int] = set()
     for task, outcome in outcomes:
         if isinstance(outcome, ConsentLostError):
-            report.consent_lost.append(task.meter.meter_id)
+            report.consent_lost[task.meter.meter_id] = outcome.code or "consent_lost"
         elif isinstance(outcome, EnedisError):
             report.meter_errors[task.meter.meter_id] = f"{type(outcome).__name__}: {outcome}"
         elif isinstance(outcome, BaseException):
@@ -126,7 +126,6 @@ def keep_healthy_meters(outcomes: list[tuple[FetchTask, Fetched | BaseException]
     kept = [o for t, o in outcomes if t.meter.pk not in failed and isinstance(o, Fetched)]
     report.api_calls += sum(f.result.calls for f in kept)
     report.days_requested += sum(len(f.days) for f in kept)
-    report.consent_lost = sorted(set(report.consent_lost))
     return kept
 
 

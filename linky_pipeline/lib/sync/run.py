@@ -90,8 +90,8 @@ def _land(connect: Callable[[], psycopg.Connection], plan: _BuildingPlan, fetche
             lock_building_month(conn, plan.building.code, month)
         land_building(conn, plan.building, fetched, reference, trailing_days, report)
         for meter in plan.meters:
-            if meter.meter_id in report.consent_lost:
-                on_consent_lost(conn, meter.pk, "ADAM-DC-0008")
+            if meter.meter_id in report.consent_lost:  # consent is per PRM: every direction of it
+                on_consent_lost(conn, meter.pk, report.consent_lost[meter.meter_id])
 
 
 def sync_partitions(connect: Callable[[], psycopg.Connection], api: MeterApi, work: list[tuple[str, date]],
