@@ -44,9 +44,10 @@ def test_nightly_requests_one_run_for_all_active_buildings(db, building, pg_url,
     building("delta")
     with dg.instance_for_test() as instance:
         instance.add_dynamic_partitions("building", ["alpha", "bravo", "charlie", "delta"])
-        context = dg.build_schedule_context(instance=instance, scheduled_execution_time=scheduled,
-                                            resources={"warehouse": WarehouseResource(database_url=pg_url)})
-        request = nightly_sync(context)
+        # `with`: the context opens its own instance from the ref and must close it (it sets a context variable)
+        with dg.build_schedule_context(instance=instance, scheduled_execution_time=scheduled,
+                                       resources={"warehouse": WarehouseResource(database_url=pg_url)}) as context:
+            request = nightly_sync(context)
     assert isinstance(request, dg.RunRequest)
     assert request.tags["linky/reference_date"] == reference
     assert request.tags["linky/mode"] == "nightly"
@@ -57,10 +58,10 @@ def test_nightly_requests_one_run_for_all_active_buildings(db, building, pg_url,
 
 def test_nothing_to_sync_is_a_skip(db, pg_url) -> None:
     with dg.instance_for_test() as instance:
-        context = dg.build_schedule_context(instance=instance,
-                                            scheduled_execution_time=datetime(2026, 5, 5, 2, tzinfo=BRUSSELS),
-                                            resources={"warehouse": WarehouseResource(database_url=pg_url)})
-        assert isinstance(late_data_catch_up(context), dg.SkipReason)
+        with dg.build_schedule_context(instance=instance,
+                                       scheduled_execution_time=datetime(2026, 5, 5, 2, tzinfo=BRUSSELS),
+                                       resources={"warehouse": WarehouseResource(database_url=pg_url)}) as context:
+            assert isinstance(late_data_catch_up(context), dg.SkipReason)
 
 
 def test_previous_month_only_in_the_first_week() -> None:

@@ -71,22 +71,29 @@ def known_states(conn: psycopg.Connection, meter_pks: list[int],
     return known
 
 
-def _day_status(endpoint: str, day: date, frame: pd.DataFrame, tz: ZoneInfo,
+def _per_day(endpoint: str, frame: pd.DataFrame, tz: ZoneInfo) -> dict[date, tuple[int, int]]:
+    """(points, covered seconds) per local day of one answer, computed once per answer."""
+    if frame.empty:
+        return {}
+    if endpoint in CURVE_ENDPOINTS:
+        grouped = frame.assign(day=frame["ts"].dt.tz_convert(tz).dt.date).groupby("day")["interval_s"]
+        return {d: (int(n), int(c)) for d, n, c in zip(grouped.size().index, grouped.size(), grouped.sum(),
+                                                         strict=True)}
+    counts = frame["day"].value_counts()
+    return {d: (int(n), 0) for d, n in counts.items()}
+
+
+def _day_status(endpoint: str, day: date, per_day: dict[date, tuple[int, int]], tz: ZoneInfo,
                 before_activation: date | None) -> tuple[str, int]:
     """(status, points) of one requested day, from what the API returned."""
     if before_activation is not None and day < before_activation:
         return "before_activation", 0
-    if frame.empty:
+    points, covered = per_day.get(day, (0, 0))
+    if not points:
         return "no_data", 0
     if endpoint in CURVE_ENDPOINTS:
-        local_days = frame["ts"].dt.tz_convert(tz).dt.date
-        mine = frame[local_days == day]
-        covered = int(mine["interval_s"].sum())
-        if covered == 0:
-            return "no_data", 0
-        return ("complete" if covered >= day_length_seconds(day, tz) else "partial"), len(mine)
-    present = int((frame["day"] == day).sum())
-    return ("complete" if present else "no_data"), present
+        return ("complete" if covered >= day_length_seconds(day, tz) else "partial"), points
+    return "complete", points
 
 
 def plan_building(meters: list[Meter], months: list[date], known: dict[tuple[int, str], dict[date, DayState]],
@@ -148,12 +155,12 @@ def land_building(conn: psycopg.Connection, building: Building, fetched: list[Fe
         activation = result.discovered_activation_date
         if activation is not None:
             set_activation_date(conn, item.meter.pk, activation)
-        frame = result.frame
+        per_day = _per_day(item.endpoint, result.frame, tz)
         refused = {d for call in result.windows if call.outcome == "before_activation"
                    for d in days_in_range(call.start, call.end)}
         for day in item.days:
             status, points = ("before_activation", 0) if day in refused else _day_status(
-                item.endpoint, day, frame, tz, activation)
+                item.endpoint, day, per_day, tz, activation)
             if status == "no_data":
                 report.no_data_days.append(f"{item.meter.meter_id}/{item.endpoint}/{day.isoformat()}")
             conn.execute(load_sql("upsert_fetch_state"), {
