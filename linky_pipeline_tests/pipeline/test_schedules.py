@@ -57,11 +57,10 @@ def test_nightly_requests_one_run_for_all_active_buildings(db, building, pg_url,
 
 
 def test_nothing_to_sync_is_a_skip(db, pg_url) -> None:
-    with dg.instance_for_test() as instance:
-        with dg.build_schedule_context(instance=instance,
-                                       scheduled_execution_time=datetime(2026, 5, 5, 2, tzinfo=BRUSSELS),
-                                       resources={"warehouse": WarehouseResource(database_url=pg_url)}) as context:
-            assert isinstance(late_data_catch_up(context), dg.SkipReason)
+    with dg.instance_for_test() as instance, dg.build_schedule_context(instance=instance,
+                                   scheduled_execution_time=datetime(2026, 5, 5, 2, tzinfo=BRUSSELS),
+                                   resources={"warehouse": WarehouseResource(database_url=pg_url)}) as context:
+        assert isinstance(late_data_catch_up(context), dg.SkipReason)
 
 
 def test_previous_month_only_in_the_first_week() -> None:
