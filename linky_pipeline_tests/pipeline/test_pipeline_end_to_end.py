@@ -71,3 +71,15 @@ def test_unpinned_run_uses_its_creation_date_in_every_step(db, building, run_pip
     mat = next(e.materialization for e in result.get_asset_materialization_events()
                if e.materialization.asset_key.to_user_string() == "raw_load_curves")
     assert mat.metadata["reference_date"].value == today_in(PARIS).isoformat()  # the run was created just now
+
+
+def test_interval_change_mid_month_keeps_days_complete(db, building, run_pipeline) -> None:
+    building("change", ("63695879465986", "consumption"))  # PT60M until 2025-06-15, then PT30M
+    assert run_pipeline(["change"], date(2025, 6, 1), date(2025, 6, 1)).success
+    rows = {d: (n, e, c) for d, n, e, c in db.execute(
+        "SELECT day, interval_count, expected_count, completeness FROM daily_consumption").fetchall()}
+    assert rows[date(2025, 6, 10)] == (24, 24, 1.0)
+    assert rows[date(2025, 6, 20)] == (48, 48, 1.0)
+    assert all(c == 1.0 for _, _, c in rows.values())
+    covered = db.execute("SELECT sum(interval_s) FROM readings").fetchone()[0]
+    assert covered == 30 * 86400  # June has no DST change: every second of the month, once
