@@ -106,8 +106,7 @@ class LocalCluster:
         return (self.datadir / "PG_VERSION").exists()
 
     def init(self) -> None:
-        self._prepare_dirs()
-        self.datadir.mkdir(mode=0o700, exist_ok=True)
+        self.datadir.mkdir(mode=0o700, parents=True, exist_ok=True)
         self._prepare_dirs()
         self._run(str(self.bindir / "initdb"), "-D", str(self.datadir), "-U", self.user, "-A", "trust",
                   "-E", "UTF8", "--locale=C.UTF-8", "--no-sync")

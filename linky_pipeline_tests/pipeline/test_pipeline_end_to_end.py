@@ -83,3 +83,11 @@ def test_interval_change_mid_month_keeps_days_complete(db, building, run_pipelin
     assert all(c == 1.0 for _, _, c in rows.values())
     covered = db.execute("SELECT sum(interval_s) FROM readings").fetchone()[0]
     assert covered == 30 * 86400  # June has no DST change: every second of the month, once
+
+
+def test_a_run_leaves_no_connection_open(db, building, run_pipeline) -> None:
+    building("normal", ("22516914714270", "consumption"))
+    assert run_pipeline(["normal"], date(2026, 11, 1), date(2026, 11, 1)).success
+    others = db.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                        "AND pid <> pg_backend_pid()").fetchone()[0]
+    assert others == 0  # the quota limiter's and every asset's connections were closed

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from datetime import date
 
+from linky_pipeline.lib.enedis.endpoints import ENDPOINTS
 from linky_pipeline.lib.enedis.windows import horizon_start
 
-CURVE_ENDPOINTS = ("consumption_load_curve", "production_load_curve")
+CURVE_ENDPOINTS = tuple(name for name, spec in ENDPOINTS.items() if spec.kind == "curve")
 # interval energy the readings table is built from: API load curves plus landed Belgian CSV exports
 READING_ENDPOINTS = (*CURVE_ENDPOINTS, "quarter_hour_csv")
 

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import psycopg
 
+from linky_pipeline.lib.enedis.endpoints import spec_of
 from linky_pipeline.lib.enedis.errors import ConsentLostError, EnedisError
 from linky_pipeline.lib.enedis.results import FetchResult
 from linky_pipeline.lib.localtime import day_length_seconds, days_in_range, next_month
@@ -18,8 +19,6 @@ from linky_pipeline.lib.registry import Building, Meter, set_activation_date
 from linky_pipeline.lib.sql import load_sql
 from linky_pipeline.lib.sync.horizons import CURVE_ENDPOINTS, endpoints_for
 from linky_pipeline.lib.sync.planner import DayState, days_to_fetch, spanning_range
-
-MAX_DAYS = {"consumption_load_curve": 7, "production_load_curve": 7}
 
 
 class MeterApi(Protocol):
@@ -106,7 +105,7 @@ def plan_building(meters: list[Meter], months: list[date], known: dict[tuple[int
             states = known.get((meter.pk, endpoint), {})
             days = sorted(d for month in months for d in days_to_fetch(
                 endpoint, month, reference, meter.activation_date, states, trailing_days, nightly))
-            for start, end in spanning_range(days, MAX_DAYS.get(endpoint, 365)):
+            for start, end in spanning_range(days, spec_of(endpoint).max_days):
                 tasks.append(FetchTask(meter, endpoint, start, end, [d for d in days if start <= d < end]))
     return tasks
 
