@@ -45,14 +45,24 @@ def load(prm: str, start: date, end: date, meter_pk: int) -> tuple[pd.DataFrame,
         days = np.array(pub.grid.days, dtype="datetime64[D]")
         keep_day = (days >= np.datetime64(start)) & (days < np.datetime64(end))
         keep_day &= np.array([not spec.has_hole(d) for d in pub.grid.days])
-        daily_parts.append(pd.DataFrame({"day": [d for d, k in zip(pub.grid.days, keep_day, strict=True) if k],
-                                         "total_kwh": pub.daily_wh[keep_day] / 1000.0}))
+        daily_parts.append(
+            pd.DataFrame(
+                {
+                    "day": [d for d, k in zip(pub.grid.days, keep_day, strict=True) if k],
+                    "total_kwh": pub.daily_wh[keep_day] / 1000.0,
+                }
+            )
+        )
         keep = keep_day[pub.grid.day_index]
-        reading_parts.append(pd.DataFrame({
-            "ts": pd.to_datetime(pub.grid.start[keep], unit="s", utc=True),
-            "interval_s": pub.grid.interval[keep],
-            "kwh": pub.watts[keep] * pub.grid.interval[keep] / 3600.0 / 1000.0,
-        }))
+        reading_parts.append(
+            pd.DataFrame(
+                {
+                    "ts": pd.to_datetime(pub.grid.start[keep], unit="s", utc=True),
+                    "interval_s": pub.grid.interval[keep],
+                    "kwh": pub.watts[keep] * pub.grid.interval[keep] / 3600.0 / 1000.0,
+                }
+            )
+        )
     ident = {"building_code": f"demo-{prm[-4:]}", "meter_pk": meter_pk, "metric": "consumption"}
     daily = pd.concat(daily_parts, ignore_index=True).assign(complete=True, **ident)
     readings = pd.concat(reading_parts, ignore_index=True).assign(**ident)
@@ -68,8 +78,12 @@ def score(found: set[tuple[object, ...]], truth: set[tuple[object, ...]]) -> tup
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--end", type=date.fromisoformat, default=datetime.now(UTC).astimezone(PARIS).date(),
-                        help="first local day NOT scored (default: today in Paris)")
+    parser.add_argument(
+        "--end",
+        type=date.fromisoformat,
+        default=datetime.now(UTC).astimezone(PARIS).date(),
+        help="first local day NOT scored (default: today in Paris)",
+    )
     parser.add_argument("--months", type=int, default=36)
     args = parser.parse_args(argv)
     end: date = args.end
@@ -89,8 +103,10 @@ def main(argv: list[str] | None = None) -> int:
             found[row.granularity].add(key)
         for a in injected_anomalies(prm, "consumption", start, end):
             truth[a.granularity].add((prm, a.local_day) if a.granularity == "day" else (prm, a.start))
-    print(f"anomaly quality: {len(DEMO_METERS)} demo meters, consumption, local days {start} .. {end} (exclusive), "
-          f"{points} intervals, detection {elapsed:.2f} s")
+    print(
+        f"anomaly quality: {len(DEMO_METERS)} demo meters, consumption, local days {start} .. {end} (exclusive), "
+        f"{points} intervals, detection {elapsed:.2f} s"
+    )
     print(f"{'granularity':<12} {'injected':>8} {'detected':>8} {'matched':>8} {'precision':>9} {'recall':>7}")
     ok = True
     for granularity in ("day", "interval"):

@@ -50,15 +50,27 @@ def fresh_database(cluster_url: str) -> str:
 
 def run(url: str, sandbox: SandboxServer, first: date, last: date) -> float:
     warehouse = WarehouseResource(database_url=url)
-    resources = {"warehouse": warehouse, "sync_policy": SyncPolicyResource(today=REFERENCE.isoformat()),
-                 "enedis": EnedisResource(base_url=sandbox.url, client_id=SANDBOX_CLIENT_ID,
-                                          client_secret=SANDBOX_CLIENT_SECRET, quota_database_url=url,
-                                          calls_per_second=500)}
+    resources = {
+        "warehouse": warehouse,
+        "sync_policy": SyncPolicyResource(today=REFERENCE.isoformat()),
+        "enedis": EnedisResource(
+            base_url=sandbox.url,
+            client_id=SANDBOX_CLIENT_ID,
+            client_secret=SANDBOX_CLIENT_SECRET,
+            quota_database_url=url,
+            calls_per_second=500,
+        ),
+    }
     instance = dg.DagsterInstance.ephemeral()
     instance.add_dynamic_partitions("building", ["bench"])
     began = time.perf_counter()
-    result = dg.materialize(ASSETS, instance=instance, resources=resources, run_config=QUIET,
-                            tags=rectangle_tags("bench", "bench", first, last))
+    result = dg.materialize(
+        ASSETS,
+        instance=instance,
+        resources=resources,
+        run_config=QUIET,
+        tags=rectangle_tags("bench", "bench", first, last),
+    )
     assert result.success
     return time.perf_counter() - began
 
@@ -88,8 +100,10 @@ def main() -> None:
     months = [date(2026, 10, 1)]
     while len(months) < months_n:
         months.insert(0, date(months[0].year - (months[0].month == 1), (months[0].month - 2) % 12 + 1, 1))
-    with throwaway_cluster() as cluster, SandboxServer(settings=SandboxSettings(today=REFERENCE,
-                                                                                 quota_per_second=10_000)) as sandbox:
+    with (
+        throwaway_cluster() as cluster,
+        SandboxServer(settings=SandboxSettings(today=REFERENCE, quota_per_second=10_000)) as sandbox,
+    ):
         url = fresh_database(cluster.url())
         one_run = run(url, sandbox, months[0], months[-1])
         url2 = fresh_database(cluster.url())
@@ -98,10 +112,14 @@ def main() -> None:
     assert next_month(months[-1]) == date(2026, 11, 1)
     print(f"range run, {months_n} months in 1 run:      {one_run:6.1f} s")
     print(f"one run per month, {months_n} runs:          {per_partition:6.1f} s   ratio {per_partition / one_run:.2f}×")
-    print(f"readings load, {rows} rows: binary COPY {rows / copy_s:,.0f} rows/s, executemany {rows / many_s:,.0f} "
-          f"rows/s   ratio {many_s / copy_s:.1f}×")
-    print("(in-process runs on an ephemeral instance: a daemon-launched run adds 10-20 s each, see "
-          "stack-measurements, which widens the gap)")
+    print(
+        f"readings load, {rows} rows: binary COPY {rows / copy_s:,.0f} rows/s, executemany {rows / many_s:,.0f} "
+        f"rows/s   ratio {many_s / copy_s:.1f}×"
+    )
+    print(
+        "(in-process runs on an ephemeral instance: a daemon-launched run adds 10-20 s each, see "
+        "stack-measurements, which widens the gap)"
+    )
 
 
 if __name__ == "__main__":

@@ -19,8 +19,11 @@ from linky_pipeline.localstack import LocalStack, local_stack
 DEMO_BUILDINGS = [
     ("demo-normal", "Résidence Normale", [("22516914714270", "consumption")]),
     ("demo-holes", "Immeuble Lacunes (relevés absents mardi et mercredi)", [("42900589957123", "consumption")]),
-    ("demo-solar", "Maison Solaire (autoconsommation)", [("12655648759651", "consumption"),
-                                                          ("12655648759651", "production")]),
+    (
+        "demo-solar",
+        "Maison Solaire (autoconsommation)",
+        [("12655648759651", "consumption"), ("12655648759651", "production")],
+    ),
 ]
 MONTHS_PER_RUN = 12
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}  # the UI has the full event log
@@ -70,13 +73,14 @@ def backfill(instance: dg.DagsterInstance) -> None:
             step += 1
             began = time.monotonic()
             tags = {**rectangle_tags(code, code, start, end), "linky/mode": "backfill"}
-            result = job.execute_in_process(instance=instance, tags=tags, raise_on_error=False,
-                                            run_config=QUIET)
+            result = job.execute_in_process(instance=instance, tags=tags, raise_on_error=False, run_config=QUIET)
             calls = _metadata(result, "raw_load_curves", "api_calls")
             rows = _metadata(result, "readings", "rows_written")
             state = "ok" if result.success else "FAILED"
-            say(f"  [{step:>2}/{total}] {code:<12} {start:%Y-%m}..{end:%Y-%m}  {state}  api_calls={calls} "
-                f"readings={rows}  ({time.monotonic() - began:.1f} s, run {result.run_id[:8]})")
+            say(
+                f"  [{step:>2}/{total}] {code:<12} {start:%Y-%m}..{end:%Y-%m}  {state}  api_calls={calls} "
+                f"readings={rows}  ({time.monotonic() - began:.1f} s, run {result.run_id[:8]})"
+            )
 
 
 def _metadata(result: dg.ExecuteInProcessResult, node: str, key: str) -> object:

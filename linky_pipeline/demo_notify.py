@@ -19,8 +19,17 @@ def ensure_demo_rule(database_url: str) -> None:
     """A global rule (120 %, e-mail) unless the user already has rules."""
     with connect(database_url) as conn:
         if not list_rules(conn):
-            add_rule(conn, AlertRuleSpec(building_code=None, metric="consumption", threshold_percent=120,
-                                         severity="Minor", channels=("email",), recipients=(DEMO_RECIPIENT,)))
+            add_rule(
+                conn,
+                AlertRuleSpec(
+                    building_code=None,
+                    metric="consumption",
+                    threshold_percent=120,
+                    severity="Minor",
+                    channels=("email",),
+                    recipients=(DEMO_RECIPIENT,),
+                ),
+            )
 
 
 def deliver_demo_notifications(stack: LocalStack) -> tuple[int, int]:
@@ -33,10 +42,15 @@ def deliver_demo_notifications(stack: LocalStack) -> tuple[int, int]:
         with dg.DagsterInstance.get() as instance:
             with dg.build_sensor_context(instance=instance, resources={"warehouse": warehouse}) as context:
                 anomaly_notification_sensor(context)
-            notifier = NotifierResource(smtp_host="127.0.0.1", smtp_port=str(mailbox.port), smtp_starttls="false",
-                                        smtp_sender="linky-demo@example.org")
-            deliver_notifications.execute_in_process(instance=instance,
-                                                     resources={"warehouse": warehouse, "notifier": notifier})
+            notifier = NotifierResource(
+                smtp_host="127.0.0.1",
+                smtp_port=str(mailbox.port),
+                smtp_starttls="false",
+                smtp_sender="linky-demo@example.org",
+            )
+            deliver_notifications.execute_in_process(
+                instance=instance, resources={"warehouse": warehouse, "notifier": notifier}
+            )
         return len(mailbox.paths()) - before, len(mailbox.paths())
     finally:
         mailbox.stop()

@@ -54,11 +54,17 @@ def pg_url(pg_server_url: str) -> Iterator[str]:
 def truncate_all(url: str) -> None:
     """Empty every warehouse table (keeps the migration records)."""
     with psycopg.connect(url, autocommit=True) as conn:
-        tables = [r[0] for r in conn.execute(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public'").fetchall() if r[0] not in KEEP_TABLES]
+        tables = [
+            r[0]
+            for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'").fetchall()
+            if r[0] not in KEEP_TABLES
+        ]
         if tables:
-            conn.execute(sql.SQL("TRUNCATE {} RESTART IDENTITY CASCADE").format(
-                sql.SQL(", ").join(sql.Identifier(t) for t in tables)))
+            conn.execute(
+                sql.SQL("TRUNCATE {} RESTART IDENTITY CASCADE").format(
+                    sql.SQL(", ").join(sql.Identifier(t) for t in tables)
+                )
+            )
 
 
 @pytest.fixture

@@ -33,12 +33,21 @@ def alerts() -> None:
 @click.option("--building", default=None, help="Building code the rule applies to.")
 @click.option("--global", "is_global", is_flag=True, help="Default rule for buildings that have no rule of their own.")
 @click.option("--metric", default="consumption", show_default=True, help="consumption or production.")
-@click.option("--threshold-percent", default="120", show_default=True,
-              help="Alert when the value is at least this % of the 7-day moving average (> 100).")
+@click.option(
+    "--threshold-percent",
+    default="120",
+    show_default=True,
+    help="Alert when the value is at least this % of the 7-day moving average (> 100).",
+)
 @click.option("--severity", default="Minor", show_default=True, help="Minor, Major or Critical (label of the rule).")
 @click.option("--channel", "channels", multiple=True, required=True, help="email or webhook (repeatable).")
-@click.option("--recipient", "recipients", multiple=True, required=True,
-              help="E-mail address (email channel) or http(s) URL (webhook channel); repeatable.")
+@click.option(
+    "--recipient",
+    "recipients",
+    multiple=True,
+    required=True,
+    help="E-mail address (email channel) or http(s) URL (webhook channel); repeatable.",
+)
 def alerts_add(
     building: str | None,
     is_global: bool,
@@ -61,8 +70,10 @@ def alerts_add(
         except rules.RuleValidationError as exc:
             raise _bad(exc) from None
     scope = f"building {spec.building_code}" if spec.building_code else "global default"
-    click.echo(f"added alert rule {rule_id} ({scope}, {spec.metric} ≥ {spec.threshold_percent}% of 7-day average, "
-               f"{spec.severity}, {'+'.join(spec.channels)} → {', '.join(spec.recipients)})")
+    click.echo(
+        f"added alert rule {rule_id} ({scope}, {spec.metric} ≥ {spec.threshold_percent}% of 7-day average, "
+        f"{spec.severity}, {'+'.join(spec.channels)} → {', '.join(spec.recipients)})"
+    )
 
 
 @alerts.command("list")
@@ -72,8 +83,19 @@ def alerts_list(building: str | None) -> None:
     with warehouse() as conn:
         found = rules.list_rules(conn, building)
     for r in found:
-        click.echo("\t".join([str(r.id), r.building_code or "(global)", r.metric, str(r.threshold_percent),
-                              r.severity, ",".join(r.channels), ",".join(r.recipients)]))
+        click.echo(
+            "\t".join(
+                [
+                    str(r.id),
+                    r.building_code or "(global)",
+                    r.metric,
+                    str(r.threshold_percent),
+                    r.severity,
+                    ",".join(r.channels),
+                    ",".join(r.recipients),
+                ]
+            )
+        )
 
 
 @alerts.command("remove")

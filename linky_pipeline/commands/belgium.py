@@ -35,8 +35,10 @@ def import_csv_command(building: str, ean: str | None, file: Path) -> None:
             raise BadInputError(str(exc)) from None
     for m in report.months:
         state = "landed" if m.changed else "unchanged"
-        click.echo(f"{m.meter_id}\t{m.direction}\t{m.month:%Y-%m}\t{m.rows_in_file} rows from file\t"
-                   f"{m.rows_stored} rows stored\t{state}")
+        click.echo(
+            f"{m.meter_id}\t{m.direction}\t{m.month:%Y-%m}\t{m.rows_in_file} rows from file\t"
+            f"{m.rows_stored} rows stored\t{state}"
+        )
     for note in report.skipped:
         click.echo(f"skipped {note}")
     if not report.months:

@@ -14,8 +14,13 @@ ROLE_ENV = "LINKY_BI_USER"
 
 
 @click.command("create-bi-role")
-@click.option("--role-name", envvar=ROLE_ENV, default=DEFAULT_ROLE, show_default=True,
-              help=f"Name of the read-only role (env {ROLE_ENV}).")
+@click.option(
+    "--role-name",
+    envvar=ROLE_ENV,
+    default=DEFAULT_ROLE,
+    show_default=True,
+    help=f"Name of the read-only role (env {ROLE_ENV}).",
+)
 def create_bi_role_command(role_name: str) -> None:
     """Create or reset the read-only role that can read the `bi` views and nothing else.
 
@@ -24,7 +29,8 @@ def create_bi_role_command(role_name: str) -> None:
     password = os.environ.get(PASSWORD_ENV, "")
     if not password:
         raise click.UsageError(
-            f"{PASSWORD_ENV} is not set: export the BI role's password (at least 12 characters) and run again")
+            f"{PASSWORD_ENV} is not set: export the BI role's password (at least 12 characters) and run again"
+        )
     try:
         with warehouse() as conn:
             result = create_bi_role(conn, password=password, role_name=role_name)

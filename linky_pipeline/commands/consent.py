@@ -29,20 +29,47 @@ def _user_errors() -> Iterator[None]:
 @click.command("connect")
 @click.option("--building", required=True, help="Building the consented meters belong to.")
 @click.option("--provider", type=click.Choice(["enedis"]), default="enedis", show_default=True)
-@click.option("--api", type=click.Choice(["v5", "2026"]), default="v5", show_default=True,
-              help="v5: code + usage_point_id redirect; 2026: autorisation_id + subscribed_services.")
+@click.option(
+    "--api",
+    type=click.Choice(["v5", "2026"]),
+    default="v5",
+    show_default=True,
+    help="v5: code + usage_point_id redirect; 2026: autorisation_id + subscribed_services.",
+)
 @click.option("--duration", default="P3Y", show_default=True, help="ISO-8601 consent duration, at most P3Y.")
-@click.option("--callback-port", type=click.IntRange(0, 65535), default=0, show_default=True,
-              help="Port of the local redirect listener on 127.0.0.1 (0 = any free port).")
-@click.option("--callback-url", default=None,
-              help="Paste the redirect URL instead of listening ('-' = print the consent URL, then read it).")
-@click.option("--sandbox-customer", type=click.IntRange(0, 9), default=None,
-              help="Last digit of the state: selects the fake customer of the Enedis sandbox.")
+@click.option(
+    "--callback-port",
+    type=click.IntRange(0, 65535),
+    default=0,
+    show_default=True,
+    help="Port of the local redirect listener on 127.0.0.1 (0 = any free port).",
+)
+@click.option(
+    "--callback-url",
+    default=None,
+    help="Paste the redirect URL instead of listening ('-' = print the consent URL, then read it).",
+)
+@click.option(
+    "--sandbox-customer",
+    type=click.IntRange(0, 9),
+    default=None,
+    help="Last digit of the state: selects the fake customer of the Enedis sandbox.",
+)
 @click.option("--no-browser", is_flag=True, help="Only print the consent URL.")
-@click.option("--timeout", "timeout_s", type=float, default=600.0, show_default=True,
-              help="Seconds to wait for the redirect.")
-def connect(building: str, provider: str, api: str, duration: str, callback_port: int, callback_url: str | None,
-            sandbox_customer: int | None, no_browser: bool, timeout_s: float) -> None:
+@click.option(
+    "--timeout", "timeout_s", type=float, default=600.0, show_default=True, help="Seconds to wait for the redirect."
+)
+def connect(
+    building: str,
+    provider: str,
+    api: str,
+    duration: str,
+    callback_port: int,
+    callback_url: str | None,
+    sandbox_customer: int | None,
+    no_browser: bool,
+    timeout_s: float,
+) -> None:
     """Ask the customer's consent and register the consented meters."""
     with _user_errors():
         config = EnedisConsentConfig.from_env()
@@ -52,16 +79,28 @@ def connect(building: str, provider: str, api: str, duration: str, callback_port
         reader = (lambda: click.prompt("Paste the redirect URL")) if callback_url == "-" else None
         with warehouse() as conn:
             meters = connect_meters(
-                conn, config, signer, building_code=building, actor=audit.cli_actor("meters connect"), api=api,
-                duration=duration, vault=vault, callback_port=callback_port, callback_url=pasted,
-                read_callback_url=reader, sandbox_customer=sandbox_customer,
+                conn,
+                config,
+                signer,
+                building_code=building,
+                actor=audit.cli_actor("meters connect"),
+                api=api,
+                duration=duration,
+                vault=vault,
+                callback_port=callback_port,
+                callback_url=pasted,
+                read_callback_url=reader,
+                sandbox_customer=sandbox_customer,
                 announce=lambda url: click.echo(f"Open this URL to give consent ({provider}, {api}):\n{url}"),
-                open_browser=None if no_browser else webbrowser.open, timeout_s=timeout_s,
+                open_browser=None if no_browser else webbrowser.open,
+                timeout_s=timeout_s,
             )
     for m in meters:
         verb = "connected" if m.created else "re-consented"
-        click.echo(f"{verb} {m.provider}/{m.meter_id} ({m.direction}) in {m.building_code}, consent until "
-                   f"{m.consent_end.date().isoformat()}")
+        click.echo(
+            f"{verb} {m.provider}/{m.meter_id} ({m.direction}) in {m.building_code}, consent until "
+            f"{m.consent_end.date().isoformat()}"
+        )
 
 
 @click.command("disconnect")
@@ -72,8 +111,9 @@ def disconnect(building: str, meter_id: str) -> None:
     with _user_errors(), warehouse() as conn:
         revoked = disconnect_meter(conn, building, meter_id, audit.cli_actor("meters disconnect"))
     for m in revoked:
-        click.echo(f"disconnected {m.provider}/{m.meter_id} ({m.direction}); "
-                   f"{m.credentials_deleted} credential(s) deleted")
+        click.echo(
+            f"disconnected {m.provider}/{m.meter_id} ({m.direction}); {m.credentials_deleted} credential(s) deleted"
+        )
 
 
 @click.command("erase")

@@ -21,10 +21,15 @@ def secrets_rotate() -> None:
         vault = Vault.from_env()
         with warehouse() as conn, conn.transaction():
             count = rotate(conn, vault)
-            audit.write(conn, "secrets_rotated", audit.cli_actor("secrets rotate"),
-                        details={"rotated": count, "current_key_id": vault.current_key_id,
-                                 "key_ids": list(vault.key_ids)})
+            audit.write(
+                conn,
+                "secrets_rotated",
+                audit.cli_actor("secrets rotate"),
+                details={"rotated": count, "current_key_id": vault.current_key_id, "key_ids": list(vault.key_ids)},
+            )
     except (VaultError, audit.AuditError) as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"re-encrypted {count} credential(s) under key {vault.current_key_id}; "
-               f"older keys can be removed from LINKY_ENCRYPTION_KEYS once every process has restarted")
+    click.echo(
+        f"re-encrypted {count} credential(s) under key {vault.current_key_id}; "
+        f"older keys can be removed from LINKY_ENCRYPTION_KEYS once every process has restarted"
+    )

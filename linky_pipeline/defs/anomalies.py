@@ -11,8 +11,11 @@ from linky_pipeline.lib.warehouse.anomalies import rebuild_anomalies
 
 
 @dg.asset(
-    partitions_def=building_month_partitions, backfill_policy=dg.BackfillPolicy.single_run(),
-    deps=["daily_consumption", "readings"], group_name="anomalies", kinds={"postgres", "pandas"},
+    partitions_def=building_month_partitions,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    deps=["daily_consumption", "readings"],
+    group_name="anomalies",
+    kinds={"postgres", "pandas"},
 )
 def consumption_anomalies(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     """Days and intervals of consumption above 120 % of their 7-day moving average (Minor < 150 % ≤ Major ≤ 200 %
@@ -20,7 +23,14 @@ def consumption_anomalies(context: dg.AssetExecutionContext, warehouse: Warehous
     metadata = rebuild_each(context, warehouse, rebuild_anomalies)
     work = run_partitions(context)
     with warehouse.connect() as conn:
-        by_severity = dict(conn.execute(load_sql("count_anomalies_by_severity"), {
-            "buildings": sorted({b for b, _ in work}), "start": min(m for _, m in work),
-            "end": max(m for _, m in work)}).fetchall())
+        by_severity = dict(
+            conn.execute(
+                load_sql("count_anomalies_by_severity"),
+                {
+                    "buildings": sorted({b for b, _ in work}),
+                    "start": min(m for _, m in work),
+                    "end": max(m for _, m in work),
+                },
+            ).fetchall()
+        )
     return dg.MaterializeResult(metadata={**metadata, "by_severity": dg.MetadataValue.json(by_severity)})

@@ -1,6 +1,5 @@
 """Reading the building × month rectangle a (possibly range) run covers."""
 
-
 from datetime import date
 
 import dagster as dg

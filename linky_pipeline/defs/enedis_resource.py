@@ -1,6 +1,5 @@
 """The Enedis Data Connect client as a resource: one client (token cache, quota) per run."""
 
-
 from datetime import date
 
 import dagster as dg
@@ -29,11 +28,20 @@ class EnedisResource(dg.ConfigurableResource):
         """One client per run; its clock is the run's reference date so `end` never passes it."""
         if self._client is None:
             self._limiter = limiter = PostgresRateLimiter(
-                to_psycopg_url(self.quota_database_url), "enedis", per_second=self.calls_per_second,
-                per_hour=self.calls_per_hour, burst=1)  # spacing, not bursts: Enedis counts a sliding second
-            self._client = EnedisClient(base_url=self.base_url, client_id=self.client_id,
-                                        client_secret=self.client_secret, api_mode=self.api_mode, limiter=limiter,
-                                        today=lambda: reference)
+                to_psycopg_url(self.quota_database_url),
+                "enedis",
+                per_second=self.calls_per_second,
+                per_hour=self.calls_per_hour,
+                burst=1,
+            )  # spacing, not bursts: Enedis counts a sliding second
+            self._client = EnedisClient(
+                base_url=self.base_url,
+                client_id=self.client_id,
+                client_secret=self.client_secret,
+                api_mode=self.api_mode,
+                limiter=limiter,
+                today=lambda: reference,
+            )
         return self._client
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:  # noqa: ARG002 - Dagster hook

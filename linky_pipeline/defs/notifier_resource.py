@@ -23,21 +23,31 @@ class NotifierResource(dg.ConfigurableResource):
     def senders(self) -> dict[str, object]:
         channels: dict[str, object] = {}
         if self.smtp_host and self.smtp_sender:
-            smtp = SmtpSender(self.smtp_host, int(self.smtp_port), sender=self.smtp_sender,
-                              starttls=self.smtp_starttls.lower() in ("1", "true", "yes"),
-                              username=self.smtp_username or None, password=self.smtp_password or None)
+            smtp = SmtpSender(
+                self.smtp_host,
+                int(self.smtp_port),
+                sender=self.smtp_sender,
+                starttls=self.smtp_starttls.lower() in ("1", "true", "yes"),
+                username=self.smtp_username or None,
+                password=self.smtp_password or None,
+            )
             channels["email"] = EmailChannel(smtp, dashboard_base_url=self.dashboard_base_url)
         if self.webhook_secret:
-            channels["webhook"] = WebhookChannel(WebhookSender(self.webhook_secret),
-                                                 dashboard_base_url=self.dashboard_base_url)
+            channels["webhook"] = WebhookChannel(
+                WebhookSender(self.webhook_secret), dashboard_base_url=self.dashboard_base_url
+            )
         return channels
 
 
 def notifier_from_env() -> NotifierResource:
     return NotifierResource(
-        smtp_host=dg.EnvVar("LINKY_SMTP_HOST"), smtp_port=dg.EnvVar("LINKY_SMTP_PORT"),
-        smtp_starttls=dg.EnvVar("LINKY_SMTP_STARTTLS"), smtp_username=dg.EnvVar("LINKY_SMTP_USERNAME"),
-        smtp_password=dg.EnvVar("LINKY_SMTP_PASSWORD"), smtp_sender=dg.EnvVar("LINKY_SMTP_SENDER"),
-        webhook_secret=dg.EnvVar("LINKY_WEBHOOK_SECRET"), ops_webhook_url=dg.EnvVar("LINKY_OPS_WEBHOOK_URL"),
+        smtp_host=dg.EnvVar("LINKY_SMTP_HOST"),
+        smtp_port=dg.EnvVar("LINKY_SMTP_PORT"),
+        smtp_starttls=dg.EnvVar("LINKY_SMTP_STARTTLS"),
+        smtp_username=dg.EnvVar("LINKY_SMTP_USERNAME"),
+        smtp_password=dg.EnvVar("LINKY_SMTP_PASSWORD"),
+        smtp_sender=dg.EnvVar("LINKY_SMTP_SENDER"),
+        webhook_secret=dg.EnvVar("LINKY_WEBHOOK_SECRET"),
+        ops_webhook_url=dg.EnvVar("LINKY_OPS_WEBHOOK_URL"),
         dashboard_base_url=dg.EnvVar("LINKY_DASHBOARD_BASE_URL"),
     )

@@ -5,7 +5,6 @@ not add up to the official daily energy): downstream aggregates then do not buil
 have them; they are reported, not hidden).
 """
 
-
 from datetime import date
 from zoneinfo import ZoneInfo
 
@@ -35,9 +34,16 @@ def _windows(conn: psycopg.Connection, work: list[tuple[str, date]]) -> list[dic
     windows = []
     for building_code, month in work:
         tz = ZoneInfo(get_building(conn, building_code).timezone)
-        windows.append({"meters": [m.pk for m in list_meters(conn, building_code)], "building": building_code,
-                        "start": local_midnight_utc(month, tz), "end": local_midnight_utc(next_month(month), tz),
-                        "month_start": month, "month_end": next_month(month)})
+        windows.append(
+            {
+                "meters": [m.pk for m in list_meters(conn, building_code)],
+                "building": building_code,
+                "start": local_midnight_utc(month, tz),
+                "end": local_midnight_utc(next_month(month), tz),
+                "month_start": month,
+                "month_end": next_month(month),
+            }
+        )
     return windows
 
 
@@ -52,21 +58,31 @@ def readings_check_results(conn: psycopg.Connection, work: list[tuple[str, date]
         "no_duplicate_or_overlapping_interval": _count(conn, "check_overlapping_intervals", windows),
         "no_future_interval": _count(conn, "check_future_intervals", windows),
     }
-    return [dg.AssetCheckResult(check_name=name, passed=bad == 0, severity=_ERROR, metadata={"bad_rows": bad})
-            for name, bad in counts.items()]
+    return [
+        dg.AssetCheckResult(check_name=name, passed=bad == 0, severity=_ERROR, metadata={"bad_rows": bad})
+        for name, bad in counts.items()
+    ]
 
 
-def daily_check_results(conn: psycopg.Connection,
-                        work: list[tuple[str, date]]) -> tuple[list[dg.AssetCheckResult], int]:
+def daily_check_results(
+    conn: psycopg.Connection, work: list[tuple[str, date]]
+) -> tuple[list[dg.AssetCheckResult], int]:
     """Check results plus the number of expected days with no data at all (gaps)."""
     windows = _windows(conn, work)
     mismatched = _count(conn, "check_conservation", windows, tolerance=CONSERVATION_TOLERANCE)
     incomplete = _count(conn, "check_incomplete_days", windows)
     gaps = _count(conn, "check_gap_days", windows)
     return [
-        dg.AssetCheckResult(check_name="curve_matches_official_daily_energy", passed=mismatched == 0,
-                            severity=_ERROR, metadata={"mismatched_days": mismatched,
-                                                       "tolerance": CONSERVATION_TOLERANCE}),
-        dg.AssetCheckResult(check_name="complete_days", passed=incomplete == 0, severity=_WARN,
-                            metadata={"incomplete_days": incomplete, "days_without_data": gaps}),
+        dg.AssetCheckResult(
+            check_name="curve_matches_official_daily_energy",
+            passed=mismatched == 0,
+            severity=_ERROR,
+            metadata={"mismatched_days": mismatched, "tolerance": CONSERVATION_TOLERANCE},
+        ),
+        dg.AssetCheckResult(
+            check_name="complete_days",
+            passed=incomplete == 0,
+            severity=_WARN,
+            metadata={"incomplete_days": incomplete, "days_without_data": gaps},
+        ),
     ], gaps

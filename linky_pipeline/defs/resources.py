@@ -1,6 +1,5 @@
 """Resources: the warehouse, the meter API and the sync policy, all configured from the environment."""
 
-
 from datetime import UTC, date, datetime
 
 import dagster as dg

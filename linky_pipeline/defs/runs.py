@@ -1,6 +1,5 @@
 """Run tags that make one run cover a building × month rectangle (assets are range-aware)."""
 
-
 from datetime import date
 
 import dagster as dg

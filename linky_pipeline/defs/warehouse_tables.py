@@ -1,6 +1,5 @@
 """readings → daily_consumption / daily_max_power → monthly_consumption, each rebuilt per building-month."""
 
-
 import time
 from collections.abc import Callable
 from datetime import date
@@ -35,13 +34,21 @@ def rebuild_each(context: dg.AssetExecutionContext, warehouse: WarehouseResource
             lock_building_month(conn, building_code, month)
             building = get_building(conn, building_code)
             rows += rebuild(conn, building, list_meters(conn, building_code), month)
-    return {"rows_written": rows, "window": window_text(work), "partitions": len(work),
-            "duration_s": round(time.monotonic() - started, 2)}
+    return {
+        "rows_written": rows,
+        "window": window_text(work),
+        "partitions": len(work),
+        "duration_s": round(time.monotonic() - started, 2),
+    }
 
 
 @dg.asset(
-    partitions_def=building_month_partitions, backfill_policy=dg.BackfillPolicy.single_run(),
-    deps=["raw_load_curves"], group_name="readings", kinds={"postgres", "pandas"}, check_specs=READINGS_CHECKS,
+    partitions_def=building_month_partitions,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    deps=["raw_load_curves"],
+    group_name="readings",
+    kinds={"postgres", "pandas"},
+    check_specs=READINGS_CHECKS,
 )
 def readings(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     """kWh per interval (UTC interval start, interval length, quality, source) for every meter of the building."""
@@ -52,12 +59,16 @@ def readings(context: dg.AssetExecutionContext, warehouse: WarehouseResource) ->
 
 
 @dg.asset(
-    partitions_def=building_month_partitions, backfill_policy=dg.BackfillPolicy.single_run(),
-    deps=["readings", "raw_load_curves"], group_name="aggregates", kinds={"postgres", "pandas"},
+    partitions_def=building_month_partitions,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    deps=["readings", "raw_load_curves"],
+    group_name="aggregates",
+    kinds={"postgres", "pandas"},
     check_specs=DAILY_CHECKS,
 )
-def daily_consumption(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
-                      sync_policy: SyncPolicyResource) -> dg.MaterializeResult:
+def daily_consumption(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, sync_policy: SyncPolicyResource
+) -> dg.MaterializeResult:
     """Energy per meter and local day: official daily figure and curve sum side by side, interval statistics,
     DST-aware expected interval count and completeness."""
     reference = sync_policy.reference_date(context)
@@ -68,8 +79,11 @@ def daily_consumption(context: dg.AssetExecutionContext, warehouse: WarehouseRes
 
 
 @dg.asset(
-    partitions_def=building_month_partitions, backfill_policy=dg.BackfillPolicy.single_run(),
-    deps=["raw_load_curves"], group_name="aggregates", kinds={"postgres", "pandas"},
+    partitions_def=building_month_partitions,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    deps=["raw_load_curves"],
+    group_name="aggregates",
+    kinds={"postgres", "pandas"},
 )
 def daily_max_power(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     """Peak apparent power (VA) per consumption meter and local day, with the instant of the peak (UTC)."""
@@ -77,8 +91,11 @@ def daily_max_power(context: dg.AssetExecutionContext, warehouse: WarehouseResou
 
 
 @dg.asset(
-    partitions_def=building_month_partitions, backfill_policy=dg.BackfillPolicy.single_run(),
-    deps=["daily_consumption"], group_name="aggregates", kinds={"postgres"},
+    partitions_def=building_month_partitions,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    deps=["daily_consumption"],
+    group_name="aggregates",
+    kinds={"postgres"},
 )
 def monthly_consumption(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     """Energy per meter and local month with completeness, month-over-month and year-over-year change (%)."""

@@ -134,8 +134,7 @@ def finish_frame(
     out = pd.DataFrame(
         {
             "anomaly_id": [
-                anomaly_id(m, granularity, rule, t.to_pydatetime())
-                for m, t in zip(meters, ts_utc, strict=True)
+                anomaly_id(m, granularity, rule, t.to_pydatetime()) for m, t in zip(meters, ts_utc, strict=True)
             ],
             "building_code": building_code.astype(str).tolist(),
             "meter_pk": np.asarray(meters, dtype="int64"),

@@ -11,16 +11,37 @@ import psycopg
 from psycopg.types.json import Jsonb
 
 # A details key is refused when one of its word parts is in this list ("access_token", "clientSecret", "api-key").
-DENIED_WORDS: Final = frozenset({
-    "token", "tokens", "secret", "secrets", "password", "passwd", "pwd", "passphrase", "key", "keys", "apikey",
-    "authorization", "bearer", "cookie", "ciphertext", "plaintext", "autorisation",
-    "nonce", "signature", "mac", "hmac",
-})
+DENIED_WORDS: Final = frozenset(
+    {
+        "token",
+        "tokens",
+        "secret",
+        "secrets",
+        "password",
+        "passwd",
+        "pwd",
+        "passphrase",
+        "key",
+        "keys",
+        "apikey",
+        "authorization",
+        "bearer",
+        "cookie",
+        "ciphertext",
+        "plaintext",
+        "autorisation",
+        "nonce",
+        "signature",
+        "mac",
+        "hmac",
+    }
+)
 # Whole keys refused as such (an OAuth authorization "code"), while "error_code" stays allowed.
 DENIED_KEYS: Final = frozenset({"code", "state"})
 # Word parts that are safe despite the deny-list (public key ids, table names of a deletion count).
-ALLOWED_KEYS: Final = frozenset({"key_id", "key_ids", "current_key_id", "meter_credentials", "oauth_states",
-                                 "building_code"})
+ALLOWED_KEYS: Final = frozenset(
+    {"key_id", "key_ids", "current_key_id", "meter_credentials", "oauth_states", "building_code"}
+)
 _WORDS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|[0-9]+")
 
 

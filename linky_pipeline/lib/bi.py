@@ -22,8 +22,9 @@ STATEMENT_TIMEOUT = "5min"  # a runaway dashboard query must not hold the wareho
 CONNECTION_LIMIT = 20
 
 _ROLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
-_ROLE_ATTRIBUTES = ("LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS NOINHERIT "
-                    f"CONNECTION LIMIT {CONNECTION_LIMIT}")
+_ROLE_ATTRIBUTES = (
+    f"LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS NOINHERIT CONNECTION LIMIT {CONNECTION_LIMIT}"
+)
 
 
 class BiRoleError(ValueError):
@@ -55,14 +56,16 @@ class BiRoleResult:
 def _check_role_name(role_name: str) -> None:
     if not _ROLE_NAME.match(role_name) or role_name.startswith("pg_"):
         raise InvalidRoleNameError(
-            f"role_name {role_name!r} must match {_ROLE_NAME.pattern} and must not start with 'pg_'")
+            f"role_name {role_name!r} must match {_ROLE_NAME.pattern} and must not start with 'pg_'"
+        )
 
 
 def _check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH or "\x00" in password or password.strip() != password:
         raise WeakPasswordError(
             f"password must be at least {MIN_PASSWORD_LENGTH} characters, without NUL or surrounding spaces "
-            f"(got {len(password)} characters)")
+            f"(got {len(password)} characters)"
+        )
 
 
 def _guard_existing_role(conn: psycopg.Connection, role_name: str) -> bool:
@@ -93,15 +96,17 @@ def _revoke_everything_outside_bi(conn: psycopg.Connection, role: sql.Identifier
     relations = conn.execute(
         "SELECT n.nspname, c.relname, c.relkind = 'S' FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
         "WHERE n.nspname NOT IN (%s, 'public') AND EXISTS (SELECT 1 FROM aclexplode(c.relacl) acl "
-        "JOIN pg_roles r ON r.oid = acl.grantee WHERE r.rolname = %s)", (BI_SCHEMA, role_name)).fetchall()
+        "JOIN pg_roles r ON r.oid = acl.grantee WHERE r.rolname = %s)",
+        (BI_SCHEMA, role_name),
+    ).fetchall()
     for schema, name, is_sequence in relations:
         kind = sql.SQL("SEQUENCE" if is_sequence else "TABLE")
-        conn.execute(sql.SQL("REVOKE ALL ON {} {} FROM {}").format(
-            kind, sql.Identifier(schema, name), role))
+        conn.execute(sql.SQL("REVOKE ALL ON {} {} FROM {}").format(kind, sql.Identifier(schema, name), role))
     schemas = conn.execute(
         "SELECT n.nspname FROM pg_namespace n WHERE n.nspname NOT IN (%s, 'public') AND EXISTS (SELECT 1 FROM "
         "aclexplode(n.nspacl) acl JOIN pg_roles r ON r.oid = acl.grantee WHERE r.rolname = %s)",
-        (BI_SCHEMA, role_name)).fetchall()
+        (BI_SCHEMA, role_name),
+    ).fetchall()
     for (schema,) in schemas:
         conn.execute(sql.SQL("REVOKE ALL ON SCHEMA {} FROM {}").format(sql.Identifier(schema), role))
 
@@ -116,15 +121,16 @@ def create_bi_role(conn: psycopg.Connection, *, password: str, role_name: str = 
     role = sql.Identifier(role_name)
     with conn.transaction():
         if conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (BI_SCHEMA,)).fetchone() is None:
-            raise BiSchemaMissingError(
-                f"schema {BI_SCHEMA!r} does not exist; run `linky-pipeline db upgrade` first")
+            raise BiSchemaMissingError(f"schema {BI_SCHEMA!r} does not exist; run `linky-pipeline db upgrade` first")
         exists = _guard_existing_role(conn, role_name)
         verb = "ALTER" if exists else "CREATE"
-        conn.execute(sql.SQL("{} ROLE {} WITH {} PASSWORD {}").format(
-            sql.SQL(verb), role, sql.SQL(_ROLE_ATTRIBUTES), sql.Literal(_scram_hash(conn, role_name, password))))
+        conn.execute(
+            sql.SQL("{} ROLE {} WITH {} PASSWORD {}").format(
+                sql.SQL(verb), role, sql.SQL(_ROLE_ATTRIBUTES), sql.Literal(_scram_hash(conn, role_name, password))
+            )
+        )
         conn.execute(sql.SQL("ALTER ROLE {} SET default_transaction_read_only = on").format(role))
-        conn.execute(sql.SQL("ALTER ROLE {} SET statement_timeout = {}").format(
-            role, sql.Literal(STATEMENT_TIMEOUT)))
+        conn.execute(sql.SQL("ALTER ROLE {} SET statement_timeout = {}").format(role, sql.Literal(STATEMENT_TIMEOUT)))
         _revoke_everything_outside_bi(conn, role, role_name)
         bi = sql.Identifier(BI_SCHEMA)
         database = conn.execute("SELECT current_database()").fetchone()

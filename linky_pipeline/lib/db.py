@@ -26,13 +26,13 @@ def to_psycopg_url(url: str) -> str:
     """Accept SQLAlchemy-style URLs (postgresql+psycopg://) where psycopg wants plain postgresql://."""
     for prefix in ("postgresql+psycopg2://", "postgresql+psycopg://", "postgres://"):
         if url.startswith(prefix):
-            return "postgresql://" + url[len(prefix):]
+            return "postgresql://" + url[len(prefix) :]
     return url
 
 
 def to_dagster_storage_url(url: str) -> str:
     """dagster-postgres breaks on psycopg 3 under SQLAlchemy 2.1 (NOTIFY syntax): force the psycopg2 driver."""
-    return "postgresql+psycopg2://" + to_psycopg_url(url)[len("postgresql://"):]
+    return "postgresql+psycopg2://" + to_psycopg_url(url)[len("postgresql://") :]
 
 
 def connect(url: str | None = None, *, autocommit: bool = False) -> psycopg.Connection:

@@ -82,8 +82,10 @@ def count_building_rows(conn: psycopg.Connection, code: str) -> dict[str, int]:
             continue
         query = sql.SQL("SELECT count(*) FROM {} WHERE {}").format(_ident(table), _predicate(table))
         counts[table.qualified] = int(conn.execute(query, {"b": code}).fetchone()[0])
-    for name, query in (("public.meters", "SELECT count(*) FROM meters WHERE building_code = %(b)s"),
-                        ("public.buildings", "SELECT count(*) FROM buildings WHERE code = %(b)s")):
+    for name, query in (
+        ("public.meters", "SELECT count(*) FROM meters WHERE building_code = %(b)s"),
+        ("public.buildings", "SELECT count(*) FROM buildings WHERE code = %(b)s"),
+    ):
         counts[name] = int(conn.execute(query, {"b": code}).fetchone()[0])
     return counts
 
@@ -97,9 +99,12 @@ def erase_building(conn: psycopg.Connection, code: str, actor: str) -> dict[str,
         if conn.execute("SELECT 1 FROM buildings WHERE code = %s FOR UPDATE", (code,)).fetchone() is None:
             raise UnknownBuildingError(f"unknown building {code!r}")
         before = count_building_rows(conn, code)
-        children = [t for t in building_tables(conn)
-                    if (t.schema, t.name) not in KEPT_TABLES
-                    and (t.schema, t.name) not in {("public", "meters"), ("public", "buildings")}]
+        children = [
+            t
+            for t in building_tables(conn)
+            if (t.schema, t.name) not in KEPT_TABLES
+            and (t.schema, t.name) not in {("public", "meters"), ("public", "buildings")}
+        ]
         # Children first (explicit, whatever their foreign keys say), then meters, then the building.
         for table in children:
             conn.execute(sql.SQL("DELETE FROM {} WHERE {}").format(_ident(table), _predicate(table)), {"b": code})
@@ -109,7 +114,11 @@ def erase_building(conn: psycopg.Connection, code: str, actor: str) -> dict[str,
         if left:
             raise ErasureIncompleteError(f"building {code!r}: rows left after erasure in {left}")
         deleted = dict(sorted(before.items()))
-        audit.write(conn, "building_erased", actor, building_code=code,
-                    details={"deleted": deleted, "total_rows": sum(deleted.values()),
-                             "tables_checked": sorted(before)})
+        audit.write(
+            conn,
+            "building_erased",
+            actor,
+            building_code=code,
+            details={"deleted": deleted, "total_rows": sum(deleted.values()), "tables_checked": sorted(before)},
+        )
     return deleted

@@ -35,8 +35,9 @@ def gs1_complete(first17: str) -> str:
 
 def building_code(value: str) -> str:
     if not _BUILDING.match(value):
-        raise InvalidValueError("building code", value,
-                                "use 1-63 lowercase letters, digits, '-' or '_' (it is a Dagster partition key)")
+        raise InvalidValueError(
+            "building code", value, "use 1-63 lowercase letters, digits, '-' or '_' (it is a Dagster partition key)"
+        )
     return value
 
 

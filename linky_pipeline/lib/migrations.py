@@ -66,20 +66,24 @@ def upgrade(conn: psycopg.Connection, directory: Path | None = None) -> list[str
     for migration in load_migrations(directory):
         with conn.transaction():
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
-            row = conn.execute("SELECT sha256 FROM schema_migrations WHERE version = %s",
-                               (migration.version,)).fetchone()
+            row = conn.execute(
+                "SELECT sha256 FROM schema_migrations WHERE version = %s", (migration.version,)
+            ).fetchone()
             if row is not None:
                 if row[0] != migration.sha256:
                     raise MigrationError(
-                        f"migration {migration.filename} changed after it was applied; add a new migration instead")
+                        f"migration {migration.filename} changed after it was applied; add a new migration instead"
+                    )
                 continue
             notices.clear()
             try:
                 conn.execute(migration.sql.encode())
             except psycopg.Error as exc:
                 raise MigrationError(f"migration {migration.filename} failed: {exc}") from exc
-            conn.execute("INSERT INTO schema_migrations (version, filename, sha256) VALUES (%s, %s, %s)",
-                         (migration.version, migration.filename, migration.sha256))
+            conn.execute(
+                "INSERT INTO schema_migrations (version, filename, sha256) VALUES (%s, %s, %s)",
+                (migration.version, migration.filename, migration.sha256),
+            )
             for notice in notices:
                 log.info("%s: %s", migration.filename, notice)
             applied_now.append(migration.filename)

@@ -108,8 +108,19 @@ class LocalCluster:
     def init(self) -> None:
         self.datadir.mkdir(mode=0o700, parents=True, exist_ok=True)
         self._prepare_dirs()
-        self._run(str(self.bindir / "initdb"), "-D", str(self.datadir), "-U", self.user, "-A", "trust",
-                  "-E", "UTF8", "--locale=C.UTF-8", "--no-sync")
+        self._run(
+            str(self.bindir / "initdb"),
+            "-D",
+            str(self.datadir),
+            "-U",
+            self.user,
+            "-A",
+            "trust",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+            "--no-sync",
+        )
 
     def running(self) -> bool:
         return self._run(str(self.bindir / "pg_ctl"), "status", "-D", str(self.datadir), check=False).returncode == 0
@@ -121,23 +132,43 @@ class LocalCluster:
             self.init()
         if self.running():
             return False
-        options = (f"-p {self.port} -k {self.datadir} -c listen_addresses=127.0.0.1 -c fsync=off "
-                   "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
-        self._run(str(self.bindir / "pg_ctl"), "start", "-w", "-t", "60", "-D", str(self.datadir),
-                  "-l", str(self.datadir / "server.log"), "-o", options)
+        options = (
+            f"-p {self.port} -k {self.datadir} -c listen_addresses=127.0.0.1 -c fsync=off "
+            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+        )
+        self._run(
+            str(self.bindir / "pg_ctl"),
+            "start",
+            "-w",
+            "-t",
+            "60",
+            "-D",
+            str(self.datadir),
+            "-l",
+            str(self.datadir / "server.log"),
+            "-o",
+            options,
+        )
         if watch_pid is not None:
             self._watchdog = subprocess.Popen(
-                [sys.executable, "-m", "linky_pipeline.lib.pgwatchdog", str(watch_pid), str(self.bindir),
-                 str(self.datadir)],
-                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                [
+                    sys.executable,
+                    "-m",
+                    "linky_pipeline.lib.pgwatchdog",
+                    str(watch_pid),
+                    str(self.bindir),
+                    str(self.datadir),
+                ],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
                 start_new_session=True,
             )
         return True
 
     def stop(self) -> None:
         if self.initialised() and self.running():
-            self._run(str(self.bindir / "pg_ctl"), "stop", "-D", str(self.datadir), "-m", "fast", "-w",
-                      check=False)
+            self._run(str(self.bindir / "pg_ctl"), "stop", "-D", str(self.datadir), "-m", "fast", "-w", check=False)
         if self._watchdog is not None:
             self._watchdog.terminate()
             with contextlib.suppress(subprocess.TimeoutExpired):

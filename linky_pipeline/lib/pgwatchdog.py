@@ -32,8 +32,12 @@ def main(argv: list[str]) -> int:
     if os.geteuid() == 0:
         account = pwd.getpwnam("postgres")
         kwargs = {"user": account.pw_uid, "group": account.pw_gid, "extra_groups": [], "cwd": "/"}
-    subprocess.run([os.path.join(bindir, "pg_ctl"), "stop", "-D", datadir, "-m", "immediate", "-w"],  # type: ignore[call-overload]
-                   capture_output=True, check=False, **kwargs)
+    subprocess.run(
+        [os.path.join(bindir, "pg_ctl"), "stop", "-D", datadir, "-m", "immediate", "-w"],  # type: ignore[call-overload]
+        capture_output=True,
+        check=False,
+        **kwargs,
+    )
     return 0
 
 

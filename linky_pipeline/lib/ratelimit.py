@@ -57,8 +57,9 @@ def _check(per_second: float, per_hour: int, burst: int) -> None:
             raise RateLimitConfigError(f"{name}={value!r}: must be > 0")
 
 
-def decide(now: datetime, tat: datetime, hour_start: datetime, hour_count: int, *, per_second: float,
-           per_hour: int, burst: int) -> Decision:
+def decide(
+    now: datetime, tat: datetime, hour_start: datetime, hour_count: int, *, per_second: float, per_hour: int, burst: int
+) -> Decision:
     """Pure GCRA + fixed-hour decision shared by both limiters."""
     emission = timedelta(seconds=1 / per_second)
     tolerance = emission * (burst - 1)
@@ -79,8 +80,15 @@ def _utc_now() -> datetime:
 class InMemoryRateLimiter:
     """Process-local limiter (thread-safe) for tests, the CLI and single-process runs."""
 
-    def __init__(self, per_second: float = 5, per_hour: int = 10_000, *, burst: int | None = None,
-                 clock: Callable[[], datetime] = _utc_now, sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self,
+        per_second: float = 5,
+        per_hour: int = 10_000,
+        *,
+        burst: int | None = None,
+        clock: Callable[[], datetime] = _utc_now,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self.per_second, self.per_hour, self.burst = per_second, per_hour, burst or max(1, int(per_second))
         _check(per_second, per_hour, self.burst)
         self._clock, self._sleep = clock, sleep
@@ -92,8 +100,15 @@ class InMemoryRateLimiter:
         """Block until allowed; the lock is never held while sleeping."""
         while True:
             with self._lock:
-                d = decide(self._clock(), self._tat, self._hour_start, self._hour_count,
-                           per_second=self.per_second, per_hour=self.per_hour, burst=self.burst)
+                d = decide(
+                    self._clock(),
+                    self._tat,
+                    self._hour_start,
+                    self._hour_count,
+                    per_second=self.per_second,
+                    per_hour=self.per_hour,
+                    burst=self.burst,
+                )
                 self._hour_start, self._hour_count = d.hour_start, d.hour_count
                 if d.wait <= timedelta(0):
                     self._tat = d.tat
@@ -104,14 +119,24 @@ class InMemoryRateLimiter:
 class PostgresRateLimiter:
     """Limiter shared by every process and thread through one api_rate_limits row per provider."""
 
-    _INSERT = ("INSERT INTO api_rate_limits (provider, tat, hour_start, hour_count) "
-               "VALUES (%s, clock_timestamp(), date_trunc('hour', clock_timestamp()), 0) "
-               "ON CONFLICT (provider) DO NOTHING")
+    _INSERT = (
+        "INSERT INTO api_rate_limits (provider, tat, hour_start, hour_count) "
+        "VALUES (%s, clock_timestamp(), date_trunc('hour', clock_timestamp()), 0) "
+        "ON CONFLICT (provider) DO NOTHING"
+    )
     _LOCK = "SELECT tat, hour_start, hour_count FROM api_rate_limits WHERE provider = %s FOR UPDATE"
     _UPDATE = "UPDATE api_rate_limits SET tat = %s, hour_start = %s, hour_count = %s WHERE provider = %s"
 
-    def __init__(self, conninfo: str, provider: str, per_second: float = 5, per_hour: int = 10_000, *,
-                 burst: int | None = None, sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self,
+        conninfo: str,
+        provider: str,
+        per_second: float = 5,
+        per_hour: int = 10_000,
+        *,
+        burst: int | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         if not provider:
             raise RateLimitConfigError(f"provider={provider!r}: must be non-empty")
         self.provider, self.per_second, self.per_hour = provider, per_second, per_hour
@@ -123,8 +148,10 @@ class PostgresRateLimiter:
         self._row_ready = False
 
     def __repr__(self) -> str:
-        return f"PostgresRateLimiter(provider={self.provider!r}, per_second={self.per_second}, " \
-               f"per_hour={self.per_hour}, burst={self.burst})"
+        return (
+            f"PostgresRateLimiter(provider={self.provider!r}, per_second={self.per_second}, "
+            f"per_hour={self.per_hour}, burst={self.burst})"
+        )
 
     def _connection(self) -> psycopg.Connection:
         if self._conn is None or self._conn.closed or self._conn.broken:
@@ -143,8 +170,15 @@ class PostgresRateLimiter:
             self._row_ready = True
             clock_row = conn.execute("SELECT clock_timestamp()").fetchone()
             assert clock_row is not None
-            d = decide(clock_row[0], row[0], row[1], row[2], per_second=self.per_second,
-                       per_hour=self.per_hour, burst=self.burst)
+            d = decide(
+                clock_row[0],
+                row[0],
+                row[1],
+                row[2],
+                per_second=self.per_second,
+                per_hour=self.per_hour,
+                burst=self.burst,
+            )
             if d.wait <= timedelta(0):
                 conn.execute(self._UPDATE, (d.tat, d.hour_start, d.hour_count, self.provider))
             return d.wait

@@ -42,8 +42,11 @@ def add_building(conn: psycopg.Connection, code: str, name: str, timezone: str =
     if not name.strip():
         raise ids.InvalidValueError("building name", name, "must not be empty")
     with conn.transaction():
-        row = conn.execute("INSERT INTO buildings (code, name, timezone) VALUES (%s, %s, %s) "
-                           "ON CONFLICT (code) DO NOTHING RETURNING code", (code, name.strip(), timezone)).fetchone()
+        row = conn.execute(
+            "INSERT INTO buildings (code, name, timezone) VALUES (%s, %s, %s) "
+            "ON CONFLICT (code) DO NOTHING RETURNING code",
+            (code, name.strip(), timezone),
+        ).fetchone()
     if row is None:
         raise RegistryError(f"building {code!r} already exists")
     return Building(code, name.strip(), timezone)
@@ -66,8 +69,10 @@ def remove_building(conn: psycopg.Connection, code: str) -> None:
     with conn.transaction():
         count = conn.execute("SELECT count(*) FROM meters WHERE building_code = %s", (code,)).fetchone()[0]
         if count:
-            raise RegistryError(f"building {code!r} has {count} meter(s); disable them, or delete all its data "
-                                f"with `linky-pipeline buildings erase {code} --yes`")
+            raise RegistryError(
+                f"building {code!r} has {count} meter(s); disable them, or delete all its data "
+                f"with `linky-pipeline buildings erase {code} --yes`"
+            )
         conn.execute("DELETE FROM buildings WHERE code = %s", (code,))
 
 
@@ -77,8 +82,14 @@ def active_building_codes(conn: psycopg.Connection) -> list[str]:
     return [r[0] for r in rows]
 
 
-def add_meter(conn: psycopg.Connection, building: str, provider: str, meter_id: str, direction: str,
-              activation_date: date | None = None) -> Meter:
+def add_meter(
+    conn: psycopg.Connection,
+    building: str,
+    provider: str,
+    meter_id: str,
+    direction: str,
+    activation_date: date | None = None,
+) -> Meter:
     ids.provider(provider)
     ids.direction(direction)
     ids.meter_id(provider, meter_id)
@@ -89,7 +100,9 @@ def add_meter(conn: psycopg.Connection, building: str, provider: str, meter_id: 
         row = conn.execute(
             "INSERT INTO meters (building_code, provider, meter_id, direction, activation_date) "
             "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (provider, meter_id, direction) DO NOTHING "
-            f"RETURNING {_METER_COLUMNS}", (building, provider, meter_id, direction, activation_date)).fetchone()
+            f"RETURNING {_METER_COLUMNS}",
+            (building, provider, meter_id, direction, activation_date),
+        ).fetchone()
     if row is None:
         raise RegistryError(f"meter {provider}/{meter_id}/{direction} is already registered")
     return Meter(*row)
@@ -99,7 +112,8 @@ def list_meters(conn: psycopg.Connection, building: str | None = None, *, active
     rows = conn.execute(
         f"SELECT {_METER_COLUMNS} FROM meters WHERE (%(b)s::text IS NULL OR building_code = %(b)s) "
         "AND (NOT %(active)s OR status = 'active') ORDER BY building_code, meter_id, direction",
-        {"b": building, "active": active_only})
+        {"b": building, "active": active_only},
+    )
     return [Meter(*r) for r in rows]
 
 
@@ -109,7 +123,9 @@ def disable_meter(conn: psycopg.Connection, meter_id: str, direction: str | None
     with conn.transaction():
         rows = conn.execute(
             "UPDATE meters SET status = 'disabled' WHERE meter_id = %s AND (%s::text IS NULL OR direction = %s) "
-            f"RETURNING {_METER_COLUMNS}", (meter_id, direction, direction)).fetchall()
+            f"RETURNING {_METER_COLUMNS}",
+            (meter_id, direction, direction),
+        ).fetchall()
     if not rows:
         raise RegistryError(f"unknown meter {meter_id!r}")
     return [Meter(*r) for r in rows]
@@ -117,13 +133,17 @@ def disable_meter(conn: psycopg.Connection, meter_id: str, direction: str | None
 
 def set_activation_date(conn: psycopg.Connection, meter_pk: int, activation: date) -> None:
     """Record an activation date the API revealed (ADAM-ERR0123), so later runs never ask before it."""
-    conn.execute("UPDATE meters SET activation_date = %s WHERE id = %s AND "
-                 "(activation_date IS NULL OR activation_date < %s)", (activation, meter_pk, activation))
+    conn.execute(
+        "UPDATE meters SET activation_date = %s WHERE id = %s AND (activation_date IS NULL OR activation_date < %s)",
+        (activation, meter_pk, activation),
+    )
 
 
 def meters_without_history(conn: psycopg.Connection) -> list[tuple[str, int]]:
     """(building, meter pk) of active API meters never fetched yet: they need their history loaded."""
-    rows = conn.execute("SELECT m.building_code, m.id FROM meters m WHERE m.status = 'active' "
-                        "AND m.provider = 'enedis' AND NOT EXISTS "
-                        "(SELECT 1 FROM fetch_state f WHERE f.meter_pk = m.id) ORDER BY m.building_code, m.id")
+    rows = conn.execute(
+        "SELECT m.building_code, m.id FROM meters m WHERE m.status = 'active' "
+        "AND m.provider = 'enedis' AND NOT EXISTS "
+        "(SELECT 1 FROM fetch_state f WHERE f.meter_pk = m.id) ORDER BY m.building_code, m.id"
+    )
     return [(r[0], int(r[1])) for r in rows]

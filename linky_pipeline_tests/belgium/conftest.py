@@ -22,10 +22,12 @@ def fixture_text(name: str) -> str:
 @pytest.fixture
 def be_building(db: psycopg.Connection) -> Callable[..., str]:
     """Register a Brussels building with be_csv meters for EAN (both directions unless told otherwise)."""
+
     def _add(code: str = "gent-hq", directions: tuple[str, ...] = ("consumption", "production")) -> str:
         add_building(db, code, code.title(), "Europe/Brussels")
         for direction in directions:
             add_meter(db, code, "be_csv", EAN, direction)
         db.commit()
         return code
+
     return _add

@@ -15,13 +15,25 @@ from linky_pipeline.lib.identifiers import InvalidValueError
 from linky_pipeline.lib.localtime import BRUSSELS
 from linky_pipeline_tests.belgium.conftest import EAN, fixture_text
 
-HEADER_EN = ("From (date);From (time);Until (date);Until (time);EAN code;Meter;Meter type;Register;Volume;Unit;"
-             "Validation status;Description")
-OTHER_EAN = "541448820052377141"   # valid GS1, another meter
+HEADER_EN = (
+    "From (date);From (time);Until (date);Until (time);EAN code;Meter;Meter type;Register;Volume;Unit;"
+    "Validation status;Description"
+)
+OTHER_EAN = "541448820052377141"  # valid GS1, another meter
 
 
-def _line(start: str, end: str, register: str, volume: str, *, day: str = "28/10/2023", end_day: str | None = None,
-          unit: str = "kWh", status: str = "Read", ean: str = EAN) -> str:
+def _line(
+    start: str,
+    end: str,
+    register: str,
+    volume: str,
+    *,
+    day: str = "28/10/2023",
+    end_day: str | None = None,
+    unit: str = "kWh",
+    status: str = "Read",
+    ean: str = EAN,
+) -> str:
     return f'{day};{start};{end_day or day};{end};="{ean}";1SAG1;Digital meter;{register};{volume};{unit};{status};'
 
 
@@ -39,7 +51,7 @@ def test_fall_back_day_has_100_quarter_hours_in_order() -> None:
     assert tuple(frame.columns) == READING_COLUMNS
     assert _per_local_day(frame, "consumption") == {date(2023, 10, 28): 96, date(2023, 10, 29): 100}
     consumption = frame[frame["metric"] == "consumption"]
-    assert consumption["ts"].diff().dropna().dt.total_seconds().eq(900).all()   # contiguous, nothing merged
+    assert consumption["ts"].diff().dropna().dt.total_seconds().eq(900).all()  # contiguous, nothing merged
     assert set(consumption["interval_s"]) == {900}
     by_ts = dict(zip(consumption["ts"], consumption["kwh"], strict=True))
     # 02:00 appears twice: the first occurrence is CEST (00:00 UTC), the second CET (01:00 UTC)
@@ -54,9 +66,14 @@ def test_day_and_night_registers_are_summed_per_direction() -> None:
     noon = frame[frame["ts"] == pd.Timestamp("2023-10-28T10:00Z")]  # 12:00 CEST: offtake on Day, injection on
     at_noon = noon.set_index("metric")["kwh"]
     assert at_noon.to_dict() == {"consumption": pytest.approx(0.148), "production": pytest.approx(0.05)}
-    both = parse_quarter_hour_csv(_csv(_line("00:00:00", "00:15:00", "Offtake Day", "0,100"),
-                                       _line("00:00:00", "00:15:00", "Offtake Night", "0,023", status="Estimated"),
-                                       _line("00:00:00", "00:15:00", "Injection Night", "0,004")), ean=EAN)
+    both = parse_quarter_hour_csv(
+        _csv(
+            _line("00:00:00", "00:15:00", "Offtake Day", "0,100"),
+            _line("00:00:00", "00:15:00", "Offtake Night", "0,023", status="Estimated"),
+            _line("00:00:00", "00:15:00", "Injection Night", "0,004"),
+        ),
+        ean=EAN,
+    )
     assert both[["metric", "kwh", "quality"]].to_dict("records") == [
         {"metric": "consumption", "kwh": 0.123, "quality": "estimated"},
         {"metric": "production", "kwh": 0.004, "quality": "read"},
@@ -87,26 +104,49 @@ def test_no_consumption_rows_are_gaps() -> None:
     assert frame["quality"].tolist() == ["read", "estimated", "validated"]
 
 
-@pytest.mark.parametrize(("line", "field", "value", "reason"), [
-    (_line("00:00:00", "00:15:00", "Offtake Day", "0,100", unit="Wh"), "Unit", "Wh", "kWh"),
-    (_line("00:00:00", "00:15:00", "Offtake Day", "-0,100"), "Volume", "-0,100", "negative"),
-    (_line("00:00:00", "00:15:00", "Offtake Day", "abc"), "Volume", "abc", "number"),
-    (_line("00:00:00", "00:15:00", "Offtake Day", "", status="Read"), "Volume", "", "empty volume"),
-    (_line("00:00:00", "00:15:00", "Offtake Day", "0,1", ean=OTHER_EAN), "EAN code", f'="{OTHER_EAN}"', EAN),
-    (_line("00:00:00", "00:15:00", "Offtake Day", "0,1", day="31/02/2023"), "From (date)", "31/02/2023",
-     "calendar"),
-    (_line("00:00:00", "00:15:00", "Offtake Day", "0,1", day="2023-10-28"), "From (date)", "2023-10-28",
-     "DD/MM/YYYY"),
-    (_line("25:00:00", "00:15:00", "Offtake Day", "0,1"), "From (time)", "25:00:00", "time of day"),
-    (_line("00:00:00", "00:30:00", "Offtake Day", "0,1"), "Until (time)", "00:30:00", "lasts 30"),
-    (_line("02:00:00", "02:15:00", "Offtake Day", "0,1", day="31/03/2024"), "From (time)", "02:00:00",
-     "spring-forward gap"),
-    (_line("01:45:00", "02:00:00", "Offtake Day", "0,1", day="31/03/2024"), "Until (time)", "02:00:00",
-     "spring-forward gap"),
-    (_line("00:00:00", "00:15:00", "Reactive Day", "0,1"), "Register", "Reactive Day", "Offtake"),
-    (_line("00:00:00", "00:15:00", "Offtake Day", "0,1", status="Guessed"), "Validation status", "Guessed",
-     "Estimated"),
-])
+@pytest.mark.parametrize(
+    ("line", "field", "value", "reason"),
+    [
+        (_line("00:00:00", "00:15:00", "Offtake Day", "0,100", unit="Wh"), "Unit", "Wh", "kWh"),
+        (_line("00:00:00", "00:15:00", "Offtake Day", "-0,100"), "Volume", "-0,100", "negative"),
+        (_line("00:00:00", "00:15:00", "Offtake Day", "abc"), "Volume", "abc", "number"),
+        (_line("00:00:00", "00:15:00", "Offtake Day", "", status="Read"), "Volume", "", "empty volume"),
+        (_line("00:00:00", "00:15:00", "Offtake Day", "0,1", ean=OTHER_EAN), "EAN code", f'="{OTHER_EAN}"', EAN),
+        (
+            _line("00:00:00", "00:15:00", "Offtake Day", "0,1", day="31/02/2023"),
+            "From (date)",
+            "31/02/2023",
+            "calendar",
+        ),
+        (
+            _line("00:00:00", "00:15:00", "Offtake Day", "0,1", day="2023-10-28"),
+            "From (date)",
+            "2023-10-28",
+            "DD/MM/YYYY",
+        ),
+        (_line("25:00:00", "00:15:00", "Offtake Day", "0,1"), "From (time)", "25:00:00", "time of day"),
+        (_line("00:00:00", "00:30:00", "Offtake Day", "0,1"), "Until (time)", "00:30:00", "lasts 30"),
+        (
+            _line("02:00:00", "02:15:00", "Offtake Day", "0,1", day="31/03/2024"),
+            "From (time)",
+            "02:00:00",
+            "spring-forward gap",
+        ),
+        (
+            _line("01:45:00", "02:00:00", "Offtake Day", "0,1", day="31/03/2024"),
+            "Until (time)",
+            "02:00:00",
+            "spring-forward gap",
+        ),
+        (_line("00:00:00", "00:15:00", "Reactive Day", "0,1"), "Register", "Reactive Day", "Offtake"),
+        (
+            _line("00:00:00", "00:15:00", "Offtake Day", "0,1", status="Guessed"),
+            "Validation status",
+            "Guessed",
+            "Estimated",
+        ),
+    ],
+)
 def test_bad_cell_names_field_value_and_line(line: str, field: str, value: str, reason: str) -> None:
     good = _line("23:45:00", "00:00:00", "Offtake Day", "0,100", day="27/10/2023", end_day="28/10/2023")
     with pytest.raises(BelgianCsvError) as caught:
@@ -151,13 +191,16 @@ def test_payload_round_trip_is_unambiguous_on_the_fall_back_day() -> None:
     with pytest.raises(BelgianPayloadError, match="ean"):
         pl.payload_readings(pl.document(OTHER_EAN, "consumption", rows), meter_id=EAN)
     with pytest.raises(BelgianPayloadError, match="offset"):
-        pl.payload_readings(pl.document(EAN, "consumption", [["2023-10-29T02:00:00", rows[0][1], 0.1, "read"]]),
-                            meter_id=EAN)
+        pl.payload_readings(
+            pl.document(EAN, "consumption", [["2023-10-29T02:00:00", rows[0][1], 0.1, "read"]]), meter_id=EAN
+        )
 
 
 def test_merge_keeps_the_newer_value_per_interval() -> None:
-    old = [["2023-10-28T00:00:00+02:00", "2023-10-28T00:15:00+02:00", 0.1, "read"],
-           ["2023-10-28T00:15:00+02:00", "2023-10-28T00:30:00+02:00", 0.1, "read"]]
+    old = [
+        ["2023-10-28T00:00:00+02:00", "2023-10-28T00:15:00+02:00", 0.1, "read"],
+        ["2023-10-28T00:15:00+02:00", "2023-10-28T00:30:00+02:00", 0.1, "read"],
+    ]
     new = [["2023-10-27T22:15:00+00:00", "2023-10-27T22:30:00+00:00", 0.2, "validated"]]  # = 00:15 local
     merged = pl.merge_rows(old, new)
     assert [r[2] for r in merged] == [0.1, 0.2]

@@ -42,8 +42,9 @@ def add_building(conn: psycopg.Connection, code: str) -> None:
 
 def add_meter(conn: psycopg.Connection, building: str, prm: str, direction: str = "consumption") -> int:
     row = conn.execute(
-        "INSERT INTO meters (building_code, provider, meter_id, direction) VALUES (%s, 'enedis', %s, %s) "
-        "RETURNING id", (building, prm, direction)).fetchone()
+        "INSERT INTO meters (building_code, provider, meter_id, direction) VALUES (%s, 'enedis', %s, %s) RETURNING id",
+        (building, prm, direction),
+    ).fetchone()
     assert row is not None
     return int(row[0])
 

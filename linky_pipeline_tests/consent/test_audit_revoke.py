@@ -14,31 +14,50 @@ from linky_pipeline.lib.vault import Vault
 from .conftest import add_meter
 
 
-@pytest.mark.parametrize("details", [
-    {"access_token": "x"}, {"clientSecret": "x"}, {"api-key": "x"}, {"password": "x"}, {"code": "x"},
-    {"nested": {"refresh_token": "x"}}, {"items": [{"ok": 1}, {"Authorization": "Bearer x"}]},
-    {"autorisation_id": "x"}, {"encryption_keys": ["x"]},
-])
+@pytest.mark.parametrize(
+    "details",
+    [
+        {"access_token": "x"},
+        {"clientSecret": "x"},
+        {"api-key": "x"},
+        {"password": "x"},
+        {"code": "x"},
+        {"nested": {"refresh_token": "x"}},
+        {"items": [{"ok": 1}, {"Authorization": "Bearer x"}]},
+        {"autorisation_id": "x"},
+        {"encryption_keys": ["x"]},
+    ],
+)
 def test_secret_looking_details_are_refused(details: dict[str, Any]) -> None:
     with pytest.raises(audit.SecretInAuditError, match="looks like a secret") as info:
         audit.check_details(details)
     assert "'x'" not in str(info.value) and "Bearer" not in str(info.value)
 
 
-@pytest.mark.parametrize("details", [
-    {"error_code": "ADAM-DC-0008", "key_id": "abcd1234", "direction": "consumption"},
-    {"deleted": {"public.meter_credentials": 2, "public.readings": 10}},
-    {"building_code": "alpha", "meter_pk": 3},
-])
+@pytest.mark.parametrize(
+    "details",
+    [
+        {"error_code": "ADAM-DC-0008", "key_id": "abcd1234", "direction": "consumption"},
+        {"deleted": {"public.meter_credentials": 2, "public.readings": 10}},
+        {"building_code": "alpha", "meter_pk": 3},
+    ],
+)
 def test_ordinary_details_are_accepted(details: dict[str, Any]) -> None:
     audit.check_details(details)
 
 
 def test_write_and_refuse(db: psycopg.Connection) -> None:
-    row_id = audit.write(db, "meter_connected", "cli:test", building_code="alpha", meter_ref="22516914714270",
-                         details={"direction": "consumption"})
-    row = db.execute("SELECT action, actor, building_code, meter_ref, details, at FROM audit_log WHERE id = %s",
-                     (row_id,)).fetchone()
+    row_id = audit.write(
+        db,
+        "meter_connected",
+        "cli:test",
+        building_code="alpha",
+        meter_ref="22516914714270",
+        details={"direction": "consumption"},
+    )
+    row = db.execute(
+        "SELECT action, actor, building_code, meter_ref, details, at FROM audit_log WHERE id = %s", (row_id,)
+    ).fetchone()
     assert row[:5] == ("meter_connected", "cli:test", "alpha", "22516914714270", {"direction": "consumption"})
     assert row[5].tzinfo is not None
     with pytest.raises(audit.SecretInAuditError):
@@ -49,8 +68,9 @@ def test_write_and_refuse(db: psycopg.Connection) -> None:
     assert audit.cli_actor("meters connect").startswith("cli:meters connect (")
 
 
-def test_disconnect_deletes_credentials_and_marks_every_direction(db: psycopg.Connection, vault: Vault,
-                                                                  two_meters: tuple[int, int]) -> None:
+def test_disconnect_deletes_credentials_and_marks_every_direction(
+    db: psycopg.Connection, vault: Vault, two_meters: tuple[int, int]
+) -> None:
     first, second = two_meters
     production = add_meter(db, "alpha", "22516914714270", "production")
     db.commit()
@@ -58,7 +78,9 @@ def test_disconnect_deletes_credentials_and_marks_every_direction(db: psycopg.Co
         credentials.store(db, vault, pk, "access_token", f"tok-{pk}")
     revoked = disconnect_meter(db, "alpha", "22516914714270", "cli:test")
     assert sorted((m.pk, m.direction, m.credentials_deleted) for m in revoked) == [
-        (first, "consumption", 1), (production, "production", 1)]
+        (first, "consumption", 1),
+        (production, "production", 1),
+    ]
     statuses = dict(db.execute("SELECT id, status FROM meters").fetchall())
     assert statuses == {first: "consent_revoked", production: "consent_revoked", second: "active"}
     assert [r[0] for r in db.execute("SELECT meter_pk FROM meter_credentials")] == [second]
@@ -69,15 +91,20 @@ def test_disconnect_deletes_credentials_and_marks_every_direction(db: psycopg.Co
         disconnect_meter(db, "beta", "22516914714270", "cli:test")
 
 
-def test_mark_consent_lost_returns_what_to_notify(db: psycopg.Connection, vault: Vault,
-                                                  two_meters: tuple[int, int]) -> None:
+def test_mark_consent_lost_returns_what_to_notify(
+    db: psycopg.Connection, vault: Vault, two_meters: tuple[int, int]
+) -> None:
     first, _ = two_meters
     db.execute("UPDATE meters SET consent_start = '2026-01-01T00:00Z', consent_end = '2029-01-01T00:00Z'")
     db.commit()
     credentials.store(db, vault, first, "autorisation_id", "aid")
     lost = mark_consent_lost(db, first, "ADAM-DC-0008", "run:abc123")
     assert (lost.building_code, lost.meter_id, lost.direction, lost.already_revoked) == (
-        "alpha", "22516914714270", "consumption", False)
+        "alpha",
+        "22516914714270",
+        "consumption",
+        False,
+    )
     assert lost.credentials_deleted == 1
     assert lost.dedupe_key == f"consent_lost:{first}:2026-01-01T00:00:00+00:00"
     again = mark_consent_lost(db, first, "ADAM-DC-0008", "run:abc124")

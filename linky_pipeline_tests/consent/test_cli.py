@@ -31,16 +31,17 @@ def env(monkeypatch: pytest.MonkeyPatch, warehouse_env: str, sandbox: SandboxSer
 
 def _consent_redirect(config: EnedisConsentConfig, signer: StateSigner, api: str, customer: int) -> str:
     """What the user copies from the browser's address bar after consenting."""
-    pending = start_consent(config, signer, "alpha", api=api, sandbox_customer=customer,
-                            redirect_uri="https://example.invalid/callback")
+    pending = start_consent(
+        config, signer, "alpha", api=api, sandbox_customer=customer, redirect_uri="https://example.invalid/callback"
+    )
     response = httpx.get(pending.url)
     assert response.status_code == 302
     return response.headers["location"]
 
 
-def test_connect_with_pasted_redirect_then_disconnect(db: psycopg.Connection, env: None,
-                                                      config: EnedisConsentConfig, signer: StateSigner,
-                                                      vault: Vault) -> None:
+def test_connect_with_pasted_redirect_then_disconnect(
+    db: psycopg.Connection, env: None, config: EnedisConsentConfig, signer: StateSigner, vault: Vault
+) -> None:
     add_building(db, "alpha")
     db.commit()
     redirect = _consent_redirect(config, signer, "2026", 9)
@@ -69,8 +70,9 @@ def test_connect_with_pasted_redirect_then_disconnect(db: psycopg.Connection, en
     assert unknown.exit_code == 1 and "no meter '12345678901234' in building 'alpha'" in unknown.output
 
 
-def test_connect_user_errors_are_one_line(db: psycopg.Connection, env: None, config: EnedisConsentConfig,
-                                          signer: StateSigner, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_connect_user_errors_are_one_line(
+    db: psycopg.Connection, env: None, config: EnedisConsentConfig, signer: StateSigner, monkeypatch: pytest.MonkeyPatch
+) -> None:
     add_building(db, "alpha")
     db.commit()
     too_long = CliRunner().invoke(connect, ["--building", "alpha", "--duration", "P4Y", "--callback-url", "-"])
@@ -91,8 +93,9 @@ def test_connect_user_errors_are_one_line(db: psycopg.Connection, env: None, con
     assert db.execute("SELECT count(*) FROM meters").fetchone()[0] == 0
 
 
-def test_paste_mode_prints_url_then_reads_the_redirect(db: psycopg.Connection, config: EnedisConsentConfig,
-                                                       signer: StateSigner) -> None:
+def test_paste_mode_prints_url_then_reads_the_redirect(
+    db: psycopg.Connection, config: EnedisConsentConfig, signer: StateSigner
+) -> None:
     add_building(db, "alpha")
     db.commit()
     printed: list[str] = []
@@ -101,8 +104,17 @@ def test_paste_mode_prints_url_then_reads_the_redirect(db: psycopg.Connection, c
         """The user opens the printed URL, then copies the address the browser was sent to."""
         return httpx.get(printed[-1]).headers["location"]
 
-    meters = connect_meters(db, config, signer, building_code="alpha", actor="test", callback_port=8765,
-                            read_callback_url=paste, sandbox_customer=4, announce=printed.append)
+    meters = connect_meters(
+        db,
+        config,
+        signer,
+        building_code="alpha",
+        actor="test",
+        callback_port=8765,
+        read_callback_url=paste,
+        sandbox_customer=4,
+        announce=printed.append,
+    )
     assert "redirect_uri=http%3A%2F%2F127.0.0.1%3A8765%2Fcallback" in printed[0]
     assert [(m.meter_id, m.direction) for m in meters] == [("42900589957123", "consumption")]
 
@@ -110,8 +122,9 @@ def test_paste_mode_prints_url_then_reads_the_redirect(db: psycopg.Connection, c
 def test_paste_mode_command_prints_the_url(db: psycopg.Connection, env: None) -> None:
     add_building(db, "alpha")
     db.commit()
-    result = CliRunner().invoke(connect, ["--building", "alpha", "--callback-url", "-", "--no-browser",
-                                          "--sandbox-customer", "4"], input="")
+    result = CliRunner().invoke(
+        connect, ["--building", "alpha", "--callback-url", "-", "--no-browser", "--sandbox-customer", "4"], input=""
+    )
     assert "dataconnect/v1/oauth2/authorize?response_type=code&client_id=sandbox-client" in result.output
     assert "state=v1.enedis." in result.output and "Paste the redirect URL" in result.output
     assert "sandbox-secret" not in result.output

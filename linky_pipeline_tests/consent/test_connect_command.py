@@ -20,13 +20,32 @@ def test_connect_command_end_to_end(pg_url: str, db: psycopg.Connection) -> None
     db.commit()
     port = free_port()
     with SandboxServer() as sandbox:
-        env = {**os.environ, "LINKY_DATABASE_URL": pg_url, "LINKY_ENEDIS_API_BASE": sandbox.url,
-               "LINKY_ENEDIS_CLIENT_ID": SANDBOX_CLIENT_ID, "LINKY_ENEDIS_CLIENT_SECRET": SANDBOX_CLIENT_SECRET,
-               "LINKY_STATE_SECRET": "s" * 40, "LINKY_ENCRYPTION_KEYS": "ab" * 32}
-        command = [sys.executable, "-m", "linky_pipeline.cli", "meters", "connect", "--building", "res-verte",
-                   "--provider", "enedis", "--callback-port", str(port), "--no-browser", "--sandbox-customer", "3"]
-        with subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                              text=True) as process:
+        env = {
+            **os.environ,
+            "LINKY_DATABASE_URL": pg_url,
+            "LINKY_ENEDIS_API_BASE": sandbox.url,
+            "LINKY_ENEDIS_CLIENT_ID": SANDBOX_CLIENT_ID,
+            "LINKY_ENEDIS_CLIENT_SECRET": SANDBOX_CLIENT_SECRET,
+            "LINKY_STATE_SECRET": "s" * 40,
+            "LINKY_ENCRYPTION_KEYS": "ab" * 32,
+        }
+        command = [
+            sys.executable,
+            "-m",
+            "linky_pipeline.cli",
+            "meters",
+            "connect",
+            "--building",
+            "res-verte",
+            "--provider",
+            "enedis",
+            "--callback-port",
+            str(port),
+            "--no-browser",
+            "--sandbox-customer",
+            "3",
+        ]
+        with subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as process:
             url = None
             for line in process.stdout:
                 found = re.search(r"https?://\S+authorize\S+", line)
@@ -38,7 +57,12 @@ def test_connect_command_end_to_end(pg_url: str, db: psycopg.Connection) -> None
             assert answer.status_code == 200
             output = process.stdout.read()
             assert process.wait(timeout=30) == 0, output
-        listed = subprocess.run([sys.executable, "-m", "linky_pipeline.cli", "meters", "list", "--building",
-                                 "res-verte"], env=env, capture_output=True, text=True, check=True).stdout
+        listed = subprocess.run(
+            [sys.executable, "-m", "linky_pipeline.cli", "meters", "list", "--building", "res-verte"],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
     assert "12345678901234\tconsumption\tactive" in listed
     assert "10284856584123\tproduction\tactive" in listed

@@ -23,8 +23,11 @@ def test_store_load_delete(db: psycopg.Connection, vault: Vault, two_meters: tup
     credentials.store(db, vault, first, "autorisation_id", "aid-1")
     credentials.store(db, vault, second, "access_token", "tok-b")
     rows = _stored(db)
-    assert [(r[0], r[1]) for r in rows] == [(first, "access_token"), (first, "autorisation_id"),
-                                           (second, "access_token")]
+    assert [(r[0], r[1]) for r in rows] == [
+        (first, "access_token"),
+        (first, "autorisation_id"),
+        (second, "access_token"),
+    ]
     assert all(r[2] == vault.current_key_id for r in rows)
     assert all(b"tok" not in r[3] and b"aid" not in r[3] for r in rows)
     assert credentials.load(db, vault, first, "access_token") == "tok-2"
@@ -34,18 +37,21 @@ def test_store_load_delete(db: psycopg.Connection, vault: Vault, two_meters: tup
     assert credentials.load(db, vault, second, "access_token") == "tok-b"
 
 
-def test_unknown_credential_name_is_refused(db: psycopg.Connection, vault: Vault,
-                                            two_meters: tuple[int, int]) -> None:
+def test_unknown_credential_name_is_refused(db: psycopg.Connection, vault: Vault, two_meters: tuple[int, int]) -> None:
     with pytest.raises(credentials.UnknownCredentialNameError, match="'password'"):
         credentials.store(db, vault, two_meters[0], "password", "x")
 
 
-def test_ciphertext_copied_to_another_meter_fails(db: psycopg.Connection, vault: Vault,
-                                                  two_meters: tuple[int, int]) -> None:
+def test_ciphertext_copied_to_another_meter_fails(
+    db: psycopg.Connection, vault: Vault, two_meters: tuple[int, int]
+) -> None:
     first, second = two_meters
     credentials.store(db, vault, first, "access_token", "belongs-to-first")
-    db.execute("INSERT INTO meter_credentials (meter_pk, name, key_id, ciphertext) "
-               "SELECT %s, name, key_id, ciphertext FROM meter_credentials WHERE meter_pk = %s", (second, first))
+    db.execute(
+        "INSERT INTO meter_credentials (meter_pk, name, key_id, ciphertext) "
+        "SELECT %s, name, key_id, ciphertext FROM meter_credentials WHERE meter_pk = %s",
+        (second, first),
+    )
     db.commit()
     with pytest.raises(VaultDecryptError, match=f"meter {second}"):
         credentials.load(db, vault, second, "access_token")
@@ -62,8 +68,9 @@ def test_tampered_row_is_a_clean_error(db: psycopg.Connection, vault: Vault, two
     assert info.value.__cause__ is None
 
 
-def test_rotation_moves_everything_to_the_new_key(db: psycopg.Connection, key_a: str, key_b: str,
-                                                  two_meters: tuple[int, int]) -> None:
+def test_rotation_moves_everything_to_the_new_key(
+    db: psycopg.Connection, key_a: str, key_b: str, two_meters: tuple[int, int]
+) -> None:
     first, second = two_meters
     old = Vault.from_env({"LINKY_ENCRYPTION_KEYS": key_a})
     credentials.store(db, old, first, "access_token", "a1")
@@ -90,14 +97,18 @@ def test_rotation_moves_everything_to_the_new_key(db: psycopg.Connection, key_a:
         assert {r[0] for r in other.execute("SELECT key_id FROM meter_credentials")} == {new_id}
 
 
-def test_rotation_is_all_or_nothing(db: psycopg.Connection, key_a: str, key_b: str,
-                                    two_meters: tuple[int, int]) -> None:
+def test_rotation_is_all_or_nothing(
+    db: psycopg.Connection, key_a: str, key_b: str, two_meters: tuple[int, int]
+) -> None:
     first, second = two_meters
     old = Vault.from_env({"LINKY_ENCRYPTION_KEYS": key_a})
     credentials.store(db, old, first, "access_token", "a1")
     credentials.store(db, old, second, "access_token", "b1")
-    db.execute("UPDATE meter_credentials SET ciphertext = set_byte(ciphertext, 13, get_byte(ciphertext, 13) # 1) "
-               "WHERE meter_pk = %s", (second,))
+    db.execute(
+        "UPDATE meter_credentials SET ciphertext = set_byte(ciphertext, 13, get_byte(ciphertext, 13) # 1) "
+        "WHERE meter_pk = %s",
+        (second,),
+    )
     db.commit()
     before = _stored(db)
     both = Vault.from_env({"LINKY_ENCRYPTION_KEYS": f"{key_b},{key_a}"})
@@ -106,8 +117,14 @@ def test_rotation_is_all_or_nothing(db: psycopg.Connection, key_a: str, key_b: s
     assert _stored(db) == before
 
 
-def test_secrets_rotate_command(db: psycopg.Connection, warehouse_env: str, key_a: str, key_b: str,
-                                two_meters: tuple[int, int], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_secrets_rotate_command(
+    db: psycopg.Connection,
+    warehouse_env: str,
+    key_a: str,
+    key_b: str,
+    two_meters: tuple[int, int],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     old = Vault.from_env({"LINKY_ENCRYPTION_KEYS": key_a})
     credentials.store(db, old, two_meters[0], "access_token", "a1")
     monkeypatch.setenv("LINKY_ENCRYPTION_KEYS", f"{key_b},{key_a}")
@@ -124,8 +141,7 @@ def test_secrets_rotate_command(db: psycopg.Connection, warehouse_env: str, key_
     assert key_a not in str(details) and key_b not in str(details)
 
 
-def test_secrets_rotate_with_bad_key_is_one_clear_line(warehouse_env: str,
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_secrets_rotate_with_bad_key_is_one_clear_line(warehouse_env: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LINKY_ENCRYPTION_KEYS", "1234")
     result = CliRunner().invoke(secrets_group, ["rotate"])
     assert result.exit_code == 1

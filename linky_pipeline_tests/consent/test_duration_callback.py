@@ -14,13 +14,16 @@ from linky_pipeline.lib.consent.errors import CallbackError, ConsentRefusedError
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
 
-@pytest.mark.parametrize(("text", "end"), [
-    ("P3Y", datetime(2029, 11, 23, 12, 0, tzinfo=UTC)),
-    ("P36M", datetime(2029, 11, 23, 12, 0, tzinfo=UTC)),
-    ("P1Y2M3DT4H", datetime(2028, 1, 26, 16, 0, tzinfo=UTC)),
-    ("P1095D", datetime(2029, 11, 22, 12, 0, tzinfo=UTC)),
-    ("P2W", datetime(2026, 12, 7, 12, 0, tzinfo=UTC)),
-])
+@pytest.mark.parametrize(
+    ("text", "end"),
+    [
+        ("P3Y", datetime(2029, 11, 23, 12, 0, tzinfo=UTC)),
+        ("P36M", datetime(2029, 11, 23, 12, 0, tzinfo=UTC)),
+        ("P1Y2M3DT4H", datetime(2028, 1, 26, 16, 0, tzinfo=UTC)),
+        ("P1095D", datetime(2029, 11, 22, 12, 0, tzinfo=UTC)),
+        ("P2W", datetime(2026, 12, 7, 12, 0, tzinfo=UTC)),
+    ],
+)
 def test_accepted_durations(text: str, end: datetime) -> None:
     assert check_consent_duration(text, NOW).after(NOW) == end
 
@@ -55,10 +58,13 @@ def test_parse_v5_and_2026_redirects() -> None:
     assert "A-1" not in repr(v26)
 
 
-@pytest.mark.parametrize(("query", "error"), [
-    ("error=access_denied&state=s", "access_denied"),
-    ("error=invalid_request&error_description=maximum_duration_exceeded&state=s", "invalid_request"),
-])
+@pytest.mark.parametrize(
+    ("query", "error"),
+    [
+        ("error=access_denied&state=s", "access_denied"),
+        ("error=invalid_request&error_description=maximum_duration_exceeded&state=s", "invalid_request"),
+    ],
+)
 def test_refusals(query: str, error: str) -> None:
     with pytest.raises(ConsentRefusedError) as info:
         parse_redirect(f"http://127.0.0.1:1/callback?{query}", "v5")
@@ -66,12 +72,15 @@ def test_refusals(query: str, error: str) -> None:
     assert error in str(info.value)
 
 
-@pytest.mark.parametrize(("query", "api", "missing"), [
-    ("code=a&usage_point_id=1", "v5", "'state'"),
-    ("state=s&usage_point_id=1", "v5", "'code'"),
-    ("state=s&code=a", "v5", "'usage_point_id'"),
-    ("state=s", "2026", "'autorisation_id'"),
-])
+@pytest.mark.parametrize(
+    ("query", "api", "missing"),
+    [
+        ("code=a&usage_point_id=1", "v5", "'state'"),
+        ("state=s&usage_point_id=1", "v5", "'code'"),
+        ("state=s&code=a", "v5", "'usage_point_id'"),
+        ("state=s", "2026", "'autorisation_id'"),
+    ],
+)
 def test_incomplete_redirects(query: str, api: str, missing: str) -> None:
     with pytest.raises(CallbackError, match=missing):
         parse_redirect(f"http://127.0.0.1:1/callback?{query}", api)

@@ -49,7 +49,8 @@ def rows_of(conn: psycopg.Connection, code: str, pks: list[int]) -> dict[str, in
     relations = conn.execute(
         "SELECT table_schema, table_name, array_agg(column_name::text) FROM information_schema.columns "
         "WHERE column_name IN ('building_code', 'meter_pk') AND table_schema NOT IN "
-        "('pg_catalog', 'information_schema') GROUP BY 1, 2").fetchall()
+        "('pg_catalog', 'information_schema') GROUP BY 1, 2"
+    ).fetchall()
     out: dict[str, int] = {}
     for schema, table, columns in relations:
         conds = []
@@ -57,8 +58,9 @@ def rows_of(conn: psycopg.Connection, code: str, pks: list[int]) -> dict[str, in
             conds.append(sql.SQL("building_code = %(b)s"))
         if "meter_pk" in columns:
             conds.append(sql.SQL("meter_pk = ANY(%(pks)s)"))
-        query = sql.SQL("SELECT count(*) FROM {} WHERE {}").format(sql.Identifier(schema, table),
-                                                                  sql.SQL(" OR ").join(conds))
+        query = sql.SQL("SELECT count(*) FROM {} WHERE {}").format(
+            sql.Identifier(schema, table), sql.SQL(" OR ").join(conds)
+        )
         out[f"{schema}.{table}"] = conn.execute(query, {"b": code, "pks": pks}).fetchone()[0]
     out["public.meters"] = conn.execute("SELECT count(*) FROM meters WHERE id = ANY(%s)", (pks,)).fetchone()[0]
     out["public.buildings"] = conn.execute("SELECT count(*) FROM buildings WHERE code = %s", (code,)).fetchone()[0]
@@ -74,8 +76,14 @@ def test_erase_building_leaves_no_row_and_audits(db: psycopg.Connection, vault: 
     db.commit()
     after = rows_of(db, "alpha", alpha)
     assert {t: n for t, n in after.items() if n and t != "public.audit_log"} == {}
-    for table in ("public.readings", "public.notifications", "public.consumption_anomalies",
-                  "public.meter_credentials", "public.raw_load_curves", "public.daily_consumption"):
+    for table in (
+        "public.readings",
+        "public.notifications",
+        "public.consumption_anomalies",
+        "public.meter_credentials",
+        "public.raw_load_curves",
+        "public.daily_consumption",
+    ):
         assert deleted[table] == before_alpha[table] > 0
     assert deleted["public.meters"] == 2 and deleted["public.buildings"] == 1
     assert rows_of(db, "beta", beta) == before_beta  # the other building is untouched

@@ -48,17 +48,38 @@ class Browser:
 
 
 def _meter_rows(conn: psycopg.Connection, building: str) -> list[tuple[str, str, str]]:
-    return [tuple(r) for r in conn.execute(
-        "SELECT meter_id, direction, status FROM meters WHERE building_code = %s ORDER BY 1, 2", (building,))]
+    return [
+        tuple(r)
+        for r in conn.execute(
+            "SELECT meter_id, direction, status FROM meters WHERE building_code = %s ORDER BY 1, 2", (building,)
+        )
+    ]
 
 
-def _connect(conn: psycopg.Connection, config: EnedisConsentConfig, signer: StateSigner, customer: int,
-             browser: Browser, api: str = "v5", vault: Vault | None = None,
-             building: str = "alpha") -> list[ConnectedMeter]:
+def _connect(
+    conn: psycopg.Connection,
+    config: EnedisConsentConfig,
+    signer: StateSigner,
+    customer: int,
+    browser: Browser,
+    api: str = "v5",
+    vault: Vault | None = None,
+    building: str = "alpha",
+) -> list[ConnectedMeter]:
     announced: list[str] = []
-    meters = connect_meters(conn, config, signer, building_code=building, actor="test:consent", api=api,
-                            vault=vault, sandbox_customer=customer, announce=announced.append,
-                            open_browser=browser, timeout_s=10)
+    meters = connect_meters(
+        conn,
+        config,
+        signer,
+        building_code=building,
+        actor="test:consent",
+        api=api,
+        vault=vault,
+        sandbox_customer=customer,
+        announce=announced.append,
+        open_browser=browser,
+        timeout_s=10,
+    )
     assert len(announced) == 1 and browser.pages
     return meters
 
@@ -71,16 +92,14 @@ def alpha(db: psycopg.Connection) -> psycopg.Connection:
     return db
 
 
-def test_v5_multi_prm_customer_3(alpha: psycopg.Connection, config: EnedisConsentConfig,
-                                 signer: StateSigner) -> None:
+def test_v5_multi_prm_customer_3(alpha: psycopg.Connection, config: EnedisConsentConfig, signer: StateSigner) -> None:
     browser = Browser()
     before = datetime.now(UTC)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         meters = _connect(alpha, config, signer, 3, browser)
     assert not [w for w in caught if issubclass(w.category, AuthlibDeprecationWarning)]
-    assert not [w for w in caught if issubclass(w.category, DeprecationWarning)
-                and "authlib" in str(w.filename)]
+    assert not [w for w in caught if issubclass(w.category, DeprecationWarning) and "authlib" in str(w.filename)]
     # the browser went through the sandbox's 302 and landed on our listener's page
     assert browser.landed.status_code == 200 and "Consent received" in browser.landed.text
     assert browser.landed.history[0].status_code == 302
@@ -89,16 +108,22 @@ def test_v5_multi_prm_customer_3(alpha: psycopg.Connection, config: EnedisConsen
     assert query["duration"] == ["P3Y"] and query["state"][0][-1] == "3"
     assert query["redirect_uri"][0].startswith("http://127.0.0.1:")
     assert {(m.meter_id, m.direction, m.created) for m in meters} == {
-        ("12345678901234", "consumption", True), ("10284856584123", "production", True)}
-    assert _meter_rows(alpha, "alpha") == [("10284856584123", "production", "active"),
-                                           ("12345678901234", "consumption", "active")]
+        ("12345678901234", "consumption", True),
+        ("10284856584123", "production", True),
+    }
+    assert _meter_rows(alpha, "alpha") == [
+        ("10284856584123", "production", "active"),
+        ("12345678901234", "consumption", "active"),
+    ]
     start, end = alpha.execute("SELECT min(consent_start), max(consent_end) FROM meters").fetchone()
     assert before <= start <= datetime.now(UTC)
     assert end.astimezone(UTC).year == start.astimezone(UTC).year + 3
     assert alpha.execute("SELECT count(*) FROM meter_credentials").fetchone()[0] == 0
     audit = alpha.execute("SELECT action, building_code, meter_ref, actor FROM audit_log ORDER BY meter_ref")
-    assert [tuple(r) for r in audit] == [("meter_connected", "alpha", "10284856584123", "test:consent"),
-                                        ("meter_connected", "alpha", "12345678901234", "test:consent")]
+    assert [tuple(r) for r in audit] == [
+        ("meter_connected", "alpha", "10284856584123", "test:consent"),
+        ("meter_connected", "alpha", "12345678901234", "test:consent"),
+    ]
     assert alpha.execute("SELECT count(*) FROM oauth_states").fetchone()[0] == 1
     # reconnecting updates the same rows: no duplicates
     again = _connect(alpha, config, signer, 3, Browser())
@@ -111,31 +136,46 @@ def test_v5_multi_prm_customer_3(alpha: psycopg.Connection, config: EnedisConsen
     assert _meter_rows(alpha, "beta") == []
 
 
-def test_v5_customer_7_three_prms_and_intervals(alpha: psycopg.Connection, config: EnedisConsentConfig,
-                                                signer: StateSigner) -> None:
+def test_v5_customer_7_three_prms_and_intervals(
+    alpha: psycopg.Connection, config: EnedisConsentConfig, signer: StateSigner
+) -> None:
     meters = _connect(alpha, config, signer, 7, Browser())
     assert sorted((m.meter_id, m.direction) for m in meters) == [
-        ("22315546958763", "consumption"), ("63695879465986", "consumption"), ("64975835695673", "consumption")]
+        ("22315546958763", "consumption"),
+        ("63695879465986", "consumption"),
+        ("64975835695673", "consumption"),
+    ]
 
 
-@pytest.mark.parametrize(("customer", "expected"), [
-    (5, [("24880057139941", "production", "active")]),
-    (6, [("12655648759651", "consumption", "active"), ("12655648759651", "production", "active")]),
-])
-def test_v5_direction_probe(alpha: psycopg.Connection, config: EnedisConsentConfig, signer: StateSigner,
-                            customer: int, expected: list[tuple[str, str, str]]) -> None:
+@pytest.mark.parametrize(
+    ("customer", "expected"),
+    [
+        (5, [("24880057139941", "production", "active")]),
+        (6, [("12655648759651", "consumption", "active"), ("12655648759651", "production", "active")]),
+    ],
+)
+def test_v5_direction_probe(
+    alpha: psycopg.Connection,
+    config: EnedisConsentConfig,
+    signer: StateSigner,
+    customer: int,
+    expected: list[tuple[str, str, str]],
+) -> None:
     _connect(alpha, config, signer, customer, Browser())
     assert _meter_rows(alpha, "alpha") == expected
 
 
-def test_2026_self_consumption_customer_6(alpha: psycopg.Connection, config: EnedisConsentConfig,
-                                          signer: StateSigner, vault: Vault) -> None:
+def test_2026_self_consumption_customer_6(
+    alpha: psycopg.Connection, config: EnedisConsentConfig, signer: StateSigner, vault: Vault
+) -> None:
     browser = Browser()
     meters = _connect(alpha, config, signer, 6, browser, api="2026", vault=vault)
     assert "/dataconnect/v2/oauth2/authorize" in str(browser.pages[0].history[0].request.url)
     autorisation_id = parse_qs(urlsplit(str(browser.landed.url)).query)["autorisation_id"][0]
     assert sorted((m.meter_id, m.direction) for m in meters) == [
-        ("12655648759651", "consumption"), ("12655648759651", "production")]
+        ("12655648759651", "consumption"),
+        ("12655648759651", "production"),
+    ]
     today = datetime.now(UTC).astimezone(PARIS).date()
     for m in meters:
         assert m.consent_start.astimezone(PARIS).date() == today
@@ -147,31 +187,44 @@ def test_2026_self_consumption_customer_6(alpha: psycopg.Connection, config: Ene
     assert all(d["api"] == "2026" and autorisation_id not in str(d) for d in details)
 
 
-def test_forged_state_in_the_redirect_stores_nothing(alpha: psycopg.Connection, config: EnedisConsentConfig,
-                                                     signer: StateSigner) -> None:
+def test_forged_state_in_the_redirect_stores_nothing(
+    alpha: psycopg.Connection, config: EnedisConsentConfig, signer: StateSigner
+) -> None:
     # an attacker swaps the last digit: the sandbox picks another customer, the MAC no longer matches
     pending = start_consent(config, signer, "alpha", sandbox_customer=1, redirect_uri="http://127.0.0.1:9/cb")
     forged = pending.state[:-1] + "2"
     redirect = httpx.get(pending.url.replace(pending.state, forged)).headers["location"]
     with pytest.raises(ForgedStateError):
-        complete_consent(alpha, httpx.Client(), config, signer, building_code="alpha", api="v5", duration="P3Y",
-                         redirect_url=redirect, actor="test")
+        complete_consent(
+            alpha,
+            httpx.Client(),
+            config,
+            signer,
+            building_code="alpha",
+            api="v5",
+            duration="P3Y",
+            redirect_url=redirect,
+            actor="test",
+        )
     assert _meter_rows(alpha, "alpha") == []
     assert alpha.execute("SELECT count(*) FROM oauth_states").fetchone()[0] == 0
 
 
-def _redirect_for(config: EnedisConsentConfig, signer: StateSigner, customer: int, api: str = "v5",
-                  duration: str = "P3Y") -> str:
-    pending = start_consent(config, signer, "alpha", api=api, sandbox_customer=customer,
-                            redirect_uri="http://127.0.0.1:9/callback")
+def _redirect_for(
+    config: EnedisConsentConfig, signer: StateSigner, customer: int, api: str = "v5", duration: str = "P3Y"
+) -> str:
+    pending = start_consent(
+        config, signer, "alpha", api=api, sandbox_customer=customer, redirect_uri="http://127.0.0.1:9/callback"
+    )
     url = pending.url.replace("duration=P3Y", f"duration={duration}")
     response = httpx.get(url)
     assert response.status_code == 302
     return response.headers["location"]
 
 
-def test_replayed_and_expired_redirects(alpha: psycopg.Connection, config: EnedisConsentConfig,
-                                        signer: StateSigner) -> None:
+def test_replayed_and_expired_redirects(
+    alpha: psycopg.Connection, config: EnedisConsentConfig, signer: StateSigner
+) -> None:
     redirect = _redirect_for(config, signer, 0)
     with httpx.Client() as client:
         kwargs = {"building_code": "alpha", "api": "v5", "duration": "P3Y", "actor": "test"}
@@ -181,31 +234,51 @@ def test_replayed_and_expired_redirects(alpha: psycopg.Connection, config: Enedi
             complete_consent(alpha, client, config, signer, redirect_url=redirect, **kwargs)
         late = _redirect_for(config, signer, 2)
         with pytest.raises(ExpiredStateError):
-            complete_consent(alpha, client, config, signer, redirect_url=late,
-                             now=datetime.now(UTC) + timedelta(minutes=11), **kwargs)
+            complete_consent(
+                alpha,
+                client,
+                config,
+                signer,
+                redirect_url=late,
+                now=datetime.now(UTC) + timedelta(minutes=11),
+                **kwargs,
+            )
     assert _meter_rows(alpha, "alpha") == [("22516914714270", "consumption", "active")]
 
 
-def test_duration_over_three_years_is_refused_before_sending(config: EnedisConsentConfig, signer: StateSigner,
-                                                             sandbox: SandboxServer) -> None:
+def test_duration_over_three_years_is_refused_before_sending(
+    config: EnedisConsentConfig, signer: StateSigner, sandbox: SandboxServer
+) -> None:
     calls = httpx.get(f"{sandbox.url}/sandbox/stats").json()["total"]
     with pytest.raises(InvalidDurationError, match="P4Y"):
         start_consent(config, signer, "alpha", duration="P4Y", redirect_uri="http://127.0.0.1:9/callback")
     assert httpx.get(f"{sandbox.url}/sandbox/stats").json()["total"] == calls
 
 
-def test_provider_refusal_is_a_typed_error(alpha: psycopg.Connection, config: EnedisConsentConfig,
-                                           signer: StateSigner) -> None:
+def test_provider_refusal_is_a_typed_error(
+    alpha: psycopg.Connection, config: EnedisConsentConfig, signer: StateSigner
+) -> None:
     redirect = _redirect_for(config, signer, 0, duration="P5Y")  # bypassing our own check
     with pytest.raises(ConsentRefusedError) as info, httpx.Client() as client:
-        complete_consent(alpha, client, config, signer, building_code="alpha", api="v5", duration="P3Y",
-                         redirect_url=redirect, actor="test")
+        complete_consent(
+            alpha,
+            client,
+            config,
+            signer,
+            building_code="alpha",
+            api="v5",
+            duration="P3Y",
+            redirect_url=redirect,
+            actor="test",
+        )
     assert info.value.description == "maximum_duration_exceeded"
 
 
 def test_our_code_path_imports_no_deprecated_authlib_integration() -> None:
-    code = ("import sys, warnings; warnings.simplefilter('error');"
-            "import linky_pipeline.lib.consent.flow, linky_pipeline.commands.consent;"
-            "bad = [m for m in sys.modules if m.startswith('authlib.integrations')]; print(bad); assert not bad")
+    code = (
+        "import sys, warnings; warnings.simplefilter('error');"
+        "import linky_pipeline.lib.consent.flow, linky_pipeline.commands.consent;"
+        "bad = [m for m in sys.modules if m.startswith('authlib.integrations')]; print(bad); assert not bad"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr

@@ -22,7 +22,7 @@ NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
 def _flip(text: str, index: int) -> str:
     ch = text[index]
-    return text[:index] + ("A" if ch != "A" else "B") + text[index + 1:]
+    return text[:index] + ("A" if ch != "A" else "B") + text[index + 1 :]
 
 
 @pytest.mark.parametrize("digit", [0, 3, 9])
@@ -47,10 +47,10 @@ def test_tampered_signature_digit_or_expiry_is_forged(signer: StateSigner) -> No
     state = signer.issue("alpha", "enedis", digit=4, now=NOW)
     mac_at = state.rindex(".") - 5
     candidates = [
-        _flip(state, mac_at),                                      # signature
-        state[:-1] + "5",                                          # sandbox digit
+        _flip(state, mac_at),  # signature
+        state[:-1] + "5",  # sandbox digit
         state.replace(state.split(".")[3], str(int(state.split(".")[3]) + 3600)),  # extended expiry
-        state.replace(state.split(".")[2], _flip(state.split(".")[2], 0)),         # nonce
+        state.replace(state.split(".")[2], _flip(state.split(".")[2], 0)),  # nonce
     ]
     for forged in candidates:
         assert forged != state
@@ -102,8 +102,10 @@ def test_forged_state_does_not_consume_anything(db: psycopg.Connection, signer: 
     assert db.execute("SELECT count(*) FROM oauth_states").fetchone()[0] == 0
 
 
-@pytest.mark.parametrize(("env", "expected"), [({}, "is not set"), ({"LINKY_STATE_SECRET": "short-secret"},
-                                                                     "at least 32 characters (got 12)")])
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [({}, "is not set"), ({"LINKY_STATE_SECRET": "short-secret"}, "at least 32 characters (got 12)")],
+)
 def test_state_secret_configuration(env: dict[str, str], expected: str) -> None:
     with pytest.raises(StateConfigError, match="LINKY_STATE_SECRET") as info:
         StateSigner.from_env(env)

@@ -36,18 +36,20 @@ def local_midnight_utc(day: date, tz: ZoneInfo) -> datetime:
 class BiData:
     """What was inserted, so tests can recompute expectations independently of SQL."""
 
-    meters: dict[str, int] = field(default_factory=dict)                  # label -> meter_pk
+    meters: dict[str, int] = field(default_factory=dict)  # label -> meter_pk
     monthly: dict[tuple[str, date], float] = field(default_factory=dict)  # (label, month) -> total_kwh
-    daily: dict[tuple[str, date], float] = field(default_factory=dict)    # (label, day) -> total_kwh
+    daily: dict[tuple[str, date], float] = field(default_factory=dict)  # (label, day) -> total_kwh
     current_month: date = date(2000, 1, 1)
-    gap_month: date = date(2000, 1, 1)                                     # missing for hq_cons only
-    anomalies: dict[str, str] = field(default_factory=dict)               # anomaly_id -> severity
+    gap_month: date = date(2000, 1, 1)  # missing for hq_cons only
+    anomalies: dict[str, str] = field(default_factory=dict)  # anomaly_id -> severity
 
 
 def _meter(db: psycopg.Connection, building: str, provider: str, ref: str, direction: str) -> int:
     row = db.execute(
         "INSERT INTO meters (building_code, provider, meter_id, direction, activation_date) "
-        "VALUES (%s, %s, %s, %s, '2020-01-01') RETURNING id", (building, provider, ref, direction)).fetchone()
+        "VALUES (%s, %s, %s, %s, '2020-01-01') RETURNING id",
+        (building, provider, ref, direction),
+    ).fetchone()
     assert row is not None
     return int(row[0])
 
@@ -55,8 +57,10 @@ def _meter(db: psycopg.Connection, building: str, provider: str, ref: str, direc
 def seed(db: psycopg.Connection) -> BiData:
     """Insert the demo rows and commit (other connections, e.g. the BI role's, must see them)."""
     data = BiData()
-    db.execute("INSERT INTO buildings (code, name, timezone) VALUES ('hq', 'Siège Paris', 'Europe/Paris'), "
-               "('depot-bxl', 'Dépôt Bruxelles', 'Europe/Brussels')")
+    db.execute(
+        "INSERT INTO buildings (code, name, timezone) VALUES ('hq', 'Siège Paris', 'Europe/Paris'), "
+        "('depot-bxl', 'Dépôt Bruxelles', 'Europe/Brussels')"
+    )
     data.meters["hq_cons"] = _meter(db, "hq", "enedis", HQ_PRM, "consumption")
     data.meters["hq_prod"] = _meter(db, "hq", "enedis", HQ_PRM, "production")
     data.meters["depot_cons"] = _meter(db, "depot-bxl", "ores", DEPOT_EAN, "consumption")
@@ -73,8 +77,22 @@ def seed(db: psycopg.Connection) -> BiData:
             kwh = base + i
             complete = 0.5 if i == 3 else 1.0
             data.daily[(label, day)] = kwh
-            daily_rows.append((building[label], pk, metric[label], day, kwh, kwh, kwh * 1.02, int(48 * complete),
-                               complete, kwh / 96, kwh / 24, kwh / 48))
+            daily_rows.append(
+                (
+                    building[label],
+                    pk,
+                    metric[label],
+                    day,
+                    kwh,
+                    kwh,
+                    kwh * 1.02,
+                    int(48 * complete),
+                    complete,
+                    kwh / 96,
+                    kwh / 24,
+                    kwh / 48,
+                )
+            )
             if metric[label] == "consumption":
                 peak = datetime.combine(day, time(19, 30), tzinfo=zone[label]).astimezone(UTC)
                 power_rows.append((building[label], pk, day, 6000.0 + 10 * i, peak))
@@ -83,9 +101,14 @@ def seed(db: psycopg.Connection) -> BiData:
             "INSERT INTO daily_consumption (building_code, meter_pk, metric, day, total_kwh, source_used, "
             "official_kwh, curve_kwh, interval_count, expected_count, completeness, min_interval_kwh, "
             "max_interval_kwh, avg_interval_kwh) VALUES (%s, %s, %s, %s, %s, 'official', %s, %s, %s, 48, %s, "
-            "%s, %s, %s)", daily_rows)
-        cur.executemany("INSERT INTO daily_max_power (building_code, meter_pk, day, max_power_va, peak_at) "
-                        "VALUES (%s, %s, %s, %s, %s)", power_rows)
+            "%s, %s, %s)",
+            daily_rows,
+        )
+        cur.executemany(
+            "INSERT INTO daily_max_power (building_code, meter_pk, day, max_power_va, peak_at) "
+            "VALUES (%s, %s, %s, %s, %s)",
+            power_rows,
+        )
 
     data.current_month = today.replace(day=1)
     data.gap_month = add_months(data.current_month, -5)
@@ -103,19 +126,46 @@ def seed(db: psycopg.Connection) -> BiData:
                 "curve_kwh, days_with_data, days_in_month, interval_count, expected_count, completeness, "
                 "min_daily_kwh, max_daily_kwh, avg_daily_kwh) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, "
                 "%s, %s, %s, %s)",
-                (building[label], pk, metric[label], month, total, total, total, days, days, days * 48, days * 48,
-                 1.0, total / days * 0.8, total / days * 1.2, total / days))
+                (
+                    building[label],
+                    pk,
+                    metric[label],
+                    month,
+                    total,
+                    total,
+                    total,
+                    days,
+                    days,
+                    days * 48,
+                    days * 48,
+                    1.0,
+                    total / days * 0.8,
+                    total / days * 1.2,
+                    total / days,
+                ),
+            )
 
     yesterday = today - timedelta(days=1)
-    for label, severity, day in (("hq_cons", "Minor", yesterday), ("hq_cons", "Major", yesterday),
-                                 ("depot_cons", "Critical", today - timedelta(days=2))):
+    for label, severity, day in (
+        ("hq_cons", "Minor", yesterday),
+        ("hq_cons", "Major", yesterday),
+        ("depot_cons", "Critical", today - timedelta(days=2)),
+    ):
         anomaly_id = hashlib.md5(f"{label}{severity}".encode(), usedforsecurity=False).hexdigest()
         data.anomalies[anomaly_id] = severity
         db.execute(
             "INSERT INTO consumption_anomalies (anomaly_id, building_code, meter_pk, metric, granularity, rule, ts, "
             "local_day, value_kwh, avg_7d, variance_percent, severity, message) VALUES (%s, %s, %s, 'consumption', "
             "'day', %s, %s, %s, 500, 300, 66.7, %s, 'Consommation supérieure à la moyenne')",
-            (anomaly_id, building[label], data.meters[label], f"daily_{severity.lower()}",
-             local_midnight_utc(day, zone[label]), day, severity))
+            (
+                anomaly_id,
+                building[label],
+                data.meters[label],
+                f"daily_{severity.lower()}",
+                local_midnight_utc(day, zone[label]),
+                day,
+                severity,
+            ),
+        )
     db.commit()
     return data

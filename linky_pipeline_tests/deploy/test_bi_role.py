@@ -25,8 +25,17 @@ from linky_pipeline.lib.bi import (
 from linky_pipeline_tests.deploy.bi_data import BiData
 from linky_pipeline_tests.deploy.conftest import BiLogin
 
-BI_VIEWS = ("buildings", "meters", "daily_consumption", "daily_consumption_by_building", "monthly_consumption",
-            "monthly_consumption_by_building", "daily_max_power", "anomalies", "anomaly_counts_daily")
+BI_VIEWS = (
+    "buildings",
+    "meters",
+    "daily_consumption",
+    "daily_consumption_by_building",
+    "monthly_consumption",
+    "monthly_consumption_by_building",
+    "daily_max_power",
+    "anomalies",
+    "anomaly_counts_daily",
+)
 
 
 def _scram_matches(verifier: str, password: str) -> bool:
@@ -54,22 +63,35 @@ def test_bi_role_reads_every_bi_view(bi_login: BiLogin, bi_data: BiData) -> None
         assert conn.execute("SHOW default_transaction_read_only").fetchone() == ("on",)
 
 
-@pytest.mark.parametrize("table", ["meter_credentials", "oauth_states", "api_rate_limits", "buildings", "readings",
-                                   "daily_consumption", "schema_migrations"])
+@pytest.mark.parametrize(
+    "table",
+    [
+        "meter_credentials",
+        "oauth_states",
+        "api_rate_limits",
+        "buildings",
+        "readings",
+        "daily_consumption",
+        "schema_migrations",
+    ],
+)
 def test_bi_role_cannot_read_base_tables(bi_login: BiLogin, table: str) -> None:
     with bi_login.connect() as conn, pytest.raises(errors.InsufficientPrivilege):
         conn.execute(sql.SQL("SELECT * FROM public.{} LIMIT 1").format(sql.Identifier(table)))
 
 
-@pytest.mark.parametrize("statement", [
-    "INSERT INTO public.buildings (code, name) VALUES ('x', 'X')",
-    "INSERT INTO public.meter_credentials (meter_pk, name, key_id, ciphertext) "
-    "VALUES (1, 'access_token', '0000abcd', decode(repeat('00', 40), 'hex'))",
-    "DELETE FROM public.daily_consumption",
-    "CREATE TABLE public.bi_scratch (x int)",
-    "CREATE TABLE bi.bi_scratch (x int)",
-    "CREATE VIEW bi.leak AS SELECT 1 AS x",
-])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "INSERT INTO public.buildings (code, name) VALUES ('x', 'X')",
+        "INSERT INTO public.meter_credentials (meter_pk, name, key_id, ciphertext) "
+        "VALUES (1, 'access_token', '0000abcd', decode(repeat('00', 40), 'hex'))",
+        "DELETE FROM public.daily_consumption",
+        "CREATE TABLE public.bi_scratch (x int)",
+        "CREATE TABLE bi.bi_scratch (x int)",
+        "CREATE VIEW bi.leak AS SELECT 1 AS x",
+    ],
+)
 def test_bi_role_cannot_write_even_in_a_read_write_session(bi_login: BiLogin, statement: str) -> None:
     """Privileges alone must stop writes: the read-only default is only a second belt."""
     with bi_login.connect() as conn:
@@ -80,11 +102,14 @@ def test_bi_role_cannot_write_even_in_a_read_write_session(bi_login: BiLogin, st
             conn.execute(statement)
 
 
-@pytest.mark.parametrize("statement", [
-    "INSERT INTO bi.buildings (building_code, building_name, timezone) VALUES ('x', 'X', 'Europe/Paris')",
-    "UPDATE bi.meters SET status = 'disabled'",
-    "DELETE FROM bi.anomalies",
-])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "INSERT INTO bi.buildings (building_code, building_name, timezone) VALUES ('x', 'X', 'Europe/Paris')",
+        "UPDATE bi.meters SET status = 'disabled'",
+        "DELETE FROM bi.anomalies",
+    ],
+)
 def test_bi_views_are_not_writable(bi_login: BiLogin, bi_data: BiData, statement: str) -> None:
     with bi_login.connect() as conn:
         conn.execute("SET default_transaction_read_only = off")
@@ -105,8 +130,11 @@ def test_create_is_idempotent_resets_password_and_revokes_drift(db: psycopg.Conn
         db.execute(sql.SQL("GRANT ALL ON SCHEMA public TO {}").format(sql.Identifier(role)))
         db.execute("CREATE SCHEMA bi_drift")
         db.execute("CREATE TABLE bi_drift.t (x int)")
-        db.execute(sql.SQL("GRANT USAGE ON SCHEMA bi_drift TO {0}; GRANT SELECT ON bi_drift.t TO {0}").format(
-            sql.Identifier(role)))
+        db.execute(
+            sql.SQL("GRANT USAGE ON SCHEMA bi_drift TO {0}; GRANT SELECT ON bi_drift.t TO {0}").format(
+                sql.Identifier(role)
+            )
+        )
         db.commit()
         assert create_bi_role(db, password=second, role_name=role).created is False
         db.commit()
@@ -118,10 +146,14 @@ def test_create_is_idempotent_resets_password_and_revokes_drift(db: psycopg.Conn
             "has_schema_privilege(%(r)s, 'public', 'CREATE'), "
             "has_table_privilege(%(r)s, 'bi_drift.t', 'SELECT'), "
             "has_table_privilege(%(r)s, 'bi.monthly_consumption', 'SELECT'), "
-            "has_schema_privilege(%(r)s, 'bi', 'CREATE')", {"r": role}).fetchone()
+            "has_schema_privilege(%(r)s, 'bi', 'CREATE')",
+            {"r": role},
+        ).fetchone()
         assert checks == (False, False, False, False, True, False)
-        attrs = db.execute("SELECT rolcanlogin, rolsuper, rolcreaterole, rolcreatedb, rolinherit "
-                           "FROM pg_roles WHERE rolname = %s", (role,)).fetchone()
+        attrs = db.execute(
+            "SELECT rolcanlogin, rolsuper, rolcreaterole, rolcreatedb, rolinherit FROM pg_roles WHERE rolname = %s",
+            (role,),
+        ).fetchone()
         assert attrs == (True, False, False, False, False)
     finally:
         db.rollback()
@@ -144,15 +176,19 @@ def test_later_bi_views_are_readable_without_rerunning(db: psycopg.Connection, b
         db.commit()
 
 
-@pytest.mark.parametrize(("kwargs", "error", "shown"), [
-    ({"role_name": "Linky-BI"}, InvalidRoleNameError, "Linky-BI"),
-    ({"role_name": "pg_monitor"}, InvalidRoleNameError, "pg_monitor"),
-    ({"role_name": 'x"; DROP TABLE buildings; --'}, InvalidRoleNameError, "DROP TABLE"),
-    ({"password": "short-pw"}, WeakPasswordError, "8 characters"),
-    ({"password": " padded-password "}, WeakPasswordError, "password"),
-])
-def test_bad_input_is_refused_with_a_clear_message(db: psycopg.Connection, kwargs: dict[str, str],
-                                                   error: type[Exception], shown: str) -> None:
+@pytest.mark.parametrize(
+    ("kwargs", "error", "shown"),
+    [
+        ({"role_name": "Linky-BI"}, InvalidRoleNameError, "Linky-BI"),
+        ({"role_name": "pg_monitor"}, InvalidRoleNameError, "pg_monitor"),
+        ({"role_name": 'x"; DROP TABLE buildings; --'}, InvalidRoleNameError, "DROP TABLE"),
+        ({"password": "short-pw"}, WeakPasswordError, "8 characters"),
+        ({"password": " padded-password "}, WeakPasswordError, "password"),
+    ],
+)
+def test_bad_input_is_refused_with_a_clear_message(
+    db: psycopg.Connection, kwargs: dict[str, str], error: type[Exception], shown: str
+) -> None:
     args = {"password": "a-long-enough-password", "role_name": "linky_bi_bad"} | kwargs
     roles_before = db.execute("SELECT rolname, rolpassword FROM pg_authid ORDER BY 1").fetchall()
     with pytest.raises(error) as caught:
@@ -184,16 +220,16 @@ def test_missing_bi_schema_is_explained(pg_server_url: str) -> None:
             admin.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(dbname)))
 
 
-def test_cli_requires_the_password_from_the_environment(warehouse_env: str,
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_requires_the_password_from_the_environment(warehouse_env: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("LINKY_BI_PASSWORD", raising=False)
     result = CliRunner().invoke(create_bi_role_command, ["--role-name", "linky_bi_cli"])
     assert result.exit_code == 2
     assert "LINKY_BI_PASSWORD" in result.output
 
 
-def test_cli_creates_then_updates_the_role(warehouse_env: str, db: psycopg.Connection,
-                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_creates_then_updates_the_role(
+    warehouse_env: str, db: psycopg.Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
     role, password = f"linky_bi_{uuid.uuid4().hex[:8]}", secrets.token_urlsafe(16)
     monkeypatch.setenv("LINKY_BI_PASSWORD", password)
     monkeypatch.setenv("LINKY_BI_USER", role)

@@ -25,8 +25,9 @@ from linky_pipeline_tests.deploy.conftest import REPO
 COMPOSE_TEXT = (REPO / "docker-compose.yml").read_text(encoding="utf-8")
 COMPOSE: dict[str, Any] = yaml.safe_load(COMPOSE_TEXT)
 SERVICES: dict[str, dict[str, Any]] = COMPOSE["services"]
-SCHEMA = json.loads((REPO / "linky_pipeline_tests" / "deploy" / "schemas" / "compose-spec.json").read_text(
-    encoding="utf-8"))
+SCHEMA = json.loads(
+    (REPO / "linky_pipeline_tests" / "deploy" / "schemas" / "compose-spec.json").read_text(encoding="utf-8")
+)
 ENV_EXAMPLE = (REPO / ".env.example").read_text(encoding="utf-8")
 DOCKERFILE = (REPO / "Dockerfile").read_text(encoding="utf-8")
 APP_IMAGE_PREFIX = "linky-pipeline:"
@@ -67,7 +68,7 @@ def test_schema_validation_catches_mistakes() -> None:
     broken["services"]["code-server"]["depends_on"]["migrate"]["condition"] = "service_finished"
     assert not validator.is_valid(broken)
     broken = copy.deepcopy(COMPOSE)
-    broken["services"]["daemon"]["restart_policy"] = "always"        # not a service key
+    broken["services"]["daemon"]["restart_policy"] = "always"  # not a service key
     assert not validator.is_valid(broken)
     broken = copy.deepcopy(COMPOSE)
     broken["services"]["warehouse"]["healthcheck"]["test"] = {"cmd": "pg_isready"}
@@ -151,8 +152,14 @@ def test_configuration_comes_from_env_file() -> None:
         for key, value in (service.get("environment") or {}).items():
             if re.search(r"PASSWORD|SECRET|KEYS", key):
                 assert str(value).startswith("${"), f"{name}.{key} must come from .env"
-    for required in ("WAREHOUSE_PASSWORD", "DAGSTER_PG_PASSWORD", "LINKY_BI_PASSWORD", "GRAFANA_ADMIN_PASSWORD",
-                     "LINKY_ENCRYPTION_KEYS", "LINKY_STATE_SECRET"):
+    for required in (
+        "WAREHOUSE_PASSWORD",
+        "DAGSTER_PG_PASSWORD",
+        "LINKY_BI_PASSWORD",
+        "GRAFANA_ADMIN_PASSWORD",
+        "LINKY_ENCRYPTION_KEYS",
+        "LINKY_STATE_SECRET",
+    ):
         assert re.search(r"\$\{" + required + r":\?", COMPOSE_TEXT), f"{required} must be required (:?)"
 
 
@@ -187,8 +194,9 @@ def test_dockerfile_builds_from_the_lock_as_non_root() -> None:
     assert f"COPY dagster.yaml workspace.yaml {IMAGE_DAGSTER_HOME}" in DOCKERFILE
     assert f"DAGSTER_HOME={IMAGE_DAGSTER_HOME.rstrip('/')}" in DOCKERFILE
     assert DOCKERFILE.count("FROM ${PYTHON_IMAGE}") == 2 and "ARG PYTHON_IMAGE=python:3.11" in DOCKERFILE
-    cmd = json.loads(re.search(r"^CMD (\[.*?\])", DOCKERFILE, flags=re.MULTILINE | re.DOTALL).group(1)
-                     .replace("\\\n", ""))
+    cmd = json.loads(
+        re.search(r"^CMD (\[.*?\])", DOCKERFILE, flags=re.MULTILINE | re.DOTALL).group(1).replace("\\\n", "")
+    )
     assert cmd == SERVICES["code-server"]["command"]
     ignored = {line.strip() for line in (REPO / ".dockerignore").read_text(encoding="utf-8").splitlines()}
     assert {".env", ".git", ".venv", ".linky"} <= ignored

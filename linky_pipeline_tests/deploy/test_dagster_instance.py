@@ -37,8 +37,13 @@ def dagster_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home = tmp_path / "home"
     home.mkdir()
     shutil.copy(REPO / "dagster.yaml", home / "dagster.yaml")
-    for key, value in {"DAGSTER_PG_HOST": "dagster-postgres", "DAGSTER_PG_PORT": "5432", "DAGSTER_PG_USER": "dagster",
-                       "DAGSTER_PG_DB": "dagster", "DAGSTER_PG_PASSWORD": "not-a-real-password"}.items():
+    for key, value in {
+        "DAGSTER_PG_HOST": "dagster-postgres",
+        "DAGSTER_PG_PORT": "5432",
+        "DAGSTER_PG_USER": "dagster",
+        "DAGSTER_PG_DB": "dagster",
+        "DAGSTER_PG_PASSWORD": "not-a-real-password",
+    }.items():
         monkeypatch.setenv(key, value)
     monkeypatch.setenv("DAGSTER_STORAGE_DIR", str(tmp_path / "storage"))
     monkeypatch.setenv("DAGSTER_COMPUTE_LOGS_DIR", str(tmp_path / "storage" / "compute_logs"))
@@ -50,10 +55,10 @@ def test_instance_yaml_passes_dagsters_schema(dagster_home: Path) -> None:
     config, custom_class = dagster_instance_config(str(dagster_home))
     assert custom_class is None
     db = config["storage"]["postgres"]["postgres_db"]
-    assert db["scheme"] == "postgresql+psycopg2"           # psycopg 3 breaks dagster-postgres (#33958)
+    assert db["scheme"] == "postgresql+psycopg2"  # psycopg 3 breaks dagster-postgres (#33958)
     assert db["hostname"] == {"env": "DAGSTER_PG_HOST"}
     assert config["run_coordinator"]["class"] == "QueuedRunCoordinator"
-    assert "config" not in config["run_coordinator"]       # limits live in `concurrency:` only
+    assert "config" not in config["run_coordinator"]  # limits live in `concurrency:` only
     assert config["concurrency"]["pools"]["default_limit"] >= 1
     assert {"key": "dagster/backfill", "limit": 2} in config["concurrency"]["runs"]["tag_concurrency_limits"]
     assert config["run_monitoring"]["enabled"] and config["run_retries"]["enabled"]
@@ -61,12 +66,15 @@ def test_instance_yaml_passes_dagsters_schema(dagster_home: Path) -> None:
     assert "postgres_url" not in config["storage"]["postgres"]
 
 
-@pytest.mark.parametrize("mutation", [
-    # The documented trap: run coordinator limits next to the concurrency block.
-    lambda c: c["run_coordinator"].update({"config": {"max_concurrent_runs": 3}}),
-    lambda c: c["concurrency"]["pools"].update({"default_limit": -1}),
-    lambda c: c["run_monitoring"].update({"max_runtime": 10}),
-])
+@pytest.mark.parametrize(
+    "mutation",
+    [
+        # The documented trap: run coordinator limits next to the concurrency block.
+        lambda c: c["run_coordinator"].update({"config": {"max_concurrent_runs": 3}}),
+        lambda c: c["concurrency"]["pools"].update({"default_limit": -1}),
+        lambda c: c["run_monitoring"].update({"max_runtime": 10}),
+    ],
+)
 def test_schema_check_rejects_broken_variants(dagster_home: Path, mutation: object) -> None:
     broken = yaml.safe_load(INSTANCE_YAML)
     mutation(broken)  # type: ignore[operator]

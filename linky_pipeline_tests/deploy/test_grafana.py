@@ -42,8 +42,14 @@ QUERIES = [(p["title"], t["rawSql"], t["format"]) for p in PANELS for t in p.get
 
 def test_dashboard_covers_what_was_asked() -> None:
     titles = " | ".join(p["title"].lower() for p in PANELS)
-    for topic in ("daily consumption", "monthly consumption", "completeness", "anomalies by severity",
-                  "maximum power", "year over year"):
+    for topic in (
+        "daily consumption",
+        "monthly consumption",
+        "completeness",
+        "anomalies by severity",
+        "maximum power",
+        "year over year",
+    ):
         assert topic in titles
     assert len(QUERIES) == len(PANELS) >= 6
     assert len({p["id"] for p in PANELS}) == len(PANELS)
@@ -53,7 +59,7 @@ def test_dashboard_covers_what_was_asked() -> None:
 def test_panels_use_the_provisioned_datasource() -> None:
     (source,) = DATASOURCES["datasources"]
     assert source["type"] == "grafana-postgresql-datasource"
-    assert source["user"] == "${LINKY_BI_USER}"                       # the read-only role, never the owner
+    assert source["user"] == "${LINKY_BI_USER}"  # the read-only role, never the owner
     assert source["secureJsonData"]["password"] == "${LINKY_BI_PASSWORD}"
     assert source["url"] == "warehouse:5432"
     uids = {p["datasource"]["uid"] for p in PANELS} | {t["datasource"]["uid"] for p in PANELS for t in p["targets"]}
@@ -65,14 +71,16 @@ def test_panels_use_the_provisioned_datasource() -> None:
 
 def test_macro_substitution_is_strict() -> None:
     assert grafana_to_sql("WHERE $__timeFilter(d.day_start) AND b IN ($building)") == (
-        f"WHERE d.day_start BETWEEN now() - interval '5 years' AND now() AND b IN ({BUILDINGS})")
+        f"WHERE d.day_start BETWEEN now() - interval '5 years' AND now() AND b IN ({BUILDINGS})"
+    )
     with pytest.raises(AssertionError, match="unsubstituted"):
         grafana_to_sql("SELECT $__timeGroup(ts, '1d')")
 
 
 @pytest.mark.parametrize(("title", "raw_sql", "fmt"), QUERIES, ids=[t for t, _, _ in QUERIES])
-def test_panel_query_returns_rows_as_bi_role(bi_login: BiLogin, bi_data: BiData, title: str, raw_sql: str,
-                                             fmt: str) -> None:
+def test_panel_query_returns_rows_as_bi_role(
+    bi_login: BiLogin, bi_data: BiData, title: str, raw_sql: str, fmt: str
+) -> None:
     with bi_login.connect() as conn:
         cur = conn.execute(grafana_to_sql(raw_sql).encode())
         rows = cur.fetchall()

@@ -27,11 +27,25 @@ def _count(db: psycopg.Connection, table: str) -> int:
 
 def test_add_list_remove_building_and_meters(run, db: psycopg.Connection) -> None:
     assert run("buildings", "add", "res-verte", "--name", "Résidence Verte")[0] == 0
-    code, out = run("meters", "add", "--building", "res-verte", "--meter", "22516914714270",
-                    "--activation-date", "2019-08-27")
+    code, out = run(
+        "meters", "add", "--building", "res-verte", "--meter", "22516914714270", "--activation-date", "2019-08-27"
+    )
     assert code == 0, out
-    assert run("meters", "add", "--building", "res-verte", "--provider", "ores",
-               "--meter", "541448820052377134", "--direction", "production")[0] == 0
+    assert (
+        run(
+            "meters",
+            "add",
+            "--building",
+            "res-verte",
+            "--provider",
+            "ores",
+            "--meter",
+            "541448820052377134",
+            "--direction",
+            "production",
+        )[0]
+        == 0
+    )
     code, out = run("meters", "list", "--building", "res-verte")
     assert code == 0
     assert "22516914714270\tconsumption\tactive\t2019-08-27" in out
@@ -49,17 +63,27 @@ def test_add_list_remove_building_and_meters(run, db: psycopg.Connection) -> Non
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("meters", "add", "--building", "b1", "--meter", "2251691471427"),
-         "invalid PRM '2251691471427': a PRM has exactly 14 digits"),
-        (("meters", "add", "--building", "b1", "--provider", "ores", "--meter", "541448030003312345"),
-         "invalid EAN '541448030003312345': wrong GS1 check digit"),
+        (
+            ("meters", "add", "--building", "b1", "--meter", "2251691471427"),
+            "invalid PRM '2251691471427': a PRM has exactly 14 digits",
+        ),
+        (
+            ("meters", "add", "--building", "b1", "--provider", "ores", "--meter", "541448030003312345"),
+            "invalid EAN '541448030003312345': wrong GS1 check digit",
+        ),
         (("meters", "add", "--building", "nope", "--meter", "22516914714270"), "unknown building 'nope'"),
-        (("meters", "add", "--building", "b1", "--meter", "22516914714270", "--direction", "both"),
-         "invalid direction 'both'"),
-        (("meters", "add", "--building", "b1", "--meter", "22516914714270", "--provider", "edf"),
-         "invalid provider 'edf'"),
-        (("meters", "add", "--building", "b1", "--meter", "22516914714270", "--activation-date", "27/08/2019"),
-         "invalid activation date '27/08/2019'"),
+        (
+            ("meters", "add", "--building", "b1", "--meter", "22516914714270", "--direction", "both"),
+            "invalid direction 'both'",
+        ),
+        (
+            ("meters", "add", "--building", "b1", "--meter", "22516914714270", "--provider", "edf"),
+            "invalid provider 'edf'",
+        ),
+        (
+            ("meters", "add", "--building", "b1", "--meter", "22516914714270", "--activation-date", "27/08/2019"),
+            "invalid activation date '27/08/2019'",
+        ),
         (("buildings", "add", "Bad|Code", "--name", "x"), "invalid building code 'Bad|Code'"),
         (("buildings", "add", "b2", "--name", "x", "--timezone", "UTC"), "invalid timezone 'UTC'"),
         (("meters", "disable", "--meter", "99999999999999"), "unknown meter '99999999999999'"),

@@ -91,15 +91,25 @@ class FakeEnedis:
         auth = req.headers.get("authorization", "")
         if auth.startswith("Basic "):
             form["client_id"], _, form["client_secret"] = base64.b64decode(auth[6:]).decode().partition(":")
-        if (form.get("grant_type") != "client_credentials" or form.get("client_id") != CLIENT_ID
-                or form.get("client_secret") != CLIENT_SECRET):
+        if (
+            form.get("grant_type") != "client_credentials"
+            or form.get("client_id") != CLIENT_ID
+            or form.get("client_secret") != CLIENT_SECRET
+        ):
             return reply(401, {"error": "invalid_client", "error_description": "Invalid client credentials"})
         token = f"tok-{uuid.uuid4().hex}"
         with self.lock:
             self.tokens.add(token)
             self.issued.append(token)
-        return reply(200, {"access_token": token, "token_type": "Bearer", "expires_in": str(self.token_ttl),
-                           "scope": "am_application_scope default"})
+        return reply(
+            200,
+            {
+                "access_token": token,
+                "token_type": "Bearer",
+                "expires_in": str(self.token_ttl),
+                "scope": "am_application_scope default",
+            },
+        )
 
     def _route(self, path: str) -> tuple[str, str] | None:
         for name, spec in ENDPOINTS.items():
@@ -136,8 +146,9 @@ class FakeEnedis:
         if prm in self.production_only and spec.metric == "consumption":
             return err(400, "ADAM-ERR0069", "wrong direction")
         if prm in self.activation and start < self.activation[prm]:
-            return err(400, "ADAM-ERR0123",
-                       "The requested period cannot be anterior to the meter's last activation date")
+            return err(
+                400, "ADAM-ERR0123", "The requested period cannot be anterior to the meter's last activation date"
+            )
         if spec.kind == "curve" and prm in self.curve_disabled:
             return err(404, "no_data_found", "no measure found for this usage point")
         holes = frozenset(self.holes.get(prm, set()))
@@ -150,12 +161,12 @@ class FakeEnedis:
         if not points:
             return err(404, "no_data_found", "no measure found for this usage point")
         if version != "2026-v2":
-            return reply(200, v5_body(prm, start, end, points, unit={"curve": "W", "daily": "Wh"}.get(
-                spec.kind, "VA")))
+            return reply(200, v5_body(prm, start, end, points, unit={"curve": "W", "daily": "Wh"}.get(spec.kind, "VA")))
         metier = "CONS" if spec.metric == "consumption" else "PROD"
         physique, unit = {"curve": ("PA", "W"), "daily": ("EA", "Wh"), "max_power": ("PMA", "VA")}[spec.kind]
-        return reply(200, v2_body(prm, start, end, metier, physique, unit, to_v2_points(points),
-                                  daily=spec.kind != "curve"))
+        return reply(
+            200, v2_body(prm, start, end, metier, physique, unit, to_v2_points(points), daily=spec.kind != "curve")
+        )
 
 
 def _handler(fake: FakeEnedis) -> type[BaseHTTPRequestHandler]:
@@ -166,8 +177,13 @@ def _handler(fake: FakeEnedis) -> type[BaseHTTPRequestHandler]:
             split = urlsplit(self.path)
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
-            req = Request(self.command, split.path, {k: v[0] for k, v in parse_qs(split.query).items()},
-                          {k.lower(): v for k, v in self.headers.items()}, body)
+            req = Request(
+                self.command,
+                split.path,
+                {k: v[0] for k, v in parse_qs(split.query).items()},
+                {k.lower(): v for k, v in self.headers.items()},
+                body,
+            )
             status, headers, raw = fake.handle(req)
             if headers.pop("X-Sleep", None):
                 time.sleep(0.6)
@@ -199,8 +215,7 @@ class Server:
         self.fake = fake
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(fake))
         self.httpd.daemon_threads = True
-        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02},
-                                       daemon=True)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
 
     def __enter__(self) -> Server:

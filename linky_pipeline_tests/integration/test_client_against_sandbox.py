@@ -79,8 +79,10 @@ def test_each_official_test_meter_ends_in_its_documented_outcome(sandbox: Sandbo
 
 def test_faults_and_quota_give_identical_results(sandbox: SandboxServer) -> None:
     def fetch_all(api: EnedisClient) -> list[pd.DataFrame]:
-        return [api.fetch("22516914714270", "consumption_load_curve", date(2026, 9, 1), date(2026, 11, 1)).frame,
-                api.fetch("22516914714270", "daily_consumption", date(2025, 11, 1), date(2026, 11, 1)).frame]
+        return [
+            api.fetch("22516914714270", "consumption_load_curve", date(2026, 9, 1), date(2026, 11, 1)).frame,
+            api.fetch("22516914714270", "daily_consumption", date(2025, 11, 1), date(2026, 11, 1)).frame,
+        ]
 
     with client(sandbox) as api:
         clean = fetch_all(api)

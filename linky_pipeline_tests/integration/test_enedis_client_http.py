@@ -64,8 +64,13 @@ def make_client(server: Server, sleeps: list[float], clock: Clock) -> Iterator[C
     made: list[EnedisClient] = []
 
     def make(**kwargs: object) -> EnedisClient:
-        options: dict[str, object] = {"sleep": sleeps.append, "clock": clock, "today": lambda: TODAY,
-                                      "rng": random.Random(1), "timeout_s": 5.0}
+        options: dict[str, object] = {
+            "sleep": sleeps.append,
+            "clock": clock,
+            "today": lambda: TODAY,
+            "rng": random.Random(1),
+            "timeout_s": 5.0,
+        }
         options.update(kwargs)
         secret = options.pop("client_secret", CLIENT_SECRET)
         client = EnedisClient(server.url, CLIENT_ID, secret, **options)  # type: ignore[arg-type]
@@ -81,24 +86,32 @@ def local_days(frame: pd.DataFrame) -> pd.Series:
     return frame["ts"].dt.tz_convert(PARIS).dt.date
 
 
-@pytest.mark.parametrize(("first", "end", "points"), [
-    (date(2025, 10, 20), date(2025, 11, 3), 14 * 48 + 2),
-    (date(2026, 3, 25), date(2026, 4, 4), 10 * 48 - 2),
-])
-def test_curve_fetch_across_dst_windows_hashes_and_requests(make_client: Callable[..., EnedisClient],
-                                                            fake: FakeEnedis, first: date, end: date,
-                                                            points: int) -> None:
+@pytest.mark.parametrize(
+    ("first", "end", "points"),
+    [
+        (date(2025, 10, 20), date(2025, 11, 3), 14 * 48 + 2),
+        (date(2026, 3, 25), date(2026, 4, 4), 10 * 48 - 2),
+    ],
+)
+def test_curve_fetch_across_dst_windows_hashes_and_requests(
+    make_client: Callable[..., EnedisClient], fake: FakeEnedis, first: date, end: date, points: int
+) -> None:
     result = make_client().fetch(PRM, "consumption_load_curve", first, end)
     assert len(result.frame) == points and result.frame["ts"].is_monotonic_increasing
     assert result.frame["ts"].diff().dropna().eq(pd.Timedelta(minutes=30)).all()
-    assert [(w.start, w.end) for w in result.windows] == [(first, first + timedelta(days=7)),
-                                                         (first + timedelta(days=7), end)]
+    assert [(w.start, w.end) for w in result.windows] == [
+        (first, first + timedelta(days=7)),
+        (first + timedelta(days=7), end),
+    ]
     assert {w.outcome for w in result.windows} == {"ok"} and {w.http_status for w in result.windows} == {200}
     assert result.calls == 3 == len(fake.requests)  # one token + two windows
     assert [w.payload_sha256 for w in result.windows] == [hashlib.sha256(b).hexdigest() for b in fake.sent[1:]]
     for window in result.windows:
-        assert window.request["params"] == {"usage_point_id": PRM, "start": window.start.isoformat(),
-                                            "end": window.end.isoformat()}
+        assert window.request["params"] == {
+            "usage_point_id": PRM,
+            "start": window.start.isoformat(),
+            "end": window.end.isoformat(),
+        }
         assert "Authorization" not in str(window.request) and "tok-" not in str(window.request)
         assert window.payload is not None and window.payload["meter_reading"]["usage_point_id"] == PRM
     assert result.no_data_days == [] and result.discovered_activation_date is None
@@ -127,8 +140,7 @@ def test_daily_with_holes_reports_no_data_days(make_client: Callable[..., Enedis
     assert curve.no_data_days == [date(2026, 1, 6), date(2026, 1, 7)]
 
 
-def test_curve_not_enabled_is_recorded_as_no_data(make_client: Callable[..., EnedisClient],
-                                                  fake: FakeEnedis) -> None:
+def test_curve_not_enabled_is_recorded_as_no_data(make_client: Callable[..., EnedisClient], fake: FakeEnedis) -> None:
     prm = "32320647321714"
     fake.curve_disabled.add(prm)
     client = make_client()
@@ -137,12 +149,15 @@ def test_curve_not_enabled_is_recorded_as_no_data(make_client: Callable[..., Ene
     assert [w.http_status for w in result.windows] == [404, 404] and result.frame.empty
     assert len(result.no_data_days) == 14
     peaks = client.fetch(prm, "daily_consumption_max_power", date(2026, 11, 1), date(2026, 11, 3)).frame
-    assert list(peaks["peak_at"]) == [pd.Timestamp("2026-11-01 11:06:20", tz=UTC),
-                                      pd.Timestamp("2026-11-02 11:06:20", tz=UTC)]
+    assert list(peaks["peak_at"]) == [
+        pd.Timestamp("2026-11-01 11:06:20", tz=UTC),
+        pd.Timestamp("2026-11-02 11:06:20", tz=UTC),
+    ]
 
 
-def test_consent_lost_and_wrong_direction_are_typed_and_not_retried(make_client: Callable[..., EnedisClient],
-                                                                     fake: FakeEnedis) -> None:
+def test_consent_lost_and_wrong_direction_are_typed_and_not_retried(
+    make_client: Callable[..., EnedisClient], fake: FakeEnedis
+) -> None:
     fake.consent_lost.add("26584978546985")
     fake.production_only.add("24880057139941")
     client = make_client()
@@ -186,37 +201,59 @@ def test_activation_at_a_window_boundary(make_client: Callable[..., EnedisClient
     assert local_days(result.frame).min() == date(2026, 8, 8) and result.no_data_days == []
 
 
-def test_quota_q3_then_q4_then_success(make_client: Callable[..., EnedisClient], fake: FakeEnedis,
-                                       sleeps: list[float]) -> None:
-    fake.script("daily_consumption", reply(429, {"error": "429", "error_description":
-                                                 "Quota Q3 reached Call threshold allowed on 0:00:01"},
-                                           {"Retry-After": "1"}))
-    fake.script("daily_consumption", reply(429, {"code": "900804", "message": "Message throttled out",
-                                                 "description": "You have exceeded your quota .You can access API "
-                                                                "after 2026-Nov-22 09:00:30+0000 UTC",
-                                                 "nextAccessTime": "2026-Nov-22 09:00:30+0000 UTC"},
-                                           {"Retry-After": "3600"}))
+def test_quota_q3_then_q4_then_success(
+    make_client: Callable[..., EnedisClient], fake: FakeEnedis, sleeps: list[float]
+) -> None:
+    fake.script(
+        "daily_consumption",
+        reply(
+            429,
+            {"error": "429", "error_description": "Quota Q3 reached Call threshold allowed on 0:00:01"},
+            {"Retry-After": "1"},
+        ),
+    )
+    fake.script(
+        "daily_consumption",
+        reply(
+            429,
+            {
+                "code": "900804",
+                "message": "Message throttled out",
+                "description": "You have exceeded your quota .You can access API after 2026-Nov-22 09:00:30+0000 UTC",
+                "nextAccessTime": "2026-Nov-22 09:00:30+0000 UTC",
+            },
+            {"Retry-After": "3600"},
+        ),
+    )
     result = make_client().fetch(PRM, "daily_consumption", date(2026, 11, 1), date(2026, 11, 3))
     assert len(result.frame) == 2 and result.calls == 4
     assert sleeps == [1.0, 30.0]
 
 
-def test_quota_beyond_the_accepted_wait_is_a_typed_error(make_client: Callable[..., EnedisClient],
-                                                         fake: FakeEnedis, sleeps: list[float]) -> None:
-    fake.script("daily_consumption", reply(429, {"code": "900804", "message": "Message throttled out",
-                                                 "nextAccessTime": "2026-Nov-22 10:00:00+0000 UTC"}))
+def test_quota_beyond_the_accepted_wait_is_a_typed_error(
+    make_client: Callable[..., EnedisClient], fake: FakeEnedis, sleeps: list[float]
+) -> None:
+    fake.script(
+        "daily_consumption",
+        reply(
+            429,
+            {"code": "900804", "message": "Message throttled out", "nextAccessTime": "2026-Nov-22 10:00:00+0000 UTC"},
+        ),
+    )
     with pytest.raises(QuotaExceededError) as exc:
         make_client().fetch(PRM, "daily_consumption", date(2026, 11, 1), date(2026, 11, 3))
     assert exc.value.retry_at == datetime(2026, 11, 22, 10, 0, tzinfo=UTC) and sleeps == []
     fake.script("daily_consumption", reply(429, {"error": "429"}, {"Retry-After": "1"}), times=10)
     with pytest.raises(QuotaExceededError):
-        make_client(retry=RetryPolicy(max_quota_wait_s=3)).fetch(PRM, "daily_consumption", date(2026, 11, 1),
-                                                                 date(2026, 11, 3))
+        make_client(retry=RetryPolicy(max_quota_wait_s=3)).fetch(
+            PRM, "daily_consumption", date(2026, 11, 1), date(2026, 11, 3)
+        )
     assert sleeps == [1.0, 1.0, 1.0]
 
 
-def test_5xx_are_retried_with_growing_backoff_then_typed(make_client: Callable[..., EnedisClient],
-                                                         fake: FakeEnedis, sleeps: list[float]) -> None:
+def test_5xx_are_retried_with_growing_backoff_then_typed(
+    make_client: Callable[..., EnedisClient], fake: FakeEnedis, sleeps: list[float]
+) -> None:
     fake.script("daily_consumption", err(500, "technical_error", "Technical error. Please try later."))
     fake.script("daily_consumption", reply(503))
     assert len(make_client().fetch(PRM, "daily_consumption", date(2026, 11, 1), date(2026, 11, 3)).frame) == 2
@@ -228,19 +265,22 @@ def test_5xx_are_retried_with_growing_backoff_then_typed(make_client: Callable[.
     assert len(sleeps) == 4 and sleeps == sorted(sleeps)
 
 
-def test_twenty_percent_faults_give_the_identical_result(make_client: Callable[..., EnedisClient],
-                                                         fake: FakeEnedis) -> None:
+def test_twenty_percent_faults_give_the_identical_result(
+    make_client: Callable[..., EnedisClient], fake: FakeEnedis
+) -> None:
     clean = make_client().fetch(PRM, "consumption_load_curve", date(2026, 9, 1), date(2026, 11, 1))
     fake.error_rate = 0.2
-    faulty = make_client(retry=RetryPolicy(max_attempts=8)).fetch(PRM, "consumption_load_curve",
-                                                                  date(2026, 9, 1), date(2026, 11, 1))
+    faulty = make_client(retry=RetryPolicy(max_attempts=8)).fetch(
+        PRM, "consumption_load_curve", date(2026, 9, 1), date(2026, 11, 1)
+    )
     pd.testing.assert_frame_equal(clean.frame, faulty.frame)
     assert [w.payload_sha256 for w in clean.windows] == [w.payload_sha256 for w in faulty.windows]
     assert faulty.calls > clean.calls
 
 
-def test_timeouts_and_dropped_connections_are_retried(make_client: Callable[..., EnedisClient],
-                                                      fake: FakeEnedis) -> None:
+def test_timeouts_and_dropped_connections_are_retried(
+    make_client: Callable[..., EnedisClient], fake: FakeEnedis
+) -> None:
     fake.script("daily_consumption", reply(200, {"slow": True}, {"X-Sleep": "1"}))
     fake.script("daily_consumption", reply(200, b'{"meter_reading": {"usage_point_id"', {"X-Truncate": "1"}))
     result = make_client(timeout_s=0.2).fetch(PRM, "daily_consumption", date(2026, 11, 1), date(2026, 11, 3))
@@ -262,15 +302,22 @@ def test_malformed_or_truncated_json(make_client: Callable[..., EnedisClient], f
     fake.script("daily_consumption", reply(200, b"<html>gateway</html>"), times=5)
     with pytest.raises(MalformedResponseError, match="after 5 attempts"):
         make_client().fetch(PRM, "daily_consumption", date(2026, 11, 1), date(2026, 11, 3))
-    bad = {"meter_reading": {"usage_point_id": PRM, "quality": "BRUT", "reading_type": {"unit": "Wh"},
-                             "interval_reading": [{"value": "-3", "date": "2026-11-01"}]}}
+    bad = {
+        "meter_reading": {
+            "usage_point_id": PRM,
+            "quality": "BRUT",
+            "reading_type": {"unit": "Wh"},
+            "interval_reading": [{"value": "-3", "date": "2026-11-01"}],
+        }
+    }
     fake.script("daily_consumption", reply(200, bad), times=5)
     with pytest.raises(MalformedResponseError, match=r"value='-3': negative"):
         make_client().fetch(PRM, "daily_consumption", date(2026, 11, 1), date(2026, 11, 3))
 
 
-def test_token_is_cached_renewed_once_on_401_and_before_expiry(make_client: Callable[..., EnedisClient],
-                                                               fake: FakeEnedis, clock: Clock) -> None:
+def test_token_is_cached_renewed_once_on_401_and_before_expiry(
+    make_client: Callable[..., EnedisClient], fake: FakeEnedis, clock: Clock
+) -> None:
     client = make_client()
     client.fetch(PRM, "daily_consumption", date(2026, 11, 1), date(2026, 11, 3))
     client.fetch(PRM, "daily_consumption", date(2026, 11, 3), date(2026, 11, 5))
@@ -321,12 +368,10 @@ class CountingLimiter:
         self.count += 1
 
 
-def test_limiter_is_acquired_before_every_http_call(make_client: Callable[..., EnedisClient],
-                                                    fake: FakeEnedis) -> None:
+def test_limiter_is_acquired_before_every_http_call(make_client: Callable[..., EnedisClient], fake: FakeEnedis) -> None:
     limiter = CountingLimiter()
     fake.script("consumption_load_curve", err(500, "technical_error"))
-    result = make_client(limiter=limiter).fetch(PRM, "consumption_load_curve", date(2026, 10, 1),
-                                                date(2026, 10, 20))
+    result = make_client(limiter=limiter).fetch(PRM, "consumption_load_curve", date(2026, 10, 1), date(2026, 10, 20))
     assert limiter.count == result.calls == len(fake.requests) == 1 + 3 + 1
 
 
@@ -342,8 +387,7 @@ def test_auto_mode_prefers_v2_and_pins_it(make_client: Callable[..., EnedisClien
     assert all("/v2/" in r.path for r in fake.data_requests())
 
 
-def test_auto_mode_falls_back_to_v5_and_remembers(make_client: Callable[..., EnedisClient],
-                                                  fake: FakeEnedis) -> None:
+def test_auto_mode_falls_back_to_v5_and_remembers(make_client: Callable[..., EnedisClient], fake: FakeEnedis) -> None:
     fake.v2_status = 500
     client = make_client(api_mode="auto", retry=RetryPolicy(max_attempts=2))
     result = client.fetch(PRM, "daily_consumption", date(2026, 11, 1), date(2026, 11, 3))
@@ -367,8 +411,9 @@ def test_2026_v1_mode_uses_the_v5_shape(make_client: Callable[..., EnedisClient]
     assert fake.data_requests()[0].path == "/mesure_synchrone_auto/v1/metering_data/daily_production"
 
 
-def test_no_secret_or_token_in_any_log_line(make_client: Callable[..., EnedisClient], fake: FakeEnedis,
-                                            caplog: pytest.LogCaptureFixture) -> None:
+def test_no_secret_or_token_in_any_log_line(
+    make_client: Callable[..., EnedisClient], fake: FakeEnedis, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.DEBUG)
     for name in ("httpx", "httpcore", "linky_pipeline"):
         logging.getLogger(name).setLevel(logging.DEBUG)

@@ -14,8 +14,14 @@ from linky_pipeline_tests.notify.seed import seed_building
 
 
 def test_validate_normalises() -> None:
-    spec = validate_rule("res-verte", "Consumption", "150", "major", ["EMAIL", "webhook", "email"],
-                         [" syndic@example.org ", "https://hooks.example.org/linky?t=1"])
+    spec = validate_rule(
+        "res-verte",
+        "Consumption",
+        "150",
+        "major",
+        ["EMAIL", "webhook", "email"],
+        [" syndic@example.org ", "https://hooks.example.org/linky?t=1"],
+    )
     assert spec.metric == "consumption" and spec.severity == "Major"
     assert spec.threshold_percent == Decimal("150.00")
     assert spec.channels == ("email", "webhook")
@@ -39,8 +45,14 @@ def test_validate_normalises() -> None:
     ],
 )
 def test_validate_rejects_with_field_and_value(kwargs: dict[str, object], field: str, value: str) -> None:
-    args: dict[str, object] = {"building_code": "res-verte", "metric": "consumption", "threshold_percent": "120",
-                               "severity": "Minor", "channels": ["email"], "recipients": ["a@example.org"]}
+    args: dict[str, object] = {
+        "building_code": "res-verte",
+        "metric": "consumption",
+        "threshold_percent": "120",
+        "severity": "Minor",
+        "channels": ["email"],
+        "recipients": ["a@example.org"],
+    }
     args.update(kwargs)
     with pytest.raises(RuleValidationError) as err:
         validate_rule(**args)  # type: ignore[arg-type]
@@ -67,18 +79,40 @@ def _count(db: psycopg.Connection) -> int:
 def test_add_list_remove(run, db: psycopg.Connection) -> None:
     seed_building(db)
     db.commit()
-    code, out = run("add", "--building", "res-verte", "--threshold-percent", "150", "--severity", "Major",
-                    "--channel", "email", "--channel", "webhook",
-                    "--recipient", "syndic@example.org", "--recipient", "https://hooks.example.org/l")
+    code, out = run(
+        "add",
+        "--building",
+        "res-verte",
+        "--threshold-percent",
+        "150",
+        "--severity",
+        "Major",
+        "--channel",
+        "email",
+        "--channel",
+        "webhook",
+        "--recipient",
+        "syndic@example.org",
+        "--recipient",
+        "https://hooks.example.org/l",
+    )
     assert code == 0, out
     assert "added alert rule" in out
     code, out = run("add", "--global", "--channel", "email", "--recipient", "ops@example.org")
     assert code == 0, out
-    stored = db.execute("SELECT building_code, threshold_percent, severity, channels, recipients FROM alert_rules "
-                        "ORDER BY id").fetchall()
-    assert stored == [("res-verte", Decimal("150.00"), "Major", ["email", "webhook"],
-                       ["syndic@example.org", "https://hooks.example.org/l"]),
-                      (None, Decimal("120.00"), "Minor", ["email"], ["ops@example.org"])]
+    stored = db.execute(
+        "SELECT building_code, threshold_percent, severity, channels, recipients FROM alert_rules ORDER BY id"
+    ).fetchall()
+    assert stored == [
+        (
+            "res-verte",
+            Decimal("150.00"),
+            "Major",
+            ["email", "webhook"],
+            ["syndic@example.org", "https://hooks.example.org/l"],
+        ),
+        (None, Decimal("120.00"), "Minor", ["email"], ["ops@example.org"]),
+    ]
     code, out = run("list")
     lines = out.strip().splitlines()
     assert code == 0 and len(lines) == 2
@@ -93,13 +127,23 @@ def test_add_list_remove(run, db: psycopg.Connection) -> None:
     ("args", "needle"),
     [
         (["--building", "nowhere", "--channel", "email", "--recipient", "a@example.org"], "'nowhere'"),
-        (["--building", "res-verte", "--channel", "email", "--recipient", "a@example.org",
-          "--threshold-percent", "100"], "'100'"),
+        (
+            [
+                "--building",
+                "res-verte",
+                "--channel",
+                "email",
+                "--recipient",
+                "a@example.org",
+                "--threshold-percent",
+                "100",
+            ],
+            "'100'",
+        ),
         (["--building", "res-verte", "--channel", "pigeon", "--recipient", "a@example.org"], "'pigeon'"),
         (["--building", "res-verte", "--channel", "email", "--recipient", "a@@x"], "'a@@x'"),
         (["--building", "res-verte", "--channel", "webhook", "--recipient", "a@example.org"], "'a@example.org'"),
-        (["--building", "res-verte", "--global", "--channel", "email", "--recipient", "a@example.org"],
-         "exactly one"),
+        (["--building", "res-verte", "--global", "--channel", "email", "--recipient", "a@example.org"], "exactly one"),
         (["--channel", "email", "--recipient", "a@example.org"], "exactly one"),
     ],
 )

@@ -44,8 +44,15 @@ PAYLOAD = {
 
 
 def item(channel: str, recipient: str, payload: dict[str, object] | None = None, kind: str = "anomaly") -> OutboxItem:
-    return OutboxItem(id=1, dedupe_key=f"anomaly:{'0' * 32}:{channel}:{recipient}", kind=kind, channel=channel,
-                      recipient=recipient, payload=payload or PAYLOAD, attempts=0)
+    return OutboxItem(
+        id=1,
+        dedupe_key=f"anomaly:{'0' * 32}:{channel}:{recipient}",
+        kind=kind,
+        channel=channel,
+        recipient=recipient,
+        payload=payload or PAYLOAD,
+        attempts=0,
+    )
 
 
 def test_anomaly_email_is_the_seed_template_in_local_time() -> None:
@@ -67,12 +74,20 @@ def test_day_anomaly_and_winter_time() -> None:
 
 
 def test_other_kinds_and_missing_fields() -> None:
-    expiry = render_email("consent_expiry", {"building_code": "res-verte", "building_name": "Résidence Verte",
-                                             "meter_id": "22516914714270", "consent_end": "2026-03-01T00:00:00+00:00"},
-                          dashboard_base_url="http://x")
+    expiry = render_email(
+        "consent_expiry",
+        {
+            "building_code": "res-verte",
+            "building_name": "Résidence Verte",
+            "meter_id": "22516914714270",
+            "consent_end": "2026-03-01T00:00:00+00:00",
+        },
+        dashboard_base_url="http://x",
+    )
     assert "Résidence Verte" in expiry.subject and "01/03/2026" in expiry.body
-    lost = render_email("consent_lost", {"building_name": "B", "meter_id": "1", "reason": "ADAM-DC-0008"},
-                        dashboard_base_url="http://x")
+    lost = render_email(
+        "consent_lost", {"building_name": "B", "meter_id": "1", "reason": "ADAM-DC-0008"}, dashboard_base_url="http://x"
+    )
     assert "ADAM-DC-0008" in lost.body
     failed = render_email("run_failure", {"job_name": "nightly", "run_id": "abc"}, dashboard_base_url="http://x")
     assert failed.subject == "[linky_pipeline] run failed: nightly"
@@ -99,15 +114,17 @@ def test_webhook_delivery_is_signed_and_verifiable(webhook_receiver: WebhookRece
     channel.deliver(item("webhook", webhook_receiver.url))
     [req] = webhook_receiver.received
     headers = {k.lower(): v for k, v in req.headers.items()}
-    assert verify_signature(WEBHOOK_SECRET, headers["x-linky-timestamp"], req.body, headers["x-linky-signature"],
-                            now=time.time())
+    assert verify_signature(
+        WEBHOOK_SECRET, headers["x-linky-timestamp"], req.body, headers["x-linky-signature"], now=time.time()
+    )
     assert headers["x-linky-delivery-id"] == stable_token(item("webhook", webhook_receiver.url).dedupe_key)
     doc = json.loads(req.body)
     assert doc["event"] == "anomaly.detected"
     assert doc["data"]["building_name"] == "Résidence Verte" and doc["data"]["value_kwh"] == 25.5
     assert doc["dashboard_url"] == "https://app.test/buildings/res-verte/iot"
-    assert doc == webhook_payload("anomaly", PAYLOAD, delivery_id=doc["delivery_id"],
-                                  dashboard_base_url="https://app.test")
+    assert doc == webhook_payload(
+        "anomaly", PAYLOAD, delivery_id=doc["delivery_id"], dashboard_base_url="https://app.test"
+    )
 
 
 def test_webhook_non_2xx_and_refused_are_failures_without_secrets(webhook_receiver: WebhookReceiver) -> None:

@@ -30,8 +30,10 @@ NOV = (date(2025, 11, 1), date(2025, 12, 1))
 
 def senders(smtp_port: int, webhook: bool = True) -> dict[str, Sender]:
     out: dict[str, Sender] = {
-        "email": EmailChannel(SmtpSender("127.0.0.1", smtp_port, sender="alertes@linky.test", timeout=3),
-                              dashboard_base_url="https://koprogo.com"),
+        "email": EmailChannel(
+            SmtpSender("127.0.0.1", smtp_port, sender="alertes@linky.test", timeout=3),
+            dashboard_base_url="https://koprogo.com",
+        ),
     }
     if webhook:
         out["webhook"] = WebhookChannel(WebhookSender(WEBHOOK_SECRET, timeout=3))
@@ -40,24 +42,28 @@ def senders(smtp_port: int, webhook: bool = True) -> dict[str, Sender]:
 
 def rows(db: psycopg.Connection) -> list[tuple[object, ...]]:
     db.rollback()
-    return db.execute("SELECT channel, recipient, status, attempts, last_error FROM notifications "
-                      "ORDER BY id").fetchall()
+    return db.execute(
+        "SELECT channel, recipient, status, attempts, last_error FROM notifications ORDER BY id"
+    ).fetchall()
 
 
 def test_enqueue_matches_rules_and_routes_recipients(db: psycopg.Connection) -> None:
     meter = seed_building(db)
-    big = seed_day_anomaly(db, meter, date(2025, 11, 15), 25.5, 10.0)   # 255 %
+    big = seed_day_anomaly(db, meter, date(2025, 11, 15), 25.5, 10.0)  # 255 %
     small = seed_day_anomaly(db, meter, date(2025, 11, 20), 13.0, 10.0)  # 130 %
-    seed_day_anomaly(db, meter, date(2025, 12, 2), 30.0, 10.0)           # outside the window
+    seed_day_anomaly(db, meter, date(2025, 12, 2), 30.0, 10.0)  # outside the window
     add_rule(db, None, 120, ["email"], ["global@example.org"])
     add_rule(db, "res-verte", 150, ["email", "webhook"], ["syndic@example.org", "https://hooks.test/x"])
     created = enqueue_anomaly_notifications(db, "res-verte", *NOV)
     # Building rule replaces the global one; only the 255 % anomaly reaches 150 %; e-mail → address, webhook → URL.
     assert created == 2
-    got = db.execute("SELECT anomaly_id, channel, recipient, dedupe_key, payload FROM notifications "
-                     "ORDER BY channel").fetchall()
-    assert [(g[0], g[1], g[2]) for g in got] == [(big, "email", "syndic@example.org"),
-                                                 (big, "webhook", "https://hooks.test/x")]
+    got = db.execute(
+        "SELECT anomaly_id, channel, recipient, dedupe_key, payload FROM notifications ORDER BY channel"
+    ).fetchall()
+    assert [(g[0], g[1], g[2]) for g in got] == [
+        (big, "email", "syndic@example.org"),
+        (big, "webhook", "https://hooks.test/x"),
+    ]
     assert got[0][3] == f"anomaly:{big}:email:syndic@example.org"
     payload = got[0][4]
     assert payload["building_name"] == "Résidence Verte" and payload["value_kwh"] == 25.5
@@ -66,8 +72,9 @@ def test_enqueue_matches_rules_and_routes_recipients(db: psycopg.Connection) -> 
     assert enqueue_anomaly_notifications(db, "res-verte", *NOV) == 0  # rerun: nothing new
     db.execute("DELETE FROM alert_rules WHERE building_code = 'res-verte'")
     assert enqueue_anomaly_notifications(db, "res-verte", *NOV) == 2  # now the global rule applies to both
-    assert {r[0] for r in db.execute("SELECT anomaly_id FROM notifications WHERE recipient = 'global@example.org'")} \
-        == {big, small}
+    assert {
+        r[0] for r in db.execute("SELECT anomaly_id FROM notifications WHERE recipient = 'global@example.org'")
+    } == {big, small}
 
 
 def test_metric_must_match(db: psycopg.Connection) -> None:
@@ -129,8 +136,9 @@ def test_smtp_down_then_back_is_delivered_once(db: psycopg.Connection, pg_url: s
     assert (status, attempts, error) == ("sent", 2, None)
 
 
-def test_backoff_grows_and_row_goes_dead(db: psycopg.Connection, pg_url: str,
-                                         webhook_receiver: WebhookReceiver) -> None:
+def test_backoff_grows_and_row_goes_dead(
+    db: psycopg.Connection, pg_url: str, webhook_receiver: WebhookReceiver
+) -> None:
     url = webhook_receiver.url + "?token=do-not-store-me"
     enqueue(db, "run_failure", "run_failure:r1", None, "webhook", url, {"job_name": "nightly", "run_id": "r1"})
     db.commit()
@@ -138,26 +146,36 @@ def test_backoff_grows_and_row_goes_dead(db: psycopg.Connection, pg_url: str,
     now = datetime.now(UTC)
     delays = []
     for _ in range(3):
-        report = deliver_due(pg_url, {"webhook": WebhookChannel(WebhookSender(WEBHOOK_SECRET))}, now,
-                             max_attempts=3, base_backoff_s=10)
+        report = deliver_due(
+            pg_url, {"webhook": WebhookChannel(WebhookSender(WEBHOOK_SECRET))}, now, max_attempts=3, base_backoff_s=10
+        )
         assert report.claimed == 1
         db.rollback()
         status, attempts, error, next_at = db.execute(
-            "SELECT status, attempts, last_error, next_attempt_at FROM notifications").fetchone()
+            "SELECT status, attempts, last_error, next_attempt_at FROM notifications"
+        ).fetchone()
         delays.append((next_at - now).total_seconds())
         now = next_at
     assert delays == [10, 20, 40]
     assert (status, attempts, error) == ("dead", 3, "webhook: HTTP 503")
-    assert deliver_due(pg_url, {"webhook": WebhookChannel(WebhookSender(WEBHOOK_SECRET))},
-                       now + timedelta(days=1)).claimed == 0
+    assert (
+        deliver_due(pg_url, {"webhook": WebhookChannel(WebhookSender(WEBHOOK_SECRET))}, now + timedelta(days=1)).claimed
+        == 0
+    )
     assert "do-not-store-me" not in str([r[4] for r in rows(db)])
 
 
-def test_concurrent_deliverers_send_each_row_once(db: psycopg.Connection, pg_url: str,
-                                                  mailbox: LocalMailbox) -> None:
+def test_concurrent_deliverers_send_each_row_once(db: psycopg.Connection, pg_url: str, mailbox: LocalMailbox) -> None:
     for i in range(30):
-        enqueue(db, "run_failure", f"run_failure:r{i}", None, "email", "ops@example.org",
-                {"job_name": "nightly", "run_id": f"r{i}"})
+        enqueue(
+            db,
+            "run_failure",
+            f"run_failure:r{i}",
+            None,
+            "email",
+            "ops@example.org",
+            {"job_name": "nightly", "run_id": f"r{i}"},
+        )
     db.commit()
     now = datetime.now(UTC)
     barrier = threading.Barrier(2)
@@ -178,8 +196,7 @@ def test_concurrent_deliverers_send_each_row_once(db: psycopg.Connection, pg_url
     assert {r[2] for r in rows(db)} == {"sent"}
 
 
-def test_channels_without_sender_are_left_pending(db: psycopg.Connection, pg_url: str,
-                                                  mailbox: LocalMailbox) -> None:
+def test_channels_without_sender_are_left_pending(db: psycopg.Connection, pg_url: str, mailbox: LocalMailbox) -> None:
     enqueue(db, "run_failure", "k-web", None, "webhook", "https://hooks.test/x", {"job_name": "j", "run_id": "1"})
     enqueue(db, "run_failure", "k-mail", None, "email", "ops@example.org", {"job_name": "j", "run_id": "1"})
     assert not enqueue(db, "run_failure", "k-mail", None, "email", "ops@example.org", {"job_name": "j"})
@@ -196,5 +213,6 @@ def test_bad_arguments_name_the_field(db: psycopg.Connection) -> None:
     with pytest.raises(OutboxError, match="naive"):
         deliver_due(db, {}, datetime(2025, 1, 1))  # noqa: DTZ001 (the point of the test)
     with pytest.raises(OutboxError, match="'fax'"):
-        deliver_due(db, {"fax": EmailChannel(SmtpSender("h", 25, sender="a@b.c"), dashboard_base_url="x")},
-                    datetime.now(UTC))
+        deliver_due(
+            db, {"fax": EmailChannel(SmtpSender("h", 25, sender="a@b.c"), dashboard_base_url="x")}, datetime.now(UTC)
+        )

@@ -19,8 +19,14 @@ from linky_pipeline.sandbox.server import SandboxServer
 from linky_pipeline.sandbox.settings import SandboxSettings
 
 REFERENCE = date(2026, 11, 23)
-PIPELINE_ASSETS = [raw_load_curves, readings, daily_consumption, daily_max_power, monthly_consumption,
-                   consumption_anomalies]
+PIPELINE_ASSETS = [
+    raw_load_curves,
+    readings,
+    daily_consumption,
+    daily_max_power,
+    monthly_consumption,
+    consumption_anomalies,
+]
 
 
 @pytest.fixture
@@ -39,6 +45,7 @@ def building(db: psycopg.Connection) -> Callable[..., str]:
             add_meter(db, code, "enedis", prm, direction)
         db.commit()
         return code
+
     return _add
 
 
@@ -46,9 +53,17 @@ def building(db: psycopg.Connection) -> Callable[..., str]:
 def run_pipeline(pg_url: str, sandbox: SandboxServer) -> Callable[..., dg.ExecuteInProcessResult]:
     default_instance = dg.DagsterInstance.ephemeral()
 
-    def _run(buildings: list[str], first: date, last: date, *, reference: date = REFERENCE,
-             nightly: bool = False, assets: list | None = None,
-             instance: dg.DagsterInstance | None = None, pin_today: bool = True) -> dg.ExecuteInProcessResult:
+    def _run(
+        buildings: list[str],
+        first: date,
+        last: date,
+        *,
+        reference: date = REFERENCE,
+        nightly: bool = False,
+        assets: list | None = None,
+        instance: dg.DagsterInstance | None = None,
+        pin_today: bool = True,
+    ) -> dg.ExecuteInProcessResult:
         instance = instance or default_instance
         known = set(instance.get_dynamic_partitions("building"))
         instance.add_dynamic_partitions("building", [b for b in buildings if b not in known])
@@ -58,11 +73,17 @@ def run_pipeline(pg_url: str, sandbox: SandboxServer) -> Callable[..., dg.Execut
         warehouse = WarehouseResource(database_url=pg_url)
         resources = {
             "warehouse": warehouse,
-            "enedis": EnedisResource(base_url=sandbox.url, client_id=SANDBOX_CLIENT_ID,
-                                     client_secret=SANDBOX_CLIENT_SECRET, quota_database_url=warehouse.database_url,
-                                     calls_per_second=500),
+            "enedis": EnedisResource(
+                base_url=sandbox.url,
+                client_id=SANDBOX_CLIENT_ID,
+                client_secret=SANDBOX_CLIENT_SECRET,
+                quota_database_url=warehouse.database_url,
+                calls_per_second=500,
+            ),
             "sync_policy": SyncPolicyResource(today=reference.isoformat() if pin_today else ""),
         }
-        return dg.materialize(assets or PIPELINE_ASSETS, instance=instance, resources=resources, tags=tags,
-                              raise_on_error=False)
+        return dg.materialize(
+            assets or PIPELINE_ASSETS, instance=instance, resources=resources, tags=tags, raise_on_error=False
+        )
+
     return _run

@@ -26,24 +26,42 @@ def _notify_cycle(instance: dg.DagsterInstance, pg_url: str, mailbox: LocalMailb
     warehouse = WarehouseResource(database_url=pg_url)
     context = dg.build_sensor_context(instance=instance, cursor=cursor, resources={"warehouse": warehouse})
     result = anomaly_notification_sensor(context)
-    notifier = NotifierResource(smtp_host="127.0.0.1", smtp_port=str(mailbox.port), smtp_starttls="false",
-                                smtp_sender="linky@example.org")
+    notifier = NotifierResource(
+        smtp_host="127.0.0.1", smtp_port=str(mailbox.port), smtp_starttls="false", smtp_sender="linky@example.org"
+    )
     assert deliver_notifications.execute_in_process(
-        resources={"warehouse": warehouse, "notifier": notifier}, instance=instance).success
+        resources={"warehouse": warehouse, "notifier": notifier}, instance=instance
+    ).success
     return result.cursor if isinstance(result, dg.SensorResult) else cursor
 
 
 def test_detected_anomalies_are_mailed_once(db, building, run_pipeline, pg_url, mailbox) -> None:
     building("normal", (PRM, "consumption"))
-    add_rule(db, AlertRuleSpec(building_code=None, metric="consumption", threshold_percent=120, severity="Minor",
-                               channels=("email",), recipients=("syndic@example.org",)))
+    add_rule(
+        db,
+        AlertRuleSpec(
+            building_code=None,
+            metric="consumption",
+            threshold_percent=120,
+            severity="Minor",
+            channels=("email",),
+            recipients=("syndic@example.org",),
+        ),
+    )
     db.commit()
     with dg.instance_for_test() as instance:
         assert run_pipeline(["normal"], date(2026, 5, 1), date(2026, 8, 1), instance=instance).success
-        injected = {a.local_day for a in injected_anomalies(PRM, "consumption", date(2026, 5, 15), date(2026, 9, 1))
-                    if a.granularity == "day"}
-        found = {r[0] for r in db.execute("SELECT local_day FROM consumption_anomalies WHERE granularity = 'day' "
-                                          "AND local_day >= '2026-05-15'").fetchall()}
+        injected = {
+            a.local_day
+            for a in injected_anomalies(PRM, "consumption", date(2026, 5, 15), date(2026, 9, 1))
+            if a.granularity == "day"
+        }
+        found = {
+            r[0]
+            for r in db.execute(
+                "SELECT local_day FROM consumption_anomalies WHERE granularity = 'day' AND local_day >= '2026-05-15'"
+            ).fetchall()
+        }
         assert injected and injected <= found
         total = db.execute("SELECT count(*) FROM consumption_anomalies").fetchone()[0]
 
@@ -67,8 +85,9 @@ def test_anomaly_rows_are_stable_across_reruns(db, building, run_pipeline) -> No
     assert run_pipeline(["holes"], date(2026, 2, 1), date(2026, 2, 1)).success
     db.rollback()
     assert db.execute("SELECT anomaly_id, severity FROM consumption_anomalies ORDER BY 1").fetchall() == before
-    gaps = db.execute("SELECT DISTINCT extract(isodow FROM day)::int FROM daily_consumption "
-                      "WHERE source_used = 'none'").fetchall()
+    gaps = db.execute(
+        "SELECT DISTINCT extract(isodow FROM day)::int FROM daily_consumption WHERE source_used = 'none'"
+    ).fetchall()
     assert {g[0] for g in gaps} <= {2, 3}  # the sandbox's Tuesday/Wednesday holes, and nothing else
 
 
@@ -79,11 +98,22 @@ def test_consent_expiring_within_30_days_is_noticed_once(db, building, pg_url, m
 
     building("normal", (PRM, "consumption"))
     building("later", ("42900589957123", "consumption"))
-    db.execute("UPDATE meters SET consent_start = now() - interval '3 years', consent_end = %s WHERE meter_id = %s",
-               (datetime.now(UTC) + timedelta(days=20), PRM))
+    db.execute(
+        "UPDATE meters SET consent_start = now() - interval '3 years', consent_end = %s WHERE meter_id = %s",
+        (datetime.now(UTC) + timedelta(days=20), PRM),
+    )
     db.execute("UPDATE meters SET consent_end = now() + interval '90 days' WHERE meter_id = '42900589957123'")
-    add_rule(db, AlertRuleSpec(building_code=None, metric="consumption", threshold_percent=120, severity="Minor",
-                               channels=("email",), recipients=("syndic@example.org",)))
+    add_rule(
+        db,
+        AlertRuleSpec(
+            building_code=None,
+            metric="consumption",
+            threshold_percent=120,
+            severity="Minor",
+            channels=("email",),
+            recipients=("syndic@example.org",),
+        ),
+    )
     db.commit()
     warehouse = WarehouseResource(database_url=pg_url)
     with dg.instance_for_test() as instance:

@@ -19,8 +19,11 @@ def test_three_buildings_by_36_months_is_three_runs() -> None:
     with dg.instance_for_test() as instance:
         instance.add_dynamic_partitions("building", ["alpha", "bravo", "charlie"])
         months = building_month_partitions.partitions_defs[1].partitions_def.get_partition_keys()[-37:]
-        partitions = [str(dg.MultiPartitionKey({"building": b, "month": m}))
-                      for b in ("alpha", "bravo", "charlie") for m in months]
+        partitions = [
+            str(dg.MultiPartitionKey({"building": b, "month": m}))
+            for b in ("alpha", "bravo", "charlie")
+            for m in months
+        ]
         selected = [AssetKeyPartitionKey(k, p) for k in keys for p in partitions]
         requests = build_run_requests_with_backfill_policies(selected, asset_graph, instance)
     assert len(partitions) * len(keys) == 111 * len(keys)

@@ -18,8 +18,12 @@ def test_conservation_failure_blocks_downstream(db, building, run_pipeline) -> N
             FROM jsonb_array_elements(payload->'meter_reading'->'interval_reading') p))
         WHERE endpoint = 'daily_consumption'""")
     db.commit()
-    result = run_pipeline(["normal"], date(2026, 9, 1), date(2026, 9, 1),
-                          assets=[readings, daily_consumption, monthly_consumption, consumption_anomalies])
+    result = run_pipeline(
+        ["normal"],
+        date(2026, 9, 1),
+        date(2026, 9, 1),
+        assets=[readings, daily_consumption, monthly_consumption, consumption_anomalies],
+    )
     checks = {c.check_name: c for c in result.get_asset_check_evaluations()}
     assert not checks["curve_matches_official_daily_energy"].passed
     assert checks["curve_matches_official_daily_energy"].metadata["mismatched_days"].value == 1

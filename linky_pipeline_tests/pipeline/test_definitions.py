@@ -21,8 +21,7 @@ def definitions() -> dg.Definitions:
 
 def test_every_table_is_one_asset(definitions: dg.Definitions) -> None:
     keys = {k.to_user_string() for k in definitions.resolve_all_asset_keys()}
-    assert {"raw_load_curves", "readings", "daily_consumption", "monthly_consumption",
-            "daily_max_power"} <= keys
+    assert {"raw_load_curves", "readings", "daily_consumption", "monthly_consumption", "daily_max_power"} <= keys
 
 
 def test_assets_are_building_month_partitioned_and_range_aware(definitions: dg.Definitions) -> None:

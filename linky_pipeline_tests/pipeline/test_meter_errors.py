@@ -21,24 +21,26 @@ def test_wrong_direction_meter_does_not_block_the_fleet(db, building, run_pipeli
     assert db.execute("SELECT count(*) FROM readings").fetchone() == (30 * 48,)
     assert db.execute("SELECT count(*) FROM monthly_consumption WHERE building_code = 'good'").fetchone() == (1,)
     # nothing was recorded as fetched for the bad meter, so a corrected registration is fetched next time
-    assert db.execute("SELECT count(*) FROM fetch_state f JOIN meters m ON m.id = f.meter_pk "
-                      "WHERE m.building_code = 'bad'").fetchone() == (0,)
+    assert db.execute(
+        "SELECT count(*) FROM fetch_state f JOIN meters m ON m.id = f.meter_pk WHERE m.building_code = 'bad'"
+    ).fetchone() == (0,)
 
 
-def test_activation_found_mid_backfill_marks_earlier_months_before_activation(db, building, pg_url,
-                                                                             sandbox) -> None:
+def test_activation_found_mid_backfill_marks_earlier_months_before_activation(db, building, pg_url, sandbox) -> None:
     """Lib level: the partitions start in 2023, the sandbox's late meter was activated in 2019."""
     reference = date(2020, 6, 1)
     sandbox.settings.update({"today": reference.isoformat()})
     building("late", ("11453290002823", "consumption"))  # activated 2019-08-27
     api = EnedisClient(sandbox.url, SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, today=lambda: reference)
     months = [("late", date(2019, m, 1)) for m in (6, 7, 8, 9)]
-    summary = sync_partitions(lambda: psycopg.connect(pg_url), api, months, reference, 7, False, 2,
-                              lambda *_: None)
+    summary = sync_partitions(lambda: psycopg.connect(pg_url), api, months, reference, 7, False, 2, lambda *_: None)
     assert not summary.failures and not summary.meter_errors
     db.rollback()
-    statuses = dict(db.execute(
-        "SELECT status, count(*) FROM fetch_state WHERE endpoint = 'daily_consumption' AND day < '2019-08-27' "
-        "GROUP BY 1").fetchall())
+    statuses = dict(
+        db.execute(
+            "SELECT status, count(*) FROM fetch_state WHERE endpoint = 'daily_consumption' AND day < '2019-08-27' "
+            "GROUP BY 1"
+        ).fetchall()
+    )
     assert set(statuses) == {"before_activation"}
     assert db.execute("SELECT activation_date FROM meters").fetchone() == (date(2019, 8, 27),)

@@ -15,12 +15,22 @@ KEY = "9f" * 32
 REVOKED = "26584978546985"
 
 
-def test_debug_run_leaks_no_secret_and_handles_revoked_consent(db, building, run_pipeline, sandbox, caplog,
-                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_debug_run_leaks_no_secret_and_handles_revoked_consent(
+    db, building, run_pipeline, sandbox, caplog, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("LINKY_ENCRYPTION_KEYS", KEY)
     building("normal", ("22516914714270", "consumption"), (REVOKED, "consumption"))
-    add_rule(db, AlertRuleSpec(building_code=None, metric="consumption", threshold_percent=120, severity="Minor",
-                               channels=("email",), recipients=("syndic@example.org",)))
+    add_rule(
+        db,
+        AlertRuleSpec(
+            building_code=None,
+            metric="consumption",
+            threshold_percent=120,
+            severity="Minor",
+            channels=("email",),
+            recipients=("syndic@example.org",),
+        ),
+    )
     meter_pk = db.execute("SELECT id FROM meters WHERE meter_id = %s", (REVOKED,)).fetchone()[0]
     credentials.store(db, Vault.from_env(), meter_pk, "autorisation_id", "AUTH-SECRET-4242")
     db.commit()
@@ -44,6 +54,11 @@ def test_debug_run_leaks_no_secret_and_handles_revoked_consent(db, building, run
     assert db.execute("SELECT count(*) FROM meter_credentials WHERE meter_pk = %s", (meter_pk,)).fetchone() == (0,)
     assert db.execute("SELECT action FROM audit_log WHERE meter_ref = %s", (REVOKED,)).fetchone() == ("consent_lost",)
     assert db.execute("SELECT kind, recipient FROM notifications").fetchall() == [
-        ("consent_lost", "syndic@example.org")]
-    assert db.execute("SELECT count(*) FROM readings r JOIN meters m ON m.id = r.meter_pk "
-                      "WHERE m.meter_id = '22516914714270'").fetchone()[0] == 31 * 48 + 2
+        ("consent_lost", "syndic@example.org")
+    ]
+    assert (
+        db.execute(
+            "SELECT count(*) FROM readings r JOIN meters m ON m.id = r.meter_pk WHERE m.meter_id = '22516914714270'"
+        ).fetchone()[0]
+        == 31 * 48 + 2
+    )

@@ -6,8 +6,7 @@ import psycopg
 
 from linky_pipeline.lib.localtime import PARIS, days_in_range, expected_intervals
 
-TABLES = ("raw_load_curves", "fetch_state", "readings", "daily_consumption", "monthly_consumption",
-          "daily_max_power")
+TABLES = ("raw_load_curves", "fetch_state", "readings", "daily_consumption", "monthly_consumption", "daily_max_power")
 
 
 def checksums(db: psycopg.Connection) -> dict[str, str]:
@@ -15,7 +14,8 @@ def checksums(db: psycopg.Connection) -> dict[str, str]:
     out = {}
     for table in TABLES:
         out[table] = db.execute(
-            f"SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) FROM {table} t").fetchone()[0]
+            f"SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) FROM {table} t"
+        ).fetchone()[0]
     return out
 
 
@@ -26,8 +26,10 @@ def test_dst_months_load_every_interval_and_rerun_is_identical(db, building, run
     expected = sum(expected_intervals(d, PARIS) for d in days_in_range(date(2026, 3, 1), date(2026, 4, 1)))
     assert expected == 31 * 48 - 2
     assert db.execute("SELECT count(*), count(DISTINCT ts) FROM readings").fetchone() == (expected, expected)
-    spring = db.execute("SELECT interval_count, expected_count, completeness, source_used FROM daily_consumption "
-                        "WHERE day = '2026-03-29'").fetchone()
+    spring = db.execute(
+        "SELECT interval_count, expected_count, completeness, source_used FROM daily_consumption "
+        "WHERE day = '2026-03-29'"
+    ).fetchone()
     assert spring == (46, 46, 1.0, "official")
     worst = db.execute("SELECT max(abs(curve_kwh - official_kwh) / official_kwh) FROM daily_consumption").fetchone()[0]
     assert worst < 0.01
@@ -44,8 +46,9 @@ def test_dst_months_load_every_interval_and_rerun_is_identical(db, building, run
 def test_autumn_day_has_fifty_half_hours(db, building, run_pipeline) -> None:
     building("normal", ("22516914714270", "consumption"))
     assert run_pipeline(["normal"], date(2026, 10, 1), date(2026, 10, 1)).success
-    autumn = db.execute("SELECT interval_count, expected_count, completeness FROM daily_consumption "
-                        "WHERE day = '2026-10-25'").fetchone()
+    autumn = db.execute(
+        "SELECT interval_count, expected_count, completeness FROM daily_consumption WHERE day = '2026-10-25'"
+    ).fetchone()
     assert autumn == (50, 50, 1.0)
 
 
@@ -53,7 +56,8 @@ def test_month_over_month_follows_an_earlier_month_rerun_later(db, building, run
     building("normal", ("22516914714270", "consumption"))
     assert run_pipeline(["normal"], date(2026, 10, 1), date(2026, 10, 1)).success
     assert db.execute("SELECT mom_change_pct FROM monthly_consumption WHERE month = '2026-10-01'").fetchone() == (
-        None,)  # September is not loaded yet
+        None,
+    )  # September is not loaded yet
     db.rollback()
     assert run_pipeline(["normal"], date(2026, 9, 1), date(2026, 9, 1)).success
     sep, oct_ = (r[0] for r in db.execute("SELECT total_kwh FROM monthly_consumption ORDER BY month").fetchall())
@@ -68,16 +72,23 @@ def test_unpinned_run_uses_its_creation_date_in_every_step(db, building, run_pip
     building("normal", ("22516914714270", "consumption"))
     result = run_pipeline(["normal"], date(2026, 10, 1), date(2026, 10, 1), pin_today=False)
     assert result.success
-    mat = next(e.materialization for e in result.get_asset_materialization_events()
-               if e.materialization.asset_key.to_user_string() == "raw_load_curves")
+    mat = next(
+        e.materialization
+        for e in result.get_asset_materialization_events()
+        if e.materialization.asset_key.to_user_string() == "raw_load_curves"
+    )
     assert mat.metadata["reference_date"].value == today_in(PARIS).isoformat()  # the run was created just now
 
 
 def test_interval_change_mid_month_keeps_days_complete(db, building, run_pipeline) -> None:
     building("change", ("63695879465986", "consumption"))  # PT60M until 2025-06-15, then PT30M
     assert run_pipeline(["change"], date(2025, 6, 1), date(2025, 6, 1)).success
-    rows = {d: (n, e, c) for d, n, e, c in db.execute(
-        "SELECT day, interval_count, expected_count, completeness FROM daily_consumption").fetchall()}
+    rows = {
+        d: (n, e, c)
+        for d, n, e, c in db.execute(
+            "SELECT day, interval_count, expected_count, completeness FROM daily_consumption"
+        ).fetchall()
+    }
     assert rows[date(2025, 6, 10)] == (24, 24, 1.0)
     assert rows[date(2025, 6, 20)] == (48, 48, 1.0)
     assert all(c == 1.0 for _, _, c in rows.values())
@@ -88,6 +99,7 @@ def test_interval_change_mid_month_keeps_days_complete(db, building, run_pipelin
 def test_a_run_leaves_no_connection_open(db, building, run_pipeline) -> None:
     building("normal", ("22516914714270", "consumption"))
     assert run_pipeline(["normal"], date(2026, 11, 1), date(2026, 11, 1)).success
-    others = db.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                        "AND pid <> pg_backend_pid()").fetchone()[0]
+    others = db.execute(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+    ).fetchone()[0]
     assert others == 0  # the quota limiter's and every asset's connections were closed

@@ -8,10 +8,21 @@ from linky_pipeline.lib.sql import load_sql
 
 def _land(db, status: int, payload: dict | None, sha: str, at: datetime) -> None:
     meter_pk = db.execute("SELECT min(id) FROM meters").fetchone()[0]
-    db.execute(load_sql("upsert_raw_load_curve"), {
-        "meter_pk": meter_pk, "endpoint": "daily_consumption", "window_start": date(2026, 9, 1),
-        "window_end": date(2026, 9, 8), "api_version": "v5", "http_status": status, "request": "{}",
-        "payload": json.dumps(payload) if payload is not None else None, "payload_sha256": sha, "fetched_at": at})
+    db.execute(
+        load_sql("upsert_raw_load_curve"),
+        {
+            "meter_pk": meter_pk,
+            "endpoint": "daily_consumption",
+            "window_start": date(2026, 9, 1),
+            "window_end": date(2026, 9, 8),
+            "api_version": "v5",
+            "http_status": status,
+            "request": "{}",
+            "payload": json.dumps(payload) if payload is not None else None,
+            "payload_sha256": sha,
+            "fetched_at": at,
+        },
+    )
 
 
 def test_no_data_answer_never_replaces_data(db, building) -> None:
@@ -21,6 +32,7 @@ def test_no_data_answer_never_replaces_data(db, building) -> None:
     _land(db, 200, {"meter_reading": {}}, "a" * 64, datetime(2026, 9, 10, 2, tzinfo=UTC))  # same bytes
     _land(db, 404, None, "b" * 64, datetime(2026, 9, 11, 2, tzinfo=UTC))  # a later 404 for the same window
     assert db.execute("SELECT http_status, payload_sha256, fetched_at FROM raw_load_curves").fetchall() == [
-        (200, "a" * 64, first)]
+        (200, "a" * 64, first)
+    ]
     _land(db, 200, {"meter_reading": {"x": 1}}, "c" * 64, datetime(2026, 9, 12, 2, tzinfo=UTC))  # corrected data
     assert db.execute("SELECT payload_sha256 FROM raw_load_curves").fetchone() == ("c" * 64,)

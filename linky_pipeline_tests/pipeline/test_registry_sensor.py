@@ -9,8 +9,9 @@ from linky_pipeline.lib.registry import add_meter, remove_building
 
 
 def _tick(instance: dg.DagsterInstance, pg_url: str) -> dg.SensorResult:
-    context = dg.build_sensor_context(instance=instance,
-                                      resources={"warehouse": WarehouseResource(database_url=pg_url)})
+    context = dg.build_sensor_context(
+        instance=instance, resources={"warehouse": WarehouseResource(database_url=pg_url)}
+    )
     result = building_registry_sensor(context)
     for request in result.dynamic_partitions_requests or []:
         if isinstance(request, dg.AddDynamicPartitionsRequest):

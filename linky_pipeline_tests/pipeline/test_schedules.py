@@ -20,8 +20,9 @@ def test_cron_fires_once_per_local_day_across_both_dst_nights() -> None:
     spring = [next(ticks) for _ in range(4)]
     assert [t.date() for t in spring] == [date(2026, 3, d) for d in (28, 29, 30, 31)]
     assert spring[1].hour == 3  # 02:00 does not exist on 29 March: Dagster fires at 03:00
-    ticks = cron_string_iterator(datetime(2026, 10, 23, 12, tzinfo=BRUSSELS).timestamp(), "0 2 * * *",
-                                 "Europe/Brussels")
+    ticks = cron_string_iterator(
+        datetime(2026, 10, 23, 12, tzinfo=BRUSSELS).timestamp(), "0 2 * * *", "Europe/Brussels"
+    )
     autumn = [next(ticks) for _ in range(4)]
     assert [t.date() for t in autumn] == [date(2026, 10, d) for d in (24, 25, 26, 27)]
     assert autumn[1].utcoffset().total_seconds() == 3600  # the second 02:00 (winter time)
@@ -36,8 +37,7 @@ def test_cron_fires_once_per_local_day_across_both_dst_nights() -> None:
         (datetime(2026, 1, 1, 1, 0, tzinfo=UTC), "2026-01-01", ("2025-12-01", "2026-01-01")),
     ],
 )
-def test_nightly_requests_one_run_for_all_active_buildings(db, building, pg_url, scheduled, reference,
-                                                           months) -> None:
+def test_nightly_requests_one_run_for_all_active_buildings(db, building, pg_url, scheduled, reference, months) -> None:
     building("alpha", ("22516914714270", "consumption"))
     building("bravo")  # no meter: not synced, but inside the rectangle it costs nothing
     building("charlie", ("42900589957123", "consumption"))
@@ -45,8 +45,11 @@ def test_nightly_requests_one_run_for_all_active_buildings(db, building, pg_url,
     with dg.instance_for_test() as instance:
         instance.add_dynamic_partitions("building", ["alpha", "bravo", "charlie", "delta"])
         # `with`: the context opens its own instance from the ref and must close it (it sets a context variable)
-        with dg.build_schedule_context(instance=instance, scheduled_execution_time=scheduled,
-                                       resources={"warehouse": WarehouseResource(database_url=pg_url)}) as context:
+        with dg.build_schedule_context(
+            instance=instance,
+            scheduled_execution_time=scheduled,
+            resources={"warehouse": WarehouseResource(database_url=pg_url)},
+        ) as context:
             request = nightly_sync(context)
     assert isinstance(request, dg.RunRequest)
     assert request.tags["linky/reference_date"] == reference
@@ -57,9 +60,14 @@ def test_nightly_requests_one_run_for_all_active_buildings(db, building, pg_url,
 
 
 def test_nothing_to_sync_is_a_skip(db, pg_url) -> None:
-    with dg.instance_for_test() as instance, dg.build_schedule_context(instance=instance,
-                                   scheduled_execution_time=datetime(2026, 5, 5, 2, tzinfo=BRUSSELS),
-                                   resources={"warehouse": WarehouseResource(database_url=pg_url)}) as context:
+    with (
+        dg.instance_for_test() as instance,
+        dg.build_schedule_context(
+            instance=instance,
+            scheduled_execution_time=datetime(2026, 5, 5, 2, tzinfo=BRUSSELS),
+            resources={"warehouse": WarehouseResource(database_url=pg_url)},
+        ) as context,
+    ):
         assert isinstance(late_data_catch_up(context), dg.SkipReason)
 
 

@@ -36,9 +36,15 @@ def watts_for(index: int) -> int:
     return 200 + (index * 37) % 900
 
 
-def curve_points(first: date, end: date, *, interval_s: int | Callable[[datetime], int] = 1800,
-                 convention: Convention = "start_plus", as_numbers: bool = False,
-                 skip_days: frozenset[date] = frozenset()) -> tuple[list[dict[str, Any]], list[Expected]]:
+def curve_points(
+    first: date,
+    end: date,
+    *,
+    interval_s: int | Callable[[datetime], int] = 1800,
+    convention: Convention = "start_plus",
+    as_numbers: bool = False,
+    skip_days: frozenset[date] = frozenset(),
+) -> tuple[list[dict[str, Any]], list[Expected]]:
     """v5 interval_reading points and the expected (UTC start, seconds, W) triples."""
     interval = interval_s if callable(interval_s) else (lambda _start, s=interval_s: s)
     points, expected = [], []
@@ -46,8 +52,14 @@ def curve_points(first: date, end: date, *, interval_s: int | Callable[[datetime
         if start.astimezone(PARIS).date() in skip_days:
             continue
         watts = watts_for(index)
-        points.append({"value": watts if as_numbers else str(watts), "date": label(start, seconds, convention),
-                       "interval_length": f"PT{seconds // 60}M", "measure_type": "B"})
+        points.append(
+            {
+                "value": watts if as_numbers else str(watts),
+                "date": label(start, seconds, convention),
+                "interval_length": f"PT{seconds // 60}M",
+                "measure_type": "B",
+            }
+        )
         expected.append((start, seconds, watts))
     return points, expected
 
@@ -59,8 +71,16 @@ def v5_body(prm: str, first: date, end: date, points: list[dict[str, Any]], unit
         reading_type = {"unit": "Wh", "measurement_kind": "energy", "aggregate": "sum", "measuring_period": "P1D"}
     elif unit == "VA":
         reading_type = {"unit": "VA", "measurement_kind": "power", "aggregate": "maximum", "measuring_period": "P1D"}
-    return {"meter_reading": {"usage_point_id": prm, "start": first.isoformat(), "end": end.isoformat(),
-                              "quality": "BRUT", "reading_type": reading_type, "interval_reading": points}}
+    return {
+        "meter_reading": {
+            "usage_point_id": prm,
+            "start": first.isoformat(),
+            "end": end.isoformat(),
+            "quality": "BRUT",
+            "reading_type": reading_type,
+            "interval_reading": points,
+        }
+    }
 
 
 def daily_points(first: date, end: date, skip_days: frozenset[date] = frozenset()) -> list[dict[str, Any]]:
@@ -73,14 +93,27 @@ def daily_points(first: date, end: date, skip_days: frozenset[date] = frozenset(
     return out
 
 
-def v2_body(prm: str, first: date, end: date, metier: str, physique: str, unit: str,
-            points: list[dict[str, Any]], daily: bool = False) -> dict[str, Any]:
+def v2_body(
+    prm: str,
+    first: date,
+    end: date,
+    metier: str,
+    physique: str,
+    unit: str,
+    points: list[dict[str, Any]],
+    daily: bool = False,
+) -> dict[str, Any]:
     """A 2026 v2 body with one grandeur."""
-    body: dict[str, Any] = {"idPrm": prm, "etapeMetier": "BRUT",
-                            "periode": {"dateDebut": first.isoformat(), "dateFin": end.isoformat()},
-                            "modeCalcul": "MESURE",
-                            "grandeur": [{"grandeurMetier": metier, "grandeurPhysique": physique, "unite": unit,
-                                          "points": points, "calendrier": []}], "contexte": []}
+    body: dict[str, Any] = {
+        "idPrm": prm,
+        "etapeMetier": "BRUT",
+        "periode": {"dateDebut": first.isoformat(), "dateFin": end.isoformat()},
+        "modeCalcul": "MESURE",
+        "grandeur": [
+            {"grandeurMetier": metier, "grandeurPhysique": physique, "unite": unit, "points": points, "calendrier": []}
+        ],
+        "contexte": [],
+    }
     if daily:
         body["pas"] = "P1D"
     return body

@@ -21,17 +21,20 @@ from linky_pipeline.lib.anomalies import (
 PARIS = ZoneInfo("Europe/Paris")
 
 
-def daily_frame(start: date, totals: list[float | None], complete: list[bool] | None = None,
-                meter_pk: int = 7) -> pd.DataFrame:
+def daily_frame(
+    start: date, totals: list[float | None], complete: list[bool] | None = None, meter_pk: int = 7
+) -> pd.DataFrame:
     days = [start + timedelta(days=i) for i in range(len(totals))]
-    return pd.DataFrame({
-        "building_code": "res-verte",
-        "meter_pk": meter_pk,
-        "metric": "consumption",
-        "day": days,
-        "total_kwh": [np.nan if t is None else t for t in totals],
-        "complete": complete if complete is not None else [t is not None for t in totals],
-    })
+    return pd.DataFrame(
+        {
+            "building_code": "res-verte",
+            "meter_pk": meter_pk,
+            "metric": "consumption",
+            "day": days,
+            "total_kwh": [np.nan if t is None else t for t in totals],
+            "complete": complete if complete is not None else [t is not None for t in totals],
+        }
+    )
 
 
 def run(frame: pd.DataFrame, emit_from: date, emit_to: date, **kw: object) -> pd.DataFrame:
@@ -56,8 +59,15 @@ def test_flags_day_above_120_percent_with_seed_message_and_table_columns() -> No
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [(11.9, None), (12.5, "Minor"), (14.9, "Minor"), (15.0, "Major"), (20.0, "Major"), (20.5, "Critical"),
-     (45.0, "Critical")],
+    [
+        (11.9, None),
+        (12.5, "Minor"),
+        (14.9, "Minor"),
+        (15.0, "Major"),
+        (20.0, "Major"),
+        (20.5, "Critical"),
+        (45.0, "Critical"),
+    ],
 )
 def test_severity_bands(value: float, expected: str | None) -> None:
     frame = daily_frame(date(2025, 1, 1), [10.0] * 10 + [value])
@@ -70,7 +80,12 @@ def test_severity_bands(value: float, expected: str | None) -> None:
 
 def test_severity_function_boundaries() -> None:
     assert [severity_for_ratio(r) for r in (1.2, 1.4999, 1.5, 2.0, 2.0001)] == [
-        "Minor", "Minor", "Major", "Major", "Critical"]
+        "Minor",
+        "Minor",
+        "Major",
+        "Major",
+        "Critical",
+    ]
 
 
 def test_custom_threshold() -> None:
@@ -123,7 +138,7 @@ def test_incomplete_day_itself_is_not_judged() -> None:
     ("day", "expected_ts"),
     [
         (date(2024, 3, 31), "2024-03-30T23:00:00Z"),  # spring-forward day starts in CET
-        (date(2024, 4, 1), "2024-03-31T22:00:00Z"),   # next day starts in CEST
+        (date(2024, 4, 1), "2024-03-31T22:00:00Z"),  # next day starts in CEST
         (date(2024, 10, 27), "2024-10-26T22:00:00Z"),  # fall-back day starts in CEST
         (date(2024, 10, 28), "2024-10-27T23:00:00Z"),
     ],

@@ -28,14 +28,16 @@ def readings(first_day: date, days: int, interval_s: int = 1800, meter_pk: int =
     end = pd.Timestamp(first_day + timedelta(days=days)).tz_localize(PARIS)
     ts = pd.date_range(start.tz_convert("UTC"), end.tz_convert("UTC"), freq=f"{interval_s}s", inclusive="left")
     hours = ts.tz_convert(PARIS).hour
-    return pd.DataFrame({
-        "building_code": "res-verte",
-        "meter_pk": meter_pk,
-        "metric": "consumption",
-        "ts": ts,
-        "interval_s": interval_s,
-        "kwh": [profile_kwh(h) * interval_s / 1800 for h in hours],
-    })
+    return pd.DataFrame(
+        {
+            "building_code": "res-verte",
+            "meter_pk": meter_pk,
+            "metric": "consumption",
+            "ts": ts,
+            "interval_s": interval_s,
+            "kwh": [profile_kwh(h) * interval_s / 1800 for h in hours],
+        }
+    )
 
 
 def set_kwh(frame: pd.DataFrame, ts_utc: str, kwh: float) -> pd.DataFrame:
@@ -144,10 +146,11 @@ def test_day_anomaly_suppresses_its_intervals() -> None:
     frame = set_kwh(frame, "2025-01-10T13:00:00Z", 1.5)  # one isolated spike
     alone = detect(frame, date(2025, 1, 1), date(2025, 1, 15), shift_tolerance_s=0, min_sigmas=0)
     assert (alone["local_day"] == date(2025, 1, 12)).sum() == 48
-    out = detect_anomalies(daily_from(frame), frame, tz=PARIS, emit_from=date(2025, 1, 1),
-                           emit_to=date(2025, 1, 15))
+    out = detect_anomalies(daily_from(frame), frame, tz=PARIS, emit_from=date(2025, 1, 1), emit_to=date(2025, 1, 15))
     assert sorted(zip(out["granularity"], out["local_day"], strict=True)) == [
-        ("day", date(2025, 1, 12)), ("interval", date(2025, 1, 10))]
+        ("day", date(2025, 1, 12)),
+        ("interval", date(2025, 1, 10)),
+    ]
     assert out["anomaly_id"].is_unique
 
 

@@ -67,21 +67,31 @@ def test_fall_back_day_has_50_half_hours_and_repeated_labels_resolved_by_order(c
     assert frame["ts"].is_unique
 
 
-@pytest.mark.parametrize(("first", "end", "count"), [
-    (date(2026, 3, 26), date(2026, 4, 2), 7 * 48 - 2),
-    (date(2025, 10, 23), date(2025, 10, 30), 7 * 48 + 2),
-])
+@pytest.mark.parametrize(
+    ("first", "end", "count"),
+    [
+        (date(2026, 3, 26), date(2026, 4, 2), 7 * 48 - 2),
+        (date(2025, 10, 23), date(2025, 10, 30), 7 * 48 + 2),
+    ],
+)
 def test_seven_day_window_across_dst(first: date, end: date, count: int) -> None:
     frame, expected = parse_curve(first, end)
     assert len(frame) == count
     assert_matches(frame, expected)
 
 
-@pytest.mark.parametrize(("seconds", "day", "count"), [
-    (600, date(2026, 1, 15), 144), (3600, date(2026, 1, 15), 24), (900, date(2025, 10, 26), 100),
-    (3600, date(2025, 10, 26), 25), (3600, date(2026, 3, 29), 23), (600, date(2026, 3, 29), 138),
-    (300, date(2026, 1, 15), 288),
-])
+@pytest.mark.parametrize(
+    ("seconds", "day", "count"),
+    [
+        (600, date(2026, 1, 15), 144),
+        (3600, date(2026, 1, 15), 24),
+        (900, date(2025, 10, 26), 100),
+        (3600, date(2025, 10, 26), 25),
+        (3600, date(2026, 3, 29), 23),
+        (600, date(2026, 3, 29), 138),
+        (300, date(2026, 1, 15), 288),
+    ],
+)
 def test_other_interval_lengths_including_dst(seconds: int, day: date, count: int) -> None:
     frame, expected = parse_curve(day, date.fromordinal(day.toordinal() + 1), interval_s=seconds)
     assert len(frame) == count
@@ -90,8 +100,9 @@ def test_other_interval_lengths_including_dst(seconds: int, day: date, count: in
 
 def test_interval_change_inside_one_response_uses_each_points_own_length() -> None:
     switch = utc(2025, 6, 14, 22)  # 2025-06-15 00:00 Paris: PT60M before, PT30M after
-    frame, expected = parse_curve(date(2025, 6, 13), date(2025, 6, 17),
-                                  interval_s=lambda start: 3600 if start < switch else 1800)
+    frame, expected = parse_curve(
+        date(2025, 6, 13), date(2025, 6, 17), interval_s=lambda start: 3600 if start < switch else 1800
+    )
     assert len(frame) == 2 * 24 + 2 * 48
     assert_matches(frame, expected)
     before = frame[frame["ts"] < pd.Timestamp(switch)]
@@ -146,20 +157,23 @@ def _mutate(path: str, value: Any, index: int = 5) -> dict[str, Any]:
     return body
 
 
-@pytest.mark.parametrize(("path", "value", "message"), [
-    ("value", "-5", r"interval_reading\[5\]\.value='-5': negative"),
-    ("value", "abc", r"interval_reading\[5\]\.value='abc': not numeric"),
-    ("value", "NaN", r"interval_reading\[5\]\.value='NaN': not a finite"),
-    ("value", True, r"interval_reading\[5\]\.value=True"),
-    ("value", KeyError, r"interval_reading\[5\]\.value=None: missing field"),
-    ("date", KeyError, r"interval_reading\[5\]\.date=None: missing field"),
-    ("date", "15/01/2026 03:00", r"interval_reading\[5\]\.date='15/01/2026 03:00'"),
-    ("date", "2026-01-20 03:00:00", r"interval_reading\[5\]\.date='2026-01-20 03:00:00': outside the requested"),
-    ("interval_length", "PT20M", r"interval_reading\[5\]\.interval_length='PT20M': unknown interval"),
-    ("/usage_point_id", "11453290002823", r"usage_point_id='11453290002823': expected usage point"),
-    ("/quality", KeyError, r"meter_reading\.quality=None: missing field"),
-    ("unit", "kW", r"reading_type\.unit='kW': unexpected unit"),
-])
+@pytest.mark.parametrize(
+    ("path", "value", "message"),
+    [
+        ("value", "-5", r"interval_reading\[5\]\.value='-5': negative"),
+        ("value", "abc", r"interval_reading\[5\]\.value='abc': not numeric"),
+        ("value", "NaN", r"interval_reading\[5\]\.value='NaN': not a finite"),
+        ("value", True, r"interval_reading\[5\]\.value=True"),
+        ("value", KeyError, r"interval_reading\[5\]\.value=None: missing field"),
+        ("date", KeyError, r"interval_reading\[5\]\.date=None: missing field"),
+        ("date", "15/01/2026 03:00", r"interval_reading\[5\]\.date='15/01/2026 03:00'"),
+        ("date", "2026-01-20 03:00:00", r"interval_reading\[5\]\.date='2026-01-20 03:00:00': outside the requested"),
+        ("interval_length", "PT20M", r"interval_reading\[5\]\.interval_length='PT20M': unknown interval"),
+        ("/usage_point_id", "11453290002823", r"usage_point_id='11453290002823': expected usage point"),
+        ("/quality", KeyError, r"meter_reading\.quality=None: missing field"),
+        ("unit", "kW", r"reading_type\.unit='kW': unexpected unit"),
+    ],
+)
 def test_garbage_raises_a_typed_error_naming_field_and_value(path: str, value: Any, message: str) -> None:
     with pytest.raises(EnedisParseError, match=message):
         parse_v5(_mutate(path, value), endpoint=CLC, prm=PRM, window=(date(2026, 1, 15), date(2026, 1, 16)))
@@ -186,17 +200,21 @@ def test_daily_energy_in_kwh_on_local_days() -> None:
     prod = parse_v5(body, endpoint="daily_production", prm=PRM)
     assert set(prod["metric"]) == {"production"}
     with pytest.raises(EnedisParseError, match=r"reading_type\.unit='W'"):
-        parse_v5(v5_body(PRM, first, end, daily_points(first, end), unit="W"), endpoint="daily_consumption",
-                 prm=PRM)
+        parse_v5(v5_body(PRM, first, end, daily_points(first, end), unit="W"), endpoint="daily_consumption", prm=PRM)
 
 
 def test_max_power_peak_instant_is_utc() -> None:
     points = [{"value": "4638", "date": "2026-03-29 12:06:20"}, {"value": 5000, "date": "2026-01-10 19:00:00"}]
-    frame = parse_v5(v5_body(PRM, date(2026, 1, 1), date(2026, 4, 1), points, unit="VA"),
-                     endpoint="daily_consumption_max_power", prm=PRM)
+    frame = parse_v5(
+        v5_body(PRM, date(2026, 1, 1), date(2026, 4, 1), points, unit="VA"),
+        endpoint="daily_consumption_max_power",
+        prm=PRM,
+    )
     assert list(frame["day"]) == [date(2026, 1, 10), date(2026, 3, 29)]
-    assert list(frame["peak_at"]) == [pd.Timestamp("2026-01-10 18:00", tz=UTC),
-                                      pd.Timestamp("2026-03-29 10:06:20", tz=UTC)]
+    assert list(frame["peak_at"]) == [
+        pd.Timestamp("2026-01-10 18:00", tz=UTC),
+        pd.Timestamp("2026-03-29 10:06:20", tz=UTC),
+    ]
     assert list(frame["max_power_va"]) == [5000.0, 4638.0]
     assert str(frame["peak_at"].dtype) == "datetime64[us, UTC]"
 
@@ -205,31 +223,40 @@ def test_v2_curve_gives_the_same_readings_as_v5() -> None:
     first, end = date(2025, 10, 25), date(2025, 10, 28)
     points, _ = curve_points(first, end)
     v5 = parse_v5(v5_body(PRM, first, end, points), endpoint=CLC, prm=PRM, window=(first, end))
-    v2 = parse_v2(v2_body(PRM, first, end, "CONS", "PA", "W", to_v2_points(points)), endpoint=CLC, prm=PRM,
-                  window=(first, end))
+    v2 = parse_v2(
+        v2_body(PRM, first, end, "CONS", "PA", "W", to_v2_points(points)), endpoint=CLC, prm=PRM, window=(first, end)
+    )
     assert set(v2["source"]) == {"enedis-2026-v2"}
     pd.testing.assert_frame_equal(v2.drop(columns="source"), v5.drop(columns="source"))
 
 
 def test_v2_daily_max_power_and_offsets() -> None:
     first, end = date(2026, 9, 29), date(2026, 10, 1)
-    daily = parse_v2(v2_body(PRM, first, end, "PROD", "EA", "Wh", to_v2_points(daily_points(first, end)),
-                             daily=True), endpoint="daily_production", prm=PRM)
+    daily = parse_v2(
+        v2_body(PRM, first, end, "PROD", "EA", "Wh", to_v2_points(daily_points(first, end)), daily=True),
+        endpoint="daily_production",
+        prm=PRM,
+    )
     assert list(daily["kwh"]) == pytest.approx([10.0, 10.01]) and set(daily["metric"]) == {"production"}
-    peak = parse_v2(v2_body(PRM, first, end, "CONS", "PMA", "VA", [{"v": "4100", "d": "2026-09-29 13:03:35"}]),
-                    endpoint="daily_consumption_max_power", prm=PRM)
+    peak = parse_v2(
+        v2_body(PRM, first, end, "CONS", "PMA", "VA", [{"v": "4100", "d": "2026-09-29 13:03:35"}]),
+        endpoint="daily_consumption_max_power",
+        prm=PRM,
+    )
     assert peak["peak_at"].iloc[0] == pd.Timestamp("2026-09-29 11:03:35", tz=UTC)
     aware = [{"v": "1000", "d": "2026-01-01T00:30:00+01:00", "p": "PT30M"}]
-    curve = parse_v2(v2_body(PRM, date(2026, 1, 1), date(2026, 1, 2), "CONS", "PA", "W", aware), endpoint=CLC,
-                     prm=PRM)
+    curve = parse_v2(v2_body(PRM, date(2026, 1, 1), date(2026, 1, 2), "CONS", "PA", "W", aware), endpoint=CLC, prm=PRM)
     assert curve["ts"].iloc[0] == pd.Timestamp("2025-12-31 23:00", tz=UTC)
 
 
-@pytest.mark.parametrize(("field", "value", "message"), [
-    ("grandeurMetier", "PROD", r"grandeur\[0\]\.grandeurMetier='PROD'"),
-    ("grandeurPhysique", "EA", r"grandeur\[0\]\.grandeurPhysique='EA'"),
-    ("unite", "kW", r"grandeur\[0\]\.unite='kW'"),
-])
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("grandeurMetier", "PROD", r"grandeur\[0\]\.grandeurMetier='PROD'"),
+        ("grandeurPhysique", "EA", r"grandeur\[0\]\.grandeurPhysique='EA'"),
+        ("unite", "kW", r"grandeur\[0\]\.unite='kW'"),
+    ],
+)
 def test_v2_mismatched_grandeur_is_rejected(field: str, value: str, message: str) -> None:
     first, end = date(2026, 1, 1), date(2026, 1, 2)
     points, _ = curve_points(first, end)

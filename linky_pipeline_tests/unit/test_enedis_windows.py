@@ -32,12 +32,15 @@ def test_end_is_exclusive_and_clamped_to_today() -> None:
     assert plan_windows("daily_production", TODAY, TODAY + timedelta(days=3), today=TODAY).windows == ()
 
 
-@pytest.mark.parametrize(("endpoint", "limit"), [
-    ("consumption_load_curve", date(2024, 11, 7)),      # 2026-11-22 − 24 months − 15 days
-    ("production_load_curve", date(2024, 11, 7)),
-    ("daily_consumption", date(2023, 11, 7)),           # − 36 months − 15 days
-    ("daily_consumption_max_power", date(2023, 11, 7)),
-])
+@pytest.mark.parametrize(
+    ("endpoint", "limit"),
+    [
+        ("consumption_load_curve", date(2024, 11, 7)),  # 2026-11-22 − 24 months − 15 days
+        ("production_load_curve", date(2024, 11, 7)),
+        ("daily_consumption", date(2023, 11, 7)),  # − 36 months − 15 days
+        ("daily_consumption_max_power", date(2023, 11, 7)),
+    ],
+)
 def test_horizon_is_one_day_inside_the_documented_limit(endpoint: str, limit: date) -> None:
     assert horizon_start(endpoint, TODAY) == limit + timedelta(days=1)
     plan = plan_windows(endpoint, date(2020, 1, 1), date(2026, 1, 1), today=TODAY)
@@ -52,17 +55,20 @@ def test_horizon_month_arithmetic_clamps_to_month_end() -> None:
 
 def test_range_entirely_beyond_horizon_or_before_activation_plans_nothing() -> None:
     assert plan_windows("consumption_load_curve", date(2020, 1, 1), date(2021, 1, 1), today=TODAY).windows == ()
-    plan = plan_windows("daily_consumption", date(2026, 1, 1), date(2026, 3, 1), today=TODAY,
-                        activation_date=date(2026, 6, 1))
+    plan = plan_windows(
+        "daily_consumption", date(2026, 1, 1), date(2026, 3, 1), today=TODAY, activation_date=date(2026, 6, 1)
+    )
     assert plan.windows == () and plan.days == 0
 
 
 def test_activation_date_moves_the_start() -> None:
-    plan = plan_windows("consumption_load_curve", date(2026, 8, 1), date(2026, 8, 20), today=TODAY,
-                        activation_date=date(2026, 8, 12))
+    plan = plan_windows(
+        "consumption_load_curve", date(2026, 8, 1), date(2026, 8, 20), today=TODAY, activation_date=date(2026, 8, 12)
+    )
     assert plan.windows == ((date(2026, 8, 12), date(2026, 8, 19)), (date(2026, 8, 19), date(2026, 8, 20)))
-    old = plan_windows("consumption_load_curve", date(2026, 8, 1), date(2026, 8, 3), today=TODAY,
-                       activation_date=date(2015, 1, 1))
+    old = plan_windows(
+        "consumption_load_curve", date(2026, 8, 1), date(2026, 8, 3), today=TODAY, activation_date=date(2015, 1, 1)
+    )
     assert old.windows == ((date(2026, 8, 1), date(2026, 8, 3)),)
 
 

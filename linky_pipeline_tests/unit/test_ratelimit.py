@@ -33,8 +33,9 @@ def test_gcra_lets_the_burst_through_then_spaces_calls() -> None:
         tat, hour, count = d.tat, d.hour_start, d.hour_count
     blocked = decide(T0, tat, hour, count, per_second=5, per_hour=100, burst=5)
     assert blocked.wait == timedelta(seconds=0.2) and blocked.hour_count == 5 and blocked.tat == tat
-    assert decide(T0 + timedelta(seconds=0.2), tat, hour, count, per_second=5, per_hour=100, burst=5).wait == \
-        timedelta(0)
+    assert decide(T0 + timedelta(seconds=0.2), tat, hour, count, per_second=5, per_hour=100, burst=5).wait == timedelta(
+        0
+    )
 
 
 def test_hourly_window_blocks_until_the_next_hour_then_resets() -> None:

@@ -37,8 +37,11 @@ def test_fetched_days_older_than_the_trailing_window_are_final() -> None:
 
 def test_nightly_daily_endpoints_alternate_so_a_meter_costs_two_calls() -> None:
     for night in (REF, REF + timedelta(days=1)):
-        due = [e for e in ("consumption_load_curve", "daily_consumption", "daily_consumption_max_power")
-               if endpoint_due_tonight(e, night)]
+        due = [
+            e
+            for e in ("consumption_load_curve", "daily_consumption", "daily_consumption_max_power")
+            if endpoint_due_tonight(e, night)
+        ]
         assert len(due) == 2 and "consumption_load_curve" in due
     assert endpoint_due_tonight("daily_production", REF)
 

@@ -20,8 +20,7 @@ ANOMALIES = dg.AssetKey("consumption_anomalies")
 
 
 @dg.op
-def deliver_outbox(context: dg.OpExecutionContext, warehouse: WarehouseResource,
-                   notifier: NotifierResource) -> None:
+def deliver_outbox(context: dg.OpExecutionContext, warehouse: WarehouseResource, notifier: NotifierResource) -> None:
     """Send every due notification; failures are retried later with backoff, never dropped."""
     report = deliver_due(warehouse.database_url, notifier.senders(), datetime.now(UTC))
     context.log.info(f"notifications: sent {report.sent}, retried {report.retried}, dead {report.dead}")
@@ -38,18 +37,21 @@ def _pending(warehouse: WarehouseResource) -> int:
 
 
 @dg.sensor(job=deliver_notifications, minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.RUNNING)
-def anomaly_notification_sensor(context: dg.SensorEvaluationContext,
-                                warehouse: WarehouseResource) -> dg.SensorResult | dg.SkipReason:
+def anomaly_notification_sensor(
+    context: dg.SensorEvaluationContext, warehouse: WarehouseResource
+) -> dg.SensorResult | dg.SkipReason:
     """New consumption_anomalies materializations → outbox rows for matching rules → one delivery run."""
     after = int(context.cursor) if context.cursor else None
     result = context.instance.fetch_materializations(
-        dg.AssetRecordsFilter(asset_key=ANOMALIES, after_storage_id=after), limit=1000, ascending=True)
+        dg.AssetRecordsFilter(asset_key=ANOMALIES, after_storage_id=after), limit=1000, ascending=True
+    )
     if not result.records:
         return dg.SkipReason("no new anomaly materialization")
     created = 0
     with warehouse.connect() as conn, conn.transaction():
-        for building, month in sorted({parse_partition_key(r.partition_key) for r in result.records
-                                       if r.partition_key}):
+        for building, month in sorted(
+            {parse_partition_key(r.partition_key) for r in result.records if r.partition_key}
+        ):
             created += enqueue_anomaly_notifications(conn, building, month, next_month(month))
     last = max(r.storage_id for r in result.records)
     context.log.info(f"{created} notification(s) queued from {len(result.records)} materialization(s)")
@@ -57,10 +59,10 @@ def anomaly_notification_sensor(context: dg.SensorEvaluationContext,
     return dg.SensorResult(run_requests=requests, cursor=str(last))
 
 
-@dg.sensor(job=deliver_notifications, minimum_interval_seconds=3600,
-           default_status=dg.DefaultSensorStatus.RUNNING)
-def consent_expiry_sensor(context: dg.SensorEvaluationContext,
-                          warehouse: WarehouseResource) -> dg.RunRequest | dg.SkipReason:
+@dg.sensor(job=deliver_notifications, minimum_interval_seconds=3600, default_status=dg.DefaultSensorStatus.RUNNING)
+def consent_expiry_sensor(
+    context: dg.SensorEvaluationContext, warehouse: WarehouseResource
+) -> dg.RunRequest | dg.SkipReason:
     """Consents ending within 30 days → one notice per meter and end date (renewing moves the date)."""
     now = datetime.now(UTC)
     with warehouse.connect() as conn, conn.transaction():
@@ -72,14 +74,19 @@ def consent_expiry_sensor(context: dg.SensorEvaluationContext,
 
 
 @dg.run_failure_sensor(default_status=dg.DefaultSensorStatus.RUNNING, monitor_all_code_locations=False)
-def run_failure_to_ops_webhook(context: dg.RunFailureSensorContext, warehouse: WarehouseResource,
-                               notifier: NotifierResource) -> None:
+def run_failure_to_ops_webhook(
+    context: dg.RunFailureSensorContext, warehouse: WarehouseResource, notifier: NotifierResource
+) -> None:
     """A failed run posts to the ops webhook (signed, retried through the outbox)."""
     if not notifier.ops_webhook_url:
         return
     run = context.dagster_run
-    payload = {"job_name": run.job_name, "run_id": run.run_id, "error": context.failure_event.message or "",
-               "building_code": None}
+    payload = {
+        "job_name": run.job_name,
+        "run_id": run.run_id,
+        "error": context.failure_event.message or "",
+        "building_code": None,
+    }
     with warehouse.connect() as conn, conn.transaction():
         enqueue(conn, "run_failure", f"run_failure:{run.run_id}", None, "webhook", notifier.ops_webhook_url, payload)
     senders = {k: v for k, v in notifier.senders().items() if k == "webhook"}

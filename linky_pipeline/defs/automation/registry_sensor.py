@@ -1,6 +1,5 @@
 """Keeps the building partitions equal to the registry, and asks for a history backfill of new buildings."""
 
-
 import dagster as dg
 
 from linky_pipeline.defs.partitions import building_partitions
@@ -30,8 +29,10 @@ def building_registry_sensor(context: dg.SensorEvaluationContext, warehouse: War
     existing = list(context.instance.get_dynamic_partitions(building_partitions.name))
     to_add, to_delete = partition_changes(registry, existing)
     # One history run per meter that has never been fetched: new buildings, and meters added later.
-    requests = [dg.RunRequest(run_key=f"history:{code}:{meter_pk}", tags=history_run_tags(code))
-                for code, meter_pk in never_synced]
+    requests = [
+        dg.RunRequest(run_key=f"history:{code}:{meter_pk}", tags=history_run_tags(code))
+        for code, meter_pk in never_synced
+    ]
     if to_add or to_delete:
         context.log.info(f"building partitions: +{to_add} -{to_delete}")
     return dg.SensorResult(

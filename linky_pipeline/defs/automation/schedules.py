@@ -4,7 +4,6 @@ The run's reference date comes from the scheduled time, never from now(): on the
 fires at 03:00 and on the fall-back night at the second 02:00, and both still mean "this local date".
 """
 
-
 from datetime import date, timedelta
 
 import dagster as dg
@@ -27,8 +26,9 @@ def sync_months(reference: date) -> tuple[date, date]:
     return current, current
 
 
-def sync_request(context: dg.ScheduleEvaluationContext, warehouse: WarehouseResource,
-                 label: str) -> dg.RunRequest | dg.SkipReason:
+def sync_request(
+    context: dg.ScheduleEvaluationContext, warehouse: WarehouseResource, label: str
+) -> dg.RunRequest | dg.SkipReason:
     reference = context.scheduled_execution_time.astimezone(BRUSSELS).date()
     with warehouse.connect() as conn:
         active = set(active_building_codes(conn))
@@ -36,21 +36,34 @@ def sync_request(context: dg.ScheduleEvaluationContext, warehouse: WarehouseReso
     if not ordered:
         return dg.SkipReason("no building with an active meter is registered as a partition yet")
     first_month, last_month = sync_months(reference)
-    tags = {**rectangle_tags(ordered[0], ordered[-1], first_month, last_month), "linky/mode": "nightly",
-            "linky/reference_date": reference.isoformat(), "linky/trigger": label}
+    tags = {
+        **rectangle_tags(ordered[0], ordered[-1], first_month, last_month),
+        "linky/mode": "nightly",
+        "linky/reference_date": reference.isoformat(),
+        "linky/trigger": label,
+    }
     return dg.RunRequest(run_key=f"{label}:{reference.isoformat()}", tags=tags)
 
 
-@dg.schedule(cron_schedule="0 2 * * *", execution_timezone="Europe/Brussels", job=sync_job,
-             default_status=dg.DefaultScheduleStatus.RUNNING)
+@dg.schedule(
+    cron_schedule="0 2 * * *",
+    execution_timezone="Europe/Brussels",
+    job=sync_job,
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+)
 def nightly_sync(context: dg.ScheduleEvaluationContext, warehouse: WarehouseResource) -> dg.RunRequest | dg.SkipReason:
     """Every active building, current month (+ previous month in its first 7 days), trailing window re-fetched."""
     return sync_request(context, warehouse, "nightly")
 
 
-@dg.schedule(cron_schedule="0 10 * * *", execution_timezone="Europe/Brussels", job=sync_job,
-             default_status=dg.DefaultScheduleStatus.STOPPED)
-def late_data_catch_up(context: dg.ScheduleEvaluationContext,
-                       warehouse: WarehouseResource) -> dg.RunRequest | dg.SkipReason:
+@dg.schedule(
+    cron_schedule="0 10 * * *",
+    execution_timezone="Europe/Brussels",
+    job=sync_job,
+    default_status=dg.DefaultScheduleStatus.STOPPED,
+)
+def late_data_catch_up(
+    context: dg.ScheduleEvaluationContext, warehouse: WarehouseResource
+) -> dg.RunRequest | dg.SkipReason:
     """Enedis publishes D-1 from 08:00 and some meters later: switch this on to pick up the same day's data."""
     return sync_request(context, warehouse, "catch-up")

@@ -27,22 +27,31 @@ HEADERS: Final[dict[str, tuple[str, ...]]] = {
     "status": ("Validation status", "Validatiestatus"),
     "description": ("Description", "Omschrijving"),
 }
-REQUIRED: Final = ("from_date", "from_time", "until_date", "until_time", "ean", "register", "volume", "unit",
-                   "status")
+REQUIRED: Final = ("from_date", "from_time", "until_date", "until_time", "ean", "register", "volume", "unit", "status")
 
 # normalised status -> quality stored in readings ("no_consumption" rows are gaps and never stored)
 STATUSES: Final[dict[str, str]] = {
-    "read": "read", "uitgelezen": "read", "gemeten": "read", "gelezen": "read",
-    "estimated": "estimated", "geschat": "estimated",
-    "validated": "validated", "gevalideerd": "validated",
-    "no consumption": "no_consumption", "geen verbruik": "no_consumption",
-    "no data": "no_consumption", "geen gegevens": "no_consumption",
+    "read": "read",
+    "uitgelezen": "read",
+    "gemeten": "read",
+    "gelezen": "read",
+    "estimated": "estimated",
+    "geschat": "estimated",
+    "validated": "validated",
+    "gevalideerd": "validated",
+    "no consumption": "no_consumption",
+    "geen verbruik": "no_consumption",
+    "no data": "no_consumption",
+    "geen gegevens": "no_consumption",
 }
 GAP = "no_consumption"
-DIRECTIONS: Final[dict[str, str]] = {"offtake": "consumption", "afname": "consumption",
-                                     "injection": "production", "injectie": "production"}
-TARIFFS: Final = frozenset({"", "day", "night", "dag", "nacht", "peak", "off-peak", "piek", "dal", "total",
-                            "totaal"})
+DIRECTIONS: Final[dict[str, str]] = {
+    "offtake": "consumption",
+    "afname": "consumption",
+    "injection": "production",
+    "injectie": "production",
+}
+TARIFFS: Final = frozenset({"", "day", "night", "dag", "nacht", "peak", "off-peak", "piek", "dal", "total", "totaal"})
 
 _DATE = re.compile(r"^(\d{1,2})[/-](\d{1,2})[/-](\d{4})$")
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
@@ -61,8 +70,12 @@ def header_map(cells: list[str]) -> dict[str, int]:
                 break
     missing = [HEADERS[k][0] for k in REQUIRED if k not in found]
     if missing:
-        raise BelgianCsvError("header", ";".join(names)[:200], 1,
-                              f"not a Fluvius quarter-hour export: missing column(s) {', '.join(missing)}")
+        raise BelgianCsvError(
+            "header",
+            ";".join(names)[:200],
+            1,
+            f"not a Fluvius quarter-hour export: missing column(s) {', '.join(missing)}",
+        )
     return found
 
 

@@ -87,32 +87,49 @@ def detect_ean(text: str) -> str:
 
 def _resolve(row: _Row, seen: dict[tuple[str, datetime], int]) -> tuple[datetime, datetime]:
     """(UTC start, UTC end) of a row; repeated fall-back labels are taken in order of appearance per register."""
-    start_label = cols.local_label(row.name("from_date"), row.raw("from_date"), row.name("from_time"),
-                                   row.raw("from_time"), row.line)
-    end_label = cols.local_label(row.name("until_date"), row.raw("until_date"), row.name("until_time"),
-                                 row.raw("until_time"), row.line)
+    start_label = cols.local_label(
+        row.name("from_date"), row.raw("from_date"), row.name("from_time"), row.raw("from_time"), row.line
+    )
+    end_label = cols.local_label(
+        row.name("until_date"), row.raw("until_date"), row.name("until_time"), row.raw("until_time"), row.line
+    )
     starts = utc_candidates(start_label)
     if not starts:
-        raise BelgianCsvError(row.name("from_time"), row.raw("from_time"), row.line,
-                              f"{start_label:%d/%m/%Y %H:%M} does not exist in Europe/Brussels (spring-forward gap)")
+        raise BelgianCsvError(
+            row.name("from_time"),
+            row.raw("from_time"),
+            row.line,
+            f"{start_label:%d/%m/%Y %H:%M} does not exist in Europe/Brussels (spring-forward gap)",
+        )
     key = (" ".join(row.raw("register").lower().split()), start_label)
     occurrence = seen.get(key, 0)
     if occurrence >= len(starts):
-        raise BelgianCsvError(row.name("from_time"), row.raw("from_time"), row.line,
-                              f"interval {start_label:%d/%m/%Y %H:%M} of register {row.raw('register')!r} "
-                              f"appears {occurrence + 1} times")
+        raise BelgianCsvError(
+            row.name("from_time"),
+            row.raw("from_time"),
+            row.line,
+            f"interval {start_label:%d/%m/%Y %H:%M} of register {row.raw('register')!r} appears {occurrence + 1} times",
+        )
     seen[key] = occurrence + 1
     start = starts[occurrence]
     ends = utc_candidates(end_label)
     if not ends:
-        raise BelgianCsvError(row.name("until_time"), row.raw("until_time"), row.line,
-                              f"{end_label:%d/%m/%Y %H:%M} does not exist in Europe/Brussels (spring-forward gap)")
+        raise BelgianCsvError(
+            row.name("until_time"),
+            row.raw("until_time"),
+            row.line,
+            f"{end_label:%d/%m/%Y %H:%M} does not exist in Europe/Brussels (spring-forward gap)",
+        )
     for end in ends:
         if end - start == QUARTER:
             return start, end
     minutes = (ends[0] - start).total_seconds() / 60
-    raise BelgianCsvError(row.name("until_time"), row.raw("until_time"), row.line,
-                          f"a quarter-hour interval must last 15 real minutes, this one lasts {minutes:g}")
+    raise BelgianCsvError(
+        row.name("until_time"),
+        row.raw("until_time"),
+        row.line,
+        f"a quarter-hour interval must last 15 real minutes, this one lasts {minutes:g}",
+    )
 
 
 def parse_quarter_hour_csv(text: str, *, ean: str) -> pd.DataFrame:
@@ -135,8 +152,9 @@ def parse_quarter_hour_csv(text: str, *, ean: str) -> pd.DataFrame:
                 row.parse("volume", cols.parse_volume)
             continue
         if not volume:
-            raise BelgianCsvError(row.name("volume"), row.raw("volume"), row.line,
-                                  f"empty volume with status {row.raw('status')!r}")
+            raise BelgianCsvError(
+                row.name("volume"), row.raw("volume"), row.line, f"empty volume with status {row.raw('status')!r}"
+            )
         kwh = row.parse("volume", cols.parse_volume)
         held = intervals.get((metric, start))
         if held is None:
@@ -152,12 +170,14 @@ def readings_frame(meter_id: str, rows: list[tuple[str, datetime, int, float, st
     if not rows:
         return empty_readings()
     rows = sorted(rows, key=lambda r: (r[0], r[1]))
-    return pd.DataFrame({
-        "meter_id": pd.Series([meter_id] * len(rows), dtype="string"),
-        "metric": pd.Series([r[0] for r in rows], dtype="string"),
-        "ts": pd.Series([r[1] for r in rows]).astype("datetime64[us, UTC]"),
-        "interval_s": pd.Series([r[2] for r in rows], dtype="int64"),
-        "kwh": pd.Series([round(r[3], 6) for r in rows], dtype="float64"),
-        "quality": pd.Series([r[4] for r in rows], dtype="string"),
-        "source": pd.Series([SOURCE] * len(rows), dtype="string"),
-    })
+    return pd.DataFrame(
+        {
+            "meter_id": pd.Series([meter_id] * len(rows), dtype="string"),
+            "metric": pd.Series([r[0] for r in rows], dtype="string"),
+            "ts": pd.Series([r[1] for r in rows]).astype("datetime64[us, UTC]"),
+            "interval_s": pd.Series([r[2] for r in rows], dtype="int64"),
+            "kwh": pd.Series([round(r[3], 6) for r in rows], dtype="float64"),
+            "quality": pd.Series([r[4] for r in rows], dtype="string"),
+            "source": pd.Series([SOURCE] * len(rows), dtype="string"),
+        }
+    )

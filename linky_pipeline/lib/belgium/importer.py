@@ -39,7 +39,7 @@ class ImportReport:
     file: str
     sha256: str
     months: list[MonthLanded] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)   # e.g. all-zero injection rows of a meter without solar
+    skipped: list[str] = field(default_factory=list)  # e.g. all-zero injection rows of a meter without solar
 
 
 def _read(path_or_text: str | Path) -> tuple[str, str, bytes]:
@@ -67,22 +67,29 @@ def _meters(conn: psycopg.Connection, building: str, ean: str) -> dict[str, Mete
         raise BelgianImportError("building", building, "unknown building") from None
     found = {m.direction: m for m in list_meters(conn, building) if m.provider == "be_csv" and m.meter_id == ean}
     if not found:
-        raise BelgianImportError("EAN", ean, f"no be_csv meter with this EAN in building {building!r}; register "
-                                 f"it with `linky-pipeline meters add --provider be_csv --meter {ean}`")
+        raise BelgianImportError(
+            "EAN",
+            ean,
+            f"no be_csv meter with this EAN in building {building!r}; register "
+            f"it with `linky-pipeline meters add --provider be_csv --meter {ean}`",
+        )
     return found
 
 
 def _stored_rows(conn: psycopg.Connection, meter_pk: int, month: date) -> list[list]:
     row = conn.execute(
         "SELECT payload FROM raw_load_curves WHERE meter_pk = %s AND endpoint = %s AND window_start = %s "
-        "AND window_end = %s FOR UPDATE", (meter_pk, pl.ENDPOINT, month, next_month(month))).fetchone()
+        "AND window_end = %s FOR UPDATE",
+        (meter_pk, pl.ENDPOINT, month, next_month(month)),
+    ).fetchone()
     if row is None or row[0] is None:
         return []
     return list(row[0].get("rows", []))
 
 
-def import_csv(conn: psycopg.Connection, building_code: str, path_or_text: str | Path, *,
-               ean: str | None = None) -> ImportReport:
+def import_csv(
+    conn: psycopg.Connection, building_code: str, path_or_text: str | Path, *, ean: str | None = None
+) -> ImportReport:
     """Parse the whole file first (nothing is written on bad input), then land every meter × month at once."""
     name, text, data = _read(path_or_text)
     ean = ean or detect_ean(text)
@@ -98,8 +105,12 @@ def import_csv(conn: psycopg.Connection, building_code: str, path_or_text: str |
                 if float(part["kwh"].sum()) == 0.0:
                     report.skipped.append(f"{ean}/{metric}: {len(part)} all-zero rows, no {metric} meter")
                     continue
-                raise BelgianImportError("EAN", ean, f"the file has {metric} energy but building "
-                                         f"{building_code!r} has no be_csv {metric} meter with this EAN")
+                raise BelgianImportError(
+                    "EAN",
+                    ean,
+                    f"the file has {metric} energy but building "
+                    f"{building_code!r} has no be_csv {metric} meter with this EAN",
+                )
             months = [pl.local_month(ts) for ts in part["ts"].dt.to_pydatetime()]
             for month, rows in part.groupby(months, sort=True):
                 new_rows = pl.frame_rows(rows)
@@ -107,10 +118,23 @@ def import_csv(conn: psycopg.Connection, building_code: str, path_or_text: str |
                 merged = pl.merge_rows(stored, new_rows)
                 doc = pl.document(ean, meter.direction, merged)
                 digest = pl.sha256_of(doc)
-                changed = conn.execute(load_sql("upsert_raw_load_curve"), {
-                    "meter_pk": meter.pk, "endpoint": pl.ENDPOINT, "window_start": month,
-                    "window_end": next_month(month), "api_version": pl.API_VERSION, "http_status": 200,
-                    "request": request, "payload": pl.canonical_json(doc), "payload_sha256": digest,
-                    "fetched_at": now}).rowcount > 0
+                changed = (
+                    conn.execute(
+                        load_sql("upsert_raw_load_curve"),
+                        {
+                            "meter_pk": meter.pk,
+                            "endpoint": pl.ENDPOINT,
+                            "window_start": month,
+                            "window_end": next_month(month),
+                            "api_version": pl.API_VERSION,
+                            "http_status": 200,
+                            "request": request,
+                            "payload": pl.canonical_json(doc),
+                            "payload_sha256": digest,
+                            "fetched_at": now,
+                        },
+                    ).rowcount
+                    > 0
+                )
                 report.months.append(MonthLanded(ean, meter.direction, month, len(new_rows), len(merged), changed))
     return report

@@ -36,8 +36,9 @@ def local_month(ts_utc: datetime) -> date:
 def frame_rows(frame: pd.DataFrame) -> list[PayloadRow]:
     """Canonical readings (one metric) -> payload rows."""
     out: list[PayloadRow] = []
-    for ts, interval_s, kwh, quality in zip(frame["ts"].dt.to_pydatetime(), frame["interval_s"], frame["kwh"],
-                                            frame["quality"], strict=True):
+    for ts, interval_s, kwh, quality in zip(
+        frame["ts"].dt.to_pydatetime(), frame["interval_s"], frame["kwh"], frame["quality"], strict=True
+    ):
         end = ts + pd.Timedelta(seconds=int(interval_s)).to_pytimedelta()
         out.append([local_iso(ts), local_iso(end), float(kwh), str(quality)])
     return out

@@ -76,8 +76,10 @@ def complete_consent(
     stays refused even if a later step fails), then the meters are stored in one transaction.
     """
     if conn.info.transaction_status != TransactionStatus.IDLE:
-        raise ConsentConfigError("complete_consent needs a connection without an open transaction "
-                                 "(commit or roll back first): the state's single use must be durable")
+        raise ConsentConfigError(
+            "complete_consent needs a connection without an open transaction "
+            "(commit or roll back first): the state's single use must be durable"
+        )
     if api == "2026" and vault is None:
         raise ConsentConfigError("the 2026 API stores the autorisation_id encrypted: LINKY_ENCRYPTION_KEYS is needed")
     current = now or datetime.now(UTC)
@@ -98,8 +100,9 @@ def complete_consent(
         return store_grants(conn, building_code, PROVIDER, grants, api=api, actor=actor)
     assert result.autorisation_id is not None
     grants = enedis.subscribed_services(client, config, token, result.autorisation_id)
-    return store_grants(conn, building_code, PROVIDER, grants, api=api, actor=actor, vault=vault,
-                        autorisation_id=result.autorisation_id)
+    return store_grants(
+        conn, building_code, PROVIDER, grants, api=api, actor=actor, vault=vault, autorisation_id=result.autorisation_id
+    )
 
 
 def connect_meters(
@@ -133,25 +136,49 @@ def connect_meters(
         raise ConsentConfigError("the 2026 API stores the autorisation_id encrypted: LINKY_ENCRYPTION_KEYS is needed")
     client = http or httpx.Client(timeout=HTTP_TIMEOUT_S)
     try:
+
         def finish(redirect_url: str, expected: str | None) -> list[ConnectedMeter]:
-            return complete_consent(conn, client, config, signer, building_code=building_code, api=api,
-                                    duration=duration, redirect_url=redirect_url, actor=actor, vault=vault,
-                                    expected_state=expected)
+            return complete_consent(
+                conn,
+                client,
+                config,
+                signer,
+                building_code=building_code,
+                api=api,
+                duration=duration,
+                redirect_url=redirect_url,
+                actor=actor,
+                vault=vault,
+                expected_state=expected,
+            )
 
         if callback_url is not None:
             return finish(callback_url, None)
         if read_callback_url is not None:
             redirect_uri = config.redirect_uri or f"http://127.0.0.1:{callback_port or 8080}/callback"
-            pending = start_consent(config, signer, building_code, api=api, duration=duration,
-                                    redirect_uri=redirect_uri, sandbox_customer=sandbox_customer)
+            pending = start_consent(
+                config,
+                signer,
+                building_code,
+                api=api,
+                duration=duration,
+                redirect_uri=redirect_uri,
+                sandbox_customer=sandbox_customer,
+            )
             announce(pending.url)
             if open_browser is not None:
                 open_browser(pending.url)
             return finish(read_callback_url().strip(), pending.state)
         with CallbackListener(port=callback_port) as listener:
-            pending = start_consent(config, signer, building_code, api=api, duration=duration,
-                                    redirect_uri=config.redirect_uri or listener.url,
-                                    sandbox_customer=sandbox_customer)
+            pending = start_consent(
+                config,
+                signer,
+                building_code,
+                api=api,
+                duration=duration,
+                redirect_uri=config.redirect_uri or listener.url,
+                sandbox_customer=sandbox_customer,
+            )
             listener.expect_state(pending.state)
             announce(pending.url)
             if open_browser is not None:

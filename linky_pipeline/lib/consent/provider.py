@@ -49,8 +49,11 @@ class EnedisConsentConfig:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> EnedisConsentConfig:
         env = os.environ if environ is None else environ
-        missing = [n for n in ("LINKY_ENEDIS_CLIENT_ID", "LINKY_ENEDIS_CLIENT_SECRET", "LINKY_ENEDIS_API_BASE")
-                   if not env.get(n, "").strip()]
+        missing = [
+            n
+            for n in ("LINKY_ENEDIS_CLIENT_ID", "LINKY_ENEDIS_CLIENT_SECRET", "LINKY_ENEDIS_API_BASE")
+            if not env.get(n, "").strip()
+        ]
         if missing:
             raise ConsentConfigError(f"missing environment variable(s): {', '.join(missing)}")
         api_base = env["LINKY_ENEDIS_API_BASE"].strip().rstrip("/")
@@ -116,16 +119,19 @@ def _send(client: httpx.Client, request: httpx.Request) -> httpx.Response:
 
 def fetch_token(client: httpx.Client, config: EnedisConsentConfig) -> str:
     """Application token (client_credentials); errors name the status and code, never the secret."""
-    body = prepare_token_request("client_credentials", client_id=config.client_id,
-                                 client_secret=config.client_secret)
+    body = prepare_token_request("client_credentials", client_id=config.client_id, client_secret=config.client_secret)
     request = client.build_request(
-        "POST", config.api_base + TOKEN_PATH, content=body,
+        "POST",
+        config.api_base + TOKEN_PATH,
+        content=body,
         headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"},
     )
     response = _send(client, request)
     if response.status_code != 200:
-        raise ProviderError(f"token endpoint answered HTTP {response.status_code} "
-                            f"(error={_error_code(response)!r}) for client_id {config.client_id!r}")
+        raise ProviderError(
+            f"token endpoint answered HTTP {response.status_code} "
+            f"(error={_error_code(response)!r}) for client_id {config.client_id!r}"
+        )
     try:
         token = response.json()["access_token"]
     except (ValueError, KeyError, TypeError):
@@ -134,13 +140,15 @@ def fetch_token(client: httpx.Client, config: EnedisConsentConfig) -> str:
 
 
 def _get(client: httpx.Client, url: str, token: str, params: Mapping[str, str]) -> httpx.Response:
-    request = client.build_request("GET", url, params=dict(params),
-                                   headers={"Authorization": f"Bearer {token}", "Accept": "application/json"})
+    request = client.build_request(
+        "GET", url, params=dict(params), headers={"Authorization": f"Bearer {token}", "Accept": "application/json"}
+    )
     return _send(client, request)
 
 
-def probe_directions(client: httpx.Client, config: EnedisConsentConfig, token: str, prm: str,
-                     today: date) -> tuple[str, ...]:
+def probe_directions(
+    client: httpx.Client, config: EnedisConsentConfig, token: str, prm: str, today: date
+) -> tuple[str, ...]:
     """Which directions a v5 PRM has: a daily call for yesterday, ADAM-ERR0069 meaning "not this direction".
 
     Consumption is probed first; when it is not refused, production is probed too so that a self-consumption
@@ -166,8 +174,11 @@ def _fold(text: str) -> str:
 
 def service_direction(service: Mapping[str, Any]) -> str | None:
     """soutirage (drawing) → consumption, injection → production, from the service's label or id."""
-    text = _fold(" ".join(str(service.get(k, "")) for k in ("serviceSouscritLibelle", "serviceSouscritId",
-                                                              "serviceSouscritType")))
+    text = _fold(
+        " ".join(
+            str(service.get(k, "")) for k in ("serviceSouscritLibelle", "serviceSouscritId", "serviceSouscritType")
+        )
+    )
     if "injection" in text or "production" in text:
         return "production"
     if "soutirage" in text or "consommation" in text:
@@ -183,18 +194,22 @@ def _paris_midnight(value: str, field_name: str) -> datetime:
     return datetime.combine(day, dtime(0), tzinfo=PARIS)
 
 
-def subscribed_services(client: httpx.Client, config: EnedisConsentConfig, token: str,
-                        autorisation_id: str) -> list[Grant]:
+def subscribed_services(
+    client: httpx.Client, config: EnedisConsentConfig, token: str, autorisation_id: str
+) -> list[Grant]:
     """Resolve a 2026 autorisation_id to its (PRM, direction) grants, keeping ACTIF and DEMANDE services."""
     request = client.build_request(
-        "POST", config.api_base + SUBSCRIBED_SERVICES_PATH,
+        "POST",
+        config.api_base + SUBSCRIBED_SERVICES_PATH,
         json={"autorisationId": autorisation_id, "comptage": False},
         headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
     )
     response = _send(client, request)
     if response.status_code != 200:
-        raise ProviderError(f"subscribed_services answered HTTP {response.status_code} "
-                            f"(error={_error_code(response)!r}) for the consent's autorisation_id")
+        raise ProviderError(
+            f"subscribed_services answered HTTP {response.status_code} "
+            f"(error={_error_code(response)!r}) for the consent's autorisation_id"
+        )
     try:
         services = response.json()["serviceSouscrit"]
         assert isinstance(services, list)

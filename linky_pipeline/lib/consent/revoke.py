@@ -31,8 +31,9 @@ class RevokedMeter:
         return f"consent_lost:{self.pk}:{since}"
 
 
-def _revoke(conn: psycopg.Connection, where: str, params: tuple[object, ...], action: str, actor: str,
-            reason: dict[str, object]) -> list[RevokedMeter]:
+def _revoke(
+    conn: psycopg.Connection, where: str, params: tuple[object, ...], action: str, actor: str, reason: dict[str, object]
+) -> list[RevokedMeter]:
     rows = conn.execute(
         "SELECT id, building_code, provider, meter_id, direction, status, consent_start FROM meters "
         f"WHERE {where} ORDER BY direction FOR UPDATE",
@@ -43,9 +44,21 @@ def _revoke(conn: psycopg.Connection, where: str, params: tuple[object, ...], ac
         deleted = conn.execute("DELETE FROM meter_credentials WHERE meter_pk = %s", (pk,)).rowcount
         conn.execute("UPDATE meters SET status = 'consent_revoked' WHERE id = %s", (pk,))
         already = status == "consent_revoked"
-        audit.write(conn, action, actor, building_code=building, meter_ref=meter_id,
-                    details={"meter_pk": pk, "provider": provider, "direction": direction,
-                             "previous_status": status, "credentials_deleted": deleted, **reason})
+        audit.write(
+            conn,
+            action,
+            actor,
+            building_code=building,
+            meter_ref=meter_id,
+            details={
+                "meter_pk": pk,
+                "provider": provider,
+                "direction": direction,
+                "previous_status": status,
+                "credentials_deleted": deleted,
+                **reason,
+            },
+        )
         out.append(RevokedMeter(pk, building, provider, meter_id, direction, deleted, already, consent_start))
     return out
 
@@ -53,8 +66,14 @@ def _revoke(conn: psycopg.Connection, where: str, params: tuple[object, ...], ac
 def disconnect_meter(conn: psycopg.Connection, building_code: str, meter_id: str, actor: str) -> list[RevokedMeter]:
     """Delete the meter's credentials and mark every direction of it consent_revoked, in one transaction."""
     with conn.transaction():
-        revoked = _revoke(conn, "building_code = %s AND meter_id = %s", (building_code, meter_id),
-                          "consent_revoked", actor, {"reason": "disconnected by user"})
+        revoked = _revoke(
+            conn,
+            "building_code = %s AND meter_id = %s",
+            (building_code, meter_id),
+            "consent_revoked",
+            actor,
+            {"reason": "disconnected by user"},
+        )
         if not revoked:
             raise MeterNotFoundError(f"no meter {meter_id!r} in building {building_code!r}")
     return revoked
@@ -66,8 +85,14 @@ def mark_consent_lost(conn: psycopg.Connection, meter_pk: int, code: str, actor:
     The caller notifies (outbox) unless `already_revoked`, using `dedupe_key`.
     """
     with conn.transaction():
-        revoked = _revoke(conn, "id = %s", (meter_pk,), "consent_lost", actor,
-                          {"reason": "provider refused access", "error_code": code})
+        revoked = _revoke(
+            conn,
+            "id = %s",
+            (meter_pk,),
+            "consent_lost",
+            actor,
+            {"reason": "provider refused access", "error_code": code},
+        )
         if not revoked:
             raise MeterNotFoundError(f"no meter with id {meter_pk}")
     return revoked[0]

@@ -61,8 +61,7 @@ def store_grants(
                 inserted = conn.execute(
                     "INSERT INTO meters (building_code, provider, meter_id, direction, status, consent_start, "
                     "consent_end) VALUES (%s, %s, %s, %s, 'active', %s, %s) RETURNING id",
-                    (building_code, provider, grant.meter_id, grant.direction, grant.consent_start,
-                     grant.consent_end),
+                    (building_code, provider, grant.meter_id, grant.direction, grant.consent_start, grant.consent_end),
                 ).fetchone()
                 assert inserted is not None
                 pk, created = int(inserted[0]), True
@@ -75,11 +74,32 @@ def store_grants(
             if autorisation_id is not None and vault is not None:
                 credentials.store(conn, vault, pk, "autorisation_id", autorisation_id)
             audit.write(
-                conn, "meter_connected", actor, building_code=building_code, meter_ref=grant.meter_id,
-                details={"meter_pk": pk, "provider": provider, "direction": grant.direction, "api": api,
-                         "created": created, "consent_start": grant.consent_start.isoformat(),
-                         "consent_end": grant.consent_end.isoformat(), "service_state": grant.service_state},
+                conn,
+                "meter_connected",
+                actor,
+                building_code=building_code,
+                meter_ref=grant.meter_id,
+                details={
+                    "meter_pk": pk,
+                    "provider": provider,
+                    "direction": grant.direction,
+                    "api": api,
+                    "created": created,
+                    "consent_start": grant.consent_start.isoformat(),
+                    "consent_end": grant.consent_end.isoformat(),
+                    "service_state": grant.service_state,
+                },
             )
-            out.append(ConnectedMeter(pk, building_code, provider, grant.meter_id, grant.direction,
-                                      grant.consent_start, grant.consent_end, created))
+            out.append(
+                ConnectedMeter(
+                    pk,
+                    building_code,
+                    provider,
+                    grant.meter_id,
+                    grant.direction,
+                    grant.consent_start,
+                    grant.consent_end,
+                    created,
+                )
+            )
     return out

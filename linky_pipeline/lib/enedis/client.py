@@ -71,11 +71,22 @@ def _utc_now() -> datetime:
 class EnedisClient:
     """Synchronous and thread-safe: share one per provider account, call fetch() from several threads."""
 
-    def __init__(self, base_url: str, client_id: str, client_secret: str, *, api_mode: ApiMode = "v5",
-                 limiter: RateLimiter | None = None, retry: RetryPolicy | None = None, timeout_s: float = 30.0,
-                 sleep: Callable[[float], None] = time.sleep, clock: Callable[[], datetime] = _utc_now,
-                 today: Callable[[], date] | None = None, rng: random.Random | None = None,
-                 token_margin_s: float = 60.0) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        client_id: str,
+        client_secret: str,
+        *,
+        api_mode: ApiMode = "v5",
+        limiter: RateLimiter | None = None,
+        retry: RetryPolicy | None = None,
+        timeout_s: float = 30.0,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], datetime] = _utc_now,
+        today: Callable[[], date] | None = None,
+        rng: random.Random | None = None,
+        token_margin_s: float = 60.0,
+    ) -> None:
         if api_mode not in API_MODES:
             raise WindowError(f"api_mode={api_mode!r}: expected one of {API_MODES}")
         self.base_url = base_url.rstrip("/")
@@ -86,10 +97,17 @@ class EnedisClient:
         self._today = today or (lambda: today_in(PARIS, self._clock()))
         self._rng = rng or random.Random()
         self._http = httpx.Client(timeout=timeout_s)
-        self._transport = Transport(self._http, limiter=limiter, policy=self.retry, sleep=sleep, clock=clock,
-                                    rng=self._rng)
-        self._tokens = TokenProvider(self._transport, f"{self.base_url}/oauth2/v3/token", client_id,
-                                     client_secret, clock=clock, margin_s=token_margin_s)
+        self._transport = Transport(
+            self._http, limiter=limiter, policy=self.retry, sleep=sleep, clock=clock, rng=self._rng
+        )
+        self._tokens = TokenProvider(
+            self._transport,
+            f"{self.base_url}/oauth2/v3/token",
+            client_id,
+            client_secret,
+            clock=clock,
+            margin_s=token_margin_s,
+        )
         self._mode_lock = threading.Lock()
         self._pinned: ApiVersion | None = None if api_mode == "auto" else api_mode
 
@@ -111,8 +129,9 @@ class EnedisClient:
         """The API generation in use (None in auto mode before the first answer)."""
         return self._pinned
 
-    def fetch(self, prm: str, endpoint: Endpoint, start: date, end: date,
-              activation_date: date | None = None) -> FetchResult:
+    def fetch(
+        self, prm: str, endpoint: Endpoint, start: date, end: date, activation_date: date | None = None
+    ) -> FetchResult:
         """Every window of [start, end) for one PRM and endpoint; raises instead of returning partial data."""
         if not isinstance(prm, str) or not _PRM_RE.match(prm):
             raise WindowError(f"prm={prm!r}: expected 14 digits")
@@ -140,11 +159,13 @@ class EnedisClient:
             if answer.frame is not None:
                 frames.append(answer.frame)
         frame = results.combine(spec.kind, frames)
-        return FetchResult(calls, frame, counter.calls, results.days_without_points(spec.kind, frame, calls),
-                           discovered)
+        return FetchResult(
+            calls, frame, counter.calls, results.days_without_points(spec.kind, frame, calls), discovered
+        )
 
-    def _bisect(self, counter: CallCounter, prm: str, spec: EndpointSpec, ws: date,
-                we: date) -> tuple[date | None, _Answer | None]:
+    def _bisect(
+        self, counter: CallCounter, prm: str, spec: EndpointSpec, ws: date, we: date
+    ) -> tuple[date | None, _Answer | None]:
         """First day d with [d, we) accepted (ADAM-ERR0123 on [ws, we)); log2(window) extra calls."""
         rejected, accepted_from = ws, we
         best: _Answer | None = None
@@ -155,8 +176,9 @@ class EnedisClient:
                 rejected = mid
             else:
                 accepted_from, best = mid, probe
-        logger.debug("activation search prm=%s %s: first accepted day %s", prm, spec.name,
-                     accepted_from if best else None)
+        logger.debug(
+            "activation search prm=%s %s: first accepted day %s", prm, spec.name, accepted_from if best else None
+        )
         return (accepted_from, best) if best else (None, None)
 
     def _call(self, counter: CallCounter, prm: str, spec: EndpointSpec, ws: date, we: date) -> _Answer:
@@ -181,8 +203,9 @@ class EnedisClient:
         self._pin("2026-v2")
         return answer
 
-    def _fallback(self, exc: EnedisError, counter: CallCounter, prm: str, spec: EndpointSpec, ws: date,
-                  we: date) -> _Answer:
+    def _fallback(
+        self, exc: EnedisError, counter: CallCounter, prm: str, spec: EndpointSpec, ws: date, we: date
+    ) -> _Answer:
         logger.info("2026 v2 API failed (%s); falling back to v5", type(exc).__name__)
         answer = self._call_version("v5", counter, prm, spec, ws, we)
         self._pin("v5")
@@ -197,22 +220,35 @@ class EnedisClient:
     def _get(self, counter: CallCounter, url: str, params: dict[str, str], what: str) -> httpx.Response:
         """GET with the cached token; a 401 renews the token once and retries once."""
         token = self._tokens.get(counter)
-        response = self._transport.send("GET", url, counter=counter, what=what, params=params,
-                                        headers={"Authorization": f"Bearer {token}", "Accept": "application/json"})
+        response = self._transport.send(
+            "GET",
+            url,
+            counter=counter,
+            what=what,
+            params=params,
+            headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
+        )
         if response.status_code != 401:
             return response
         logger.debug("%s: token refused, renewing once", what)
         self._tokens.invalidate(token)
         token = self._tokens.get(counter)
-        response = self._transport.send("GET", url, counter=counter, what=what, params=params,
-                                        headers={"Authorization": f"Bearer {token}", "Accept": "application/json"})
+        response = self._transport.send(
+            "GET",
+            url,
+            counter=counter,
+            what=what,
+            params=params,
+            headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
+        )
         if response.status_code == 401:
             code, _ = error_code(json_or_none(response.content))
             raise AuthenticationError(401, code, f"{what}: a freshly issued token was refused")
         return response
 
-    def _call_version(self, version: ApiVersion, counter: CallCounter, prm: str, spec: EndpointSpec, ws: date,
-                      we: date) -> _Answer:
+    def _call_version(
+        self, version: ApiVersion, counter: CallCounter, prm: str, spec: EndpointSpec, ws: date, we: date
+    ) -> _Answer:
         url = self.base_url + path_for(spec, version)
         params = query_for(spec, version, prm, ws.isoformat(), we.isoformat())
         request: dict[str, Any] = {"method": "GET", "url": url, "params": dict(params)}
@@ -224,8 +260,9 @@ class EnedisClient:
             digest = hashlib.sha256(body).hexdigest()
             payload = json_or_none(body)
 
-            def landed(outcome: Outcome, status: int = status, payload: Any = payload,
-                       digest: str = digest) -> WindowCall:
+            def landed(
+                outcome: Outcome, status: int = status, payload: Any = payload, digest: str = digest
+            ) -> WindowCall:
                 return WindowCall(spec.name, ws, we, version, status, request, payload, digest, outcome)
 
             if status == 200:
@@ -249,10 +286,12 @@ class EnedisClient:
             if status == 400 and code == "ADAM-ERR0123":
                 return _Answer(landed("before_activation"), None)
             if (status == 403 and code in ("ADAM-DC-0008", "ADAM_DC_0008")) or (
-                    status in (400, 403) and code == "ADAM-DC-0007"):
+                status in (400, 403) and code == "ADAM-DC-0007"
+            ):
                 raise ConsentLostError(prm, code or "", status)
             if status == 400 and code == "ADAM-ERR0069":
                 raise WrongDirectionError(prm, spec.name)
             raise ApiError(status, code, f"{what}: {text}")
-        raise MalformedResponseError(f"{what}: unusable body after {self.retry.max_attempts} attempts: "
-                                     f"{failure}") from failure
+        raise MalformedResponseError(
+            f"{what}: unusable body after {self.retry.max_attempts} attempts: {failure}"
+        ) from failure

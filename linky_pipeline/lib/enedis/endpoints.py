@@ -41,21 +41,37 @@ class EndpointSpec:
 
 ENDPOINTS: Final[dict[str, EndpointSpec]] = {
     "consumption_load_curve": EndpointSpec(
-        "consumption_load_curve", "curve", "consumption",
-        "/metering_data_clc/v5/consumption_load_curve", "courbe_de_charge_consommation"),
+        "consumption_load_curve",
+        "curve",
+        "consumption",
+        "/metering_data_clc/v5/consumption_load_curve",
+        "courbe_de_charge_consommation",
+    ),
     "production_load_curve": EndpointSpec(
-        "production_load_curve", "curve", "production",
-        "/metering_data_plc/v5/production_load_curve", "courbe_de_charge_production"),
+        "production_load_curve",
+        "curve",
+        "production",
+        "/metering_data_plc/v5/production_load_curve",
+        "courbe_de_charge_production",
+    ),
     "daily_consumption": EndpointSpec(
-        "daily_consumption", "daily", "consumption",
-        "/metering_data_dc/v5/daily_consumption", "consommation_quotidienne"),
+        "daily_consumption",
+        "daily",
+        "consumption",
+        "/metering_data_dc/v5/daily_consumption",
+        "consommation_quotidienne",
+    ),
     "daily_production": EndpointSpec(
-        "daily_production", "daily", "production",
-        "/metering_data_dp/v5/daily_production", "production_quotidienne"),
+        "daily_production", "daily", "production", "/metering_data_dp/v5/daily_production", "production_quotidienne"
+    ),
     "daily_consumption_max_power": EndpointSpec(
-        "daily_consumption_max_power", "max_power", "consumption",
-        "/metering_data_dcmp/v5/daily_consumption_max_power", "puissance_conso_max_quotidienne",
-        {"mesuresPas": "P1D", "grandeurPhysique": "PMA"}),
+        "daily_consumption_max_power",
+        "max_power",
+        "consumption",
+        "/metering_data_dcmp/v5/daily_consumption_max_power",
+        "puissance_conso_max_quotidienne",
+        {"mesuresPas": "P1D", "grandeurPhysique": "PMA"},
+    ),
 }
 
 

@@ -43,8 +43,9 @@ def _check_window_day(where: str, raw: object, day: date, window: Window | None)
         raise EnedisParseError(where, raw, f"outside the requested window [{window[0]}, {window[1]})")
 
 
-def build_readings(points: Sequence[RawPoint], *, prm: str, metric: str, quality: str, source: str,
-                   window: Window | None = None) -> pd.DataFrame:
+def build_readings(
+    points: Sequence[RawPoint], *, prm: str, metric: str, quality: str, source: str, window: Window | None = None
+) -> pd.DataFrame:
     """Average-W points with END labels → one kWh row per interval, keyed by UTC START."""
     after = local_midnight_utc(window[0], PARIS) if window else None
     resolver = labels.EndResolver(after=after)
@@ -59,48 +60,64 @@ def build_readings(points: Sequence[RawPoint], *, prm: str, metric: str, quality
             if not held:
                 raise EnedisParseError(point.at(1), point.date, "out of order or before the requested window")
             if by_end[held[-1]][:2] != (interval_s, watts):
-                raise EnedisParseError(point.at(0), point.value,
-                                       f"conflicts with {by_end[held[-1]][2].where} for the same interval")
+                raise EnedisParseError(
+                    point.at(0), point.value, f"conflicts with {by_end[held[-1]][2].where} for the same interval"
+                )
             continue
         by_end[end] = (interval_s, watts, point)
     if not by_end:
         return empty_readings()
-    rows = sorted(((end - timedelta(seconds=i), i, w, p) for end, (i, w, p) in by_end.items()),
-                  key=lambda row: row[0])
+    rows = sorted(((end - timedelta(seconds=i), i, w, p) for end, (i, w, p) in by_end.items()), key=lambda row: row[0])
     previous_end: datetime | None = None
     for start, interval_s, _, point in rows:
         if previous_end is not None and start < previous_end:
             raise EnedisParseError(point.at(1), point.date, "interval overlaps the previous one")
         _check_window_day(point.at(1), point.date, start.astimezone(PARIS).date(), window)
         previous_end = start + timedelta(seconds=interval_s)
-    frame = pd.DataFrame({
-        "meter_id": pd.Series([prm] * len(rows), dtype="string"),
-        "metric": pd.Series([metric] * len(rows), dtype="string"),
-        "ts": pd.Series([r[0] for r in rows]).astype("datetime64[us, UTC]"),
-        "interval_s": pd.Series([r[1] for r in rows], dtype="int64"),
-        "kwh": pd.Series([r[2] * r[1] / 3_600_000 for r in rows], dtype="float64"),
-        "quality": pd.Series([quality] * len(rows), dtype="string"),
-        "source": pd.Series([source] * len(rows), dtype="string"),
-    })
+    frame = pd.DataFrame(
+        {
+            "meter_id": pd.Series([prm] * len(rows), dtype="string"),
+            "metric": pd.Series([metric] * len(rows), dtype="string"),
+            "ts": pd.Series([r[0] for r in rows]).astype("datetime64[us, UTC]"),
+            "interval_s": pd.Series([r[1] for r in rows], dtype="int64"),
+            "kwh": pd.Series([r[2] * r[1] / 3_600_000 for r in rows], dtype="float64"),
+            "quality": pd.Series([quality] * len(rows), dtype="string"),
+            "source": pd.Series([source] * len(rows), dtype="string"),
+        }
+    )
     return frame
 
 
 def empty_daily() -> pd.DataFrame:
     """An empty daily-energy frame with the canonical dtypes."""
-    return pd.DataFrame({"meter_id": pd.Series(dtype="string"), "metric": pd.Series(dtype="string"),
-                         "day": pd.Series(dtype="object"), "kwh": pd.Series(dtype="float64"),
-                         "quality": pd.Series(dtype="string"), "source": pd.Series(dtype="string")})
+    return pd.DataFrame(
+        {
+            "meter_id": pd.Series(dtype="string"),
+            "metric": pd.Series(dtype="string"),
+            "day": pd.Series(dtype="object"),
+            "kwh": pd.Series(dtype="float64"),
+            "quality": pd.Series(dtype="string"),
+            "source": pd.Series(dtype="string"),
+        }
+    )
 
 
 def empty_max_power() -> pd.DataFrame:
     """An empty max-power frame with the canonical dtypes."""
-    return pd.DataFrame({"meter_id": pd.Series(dtype="string"), "day": pd.Series(dtype="object"),
-                         "max_power_va": pd.Series(dtype="float64"),
-                         "peak_at": pd.Series(dtype="datetime64[us, UTC]"), "source": pd.Series(dtype="string")})
+    return pd.DataFrame(
+        {
+            "meter_id": pd.Series(dtype="string"),
+            "day": pd.Series(dtype="object"),
+            "max_power_va": pd.Series(dtype="float64"),
+            "peak_at": pd.Series(dtype="datetime64[us, UTC]"),
+            "source": pd.Series(dtype="string"),
+        }
+    )
 
 
-def _unique_by_day(points: Sequence[RawPoint], window: Window | None,
-                   moment: bool) -> dict[date, tuple[float, datetime | None, str]]:
+def _unique_by_day(
+    points: Sequence[RawPoint], window: Window | None, moment: bool
+) -> dict[date, tuple[float, datetime | None, str]]:
     seen: dict[date, tuple[float, datetime | None, str]] = {}
     for point in points:
         value = labels.number(point.at(0), point.value)
@@ -115,41 +132,47 @@ def _unique_by_day(points: Sequence[RawPoint], window: Window | None,
         _check_window_day(point.at(1), point.date, the_day, window)
         if the_day in seen:
             if seen[the_day][:2] != (value, when):
-                raise EnedisParseError(point.at(0), point.value,
-                                       f"conflicts with {seen[the_day][2]} for day {the_day}")
+                raise EnedisParseError(point.at(0), point.value, f"conflicts with {seen[the_day][2]} for day {the_day}")
             continue
         seen[the_day] = (value, when, point.where)
     return dict(sorted(seen.items()))
 
 
-def build_daily(points: Sequence[RawPoint], *, prm: str, metric: str, quality: str, source: str,
-                window: Window | None = None) -> pd.DataFrame:
+def build_daily(
+    points: Sequence[RawPoint], *, prm: str, metric: str, quality: str, source: str, window: Window | None = None
+) -> pd.DataFrame:
     """Wh per local day → kWh rows."""
     days = _unique_by_day(points, window, moment=False)
     if not days:
         return empty_daily()
     n = len(days)
-    return pd.DataFrame({
-        "meter_id": pd.Series([prm] * n, dtype="string"), "metric": pd.Series([metric] * n, dtype="string"),
-        "day": pd.Series(list(days), dtype="object"),
-        "kwh": pd.Series([v[0] / 1000 for v in days.values()], dtype="float64"),
-        "quality": pd.Series([quality] * n, dtype="string"), "source": pd.Series([source] * n, dtype="string"),
-    })
+    return pd.DataFrame(
+        {
+            "meter_id": pd.Series([prm] * n, dtype="string"),
+            "metric": pd.Series([metric] * n, dtype="string"),
+            "day": pd.Series(list(days), dtype="object"),
+            "kwh": pd.Series([v[0] / 1000 for v in days.values()], dtype="float64"),
+            "quality": pd.Series([quality] * n, dtype="string"),
+            "source": pd.Series([source] * n, dtype="string"),
+        }
+    )
 
 
-def build_max_power(points: Sequence[RawPoint], *, prm: str, source: str,
-                    window: Window | None = None) -> pd.DataFrame:
+def build_max_power(points: Sequence[RawPoint], *, prm: str, source: str, window: Window | None = None) -> pd.DataFrame:
     """VA peak per local day with the UTC instant of the peak."""
     days = _unique_by_day(points, window, moment=True)
     if not days:
         return empty_max_power()
     n = len(days)
-    return pd.DataFrame({
-        "meter_id": pd.Series([prm] * n, dtype="string"), "day": pd.Series(list(days), dtype="object"),
-        "max_power_va": pd.Series([v[0] for v in days.values()], dtype="float64"),
-        "peak_at": pd.Series([v[1] for v in days.values()]).astype("datetime64[us, UTC]"),
-        "source": pd.Series([source] * n, dtype="string"),
-    })
+    return pd.DataFrame(
+        {
+            "meter_id": pd.Series([prm] * n, dtype="string"),
+            "day": pd.Series(list(days), dtype="object"),
+            "max_power_va": pd.Series([v[0] for v in days.values()], dtype="float64"),
+            "peak_at": pd.Series([v[1] for v in days.values()]).astype("datetime64[us, UTC]"),
+            "source": pd.Series([source] * n, dtype="string"),
+        }
+    )
 
 
 def check_prm(where: str, found: object, prm: str) -> None:
@@ -164,8 +187,9 @@ def check_unit(where: str, found: object, kind: str) -> None:
         raise EnedisParseError(where, found, f"unexpected unit, expected {UNITS[kind]!r}")
 
 
-def parse_v5(payload: Mapping[str, object], *, endpoint: str, prm: str, source: str = "enedis-v5",
-             window: Window | None = None) -> pd.DataFrame:
+def parse_v5(
+    payload: Mapping[str, object], *, endpoint: str, prm: str, source: str = "enedis-v5", window: Window | None = None
+) -> pd.DataFrame:
     """A v5 (or 2026 "Mesures V1", same shape) body for `endpoint` → the canonical frame of its kind."""
     spec = spec_of(endpoint)
     reading = labels.require(payload, "meter_reading", "")
@@ -174,8 +198,9 @@ def parse_v5(payload: Mapping[str, object], *, endpoint: str, prm: str, source: 
     if not isinstance(quality, str) or not quality:
         raise EnedisParseError("meter_reading.quality", quality, "expected a non-empty string")
     reading_type = labels.require(reading, "reading_type", "meter_reading")
-    check_unit("meter_reading.reading_type.unit",
-               labels.require(reading_type, "unit", "meter_reading.reading_type"), spec.kind)
+    check_unit(
+        "meter_reading.reading_type.unit", labels.require(reading_type, "unit", "meter_reading.reading_type"), spec.kind
+    )
     raw = labels.require(reading, "interval_reading", "meter_reading")
     if not isinstance(raw, list):
         raise EnedisParseError("meter_reading.interval_reading", type(raw).__name__, "expected a list")

@@ -24,8 +24,9 @@ _METIER = {"consumption": "CONS", "production": "PROD"}
 _PHYSIQUE = {"curve": "PA", "daily": "EA", "max_power": "PMA"}
 
 
-def parse_v2(payload: Mapping[str, object], *, endpoint: str, prm: str, source: str = SOURCE,
-             window: Window | None = None) -> pd.DataFrame:
+def parse_v2(
+    payload: Mapping[str, object], *, endpoint: str, prm: str, source: str = SOURCE, window: Window | None = None
+) -> pd.DataFrame:
     """A v2 body for `endpoint` → the canonical frame of its kind; every grandeur must match the endpoint."""
     spec = spec_of(endpoint)
     check_prm("idPrm", labels.require(payload, "idPrm", ""), prm)
@@ -51,8 +52,9 @@ def parse_v2(payload: Mapping[str, object], *, endpoint: str, prm: str, source: 
         for i, item in enumerate(raw):
             at = f"{where}.points[{i}]"
             interval = labels.require(item, "p", at) if spec.kind == "curve" else None
-            points.append(RawPoint(labels.require(item, "v", at), labels.require(item, "d", at), interval, at,
-                                   ("v", "d", "p")))
+            points.append(
+                RawPoint(labels.require(item, "v", at), labels.require(item, "d", at), interval, at, ("v", "d", "p"))
+            )
     if spec.kind == "curve":
         return build_readings(points, prm=prm, metric=spec.metric, quality=quality, source=source, window=window)
     if spec.kind == "daily":

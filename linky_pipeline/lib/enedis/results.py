@@ -54,8 +54,11 @@ def combine(kind: Kind, frames: list[pd.DataFrame]) -> pd.DataFrame:
     if not frames:
         return empty_frame(kind)
     frame = pd.concat(frames, ignore_index=True)
-    key = ["meter_id", "metric", "ts"] if kind == "curve" else (
-        ["meter_id", "metric", "day"] if kind == "daily" else ["meter_id", "day"])
+    key = (
+        ["meter_id", "metric", "ts"]
+        if kind == "curve"
+        else (["meter_id", "metric", "day"] if kind == "daily" else ["meter_id", "day"])
+    )
     return frame.drop_duplicates(subset=key, keep="last").sort_values(key, ignore_index=True)
 
 
@@ -89,5 +92,14 @@ def json_or_none(body: bytes) -> dict[str, Any] | None:
 
 def with_range(call: WindowCall, start: date, end: date) -> WindowCall:
     """The same landed call relabelled to the part of the window it stands for."""
-    return WindowCall(call.endpoint, start, end, call.api_version, call.http_status, call.request, call.payload,
-                      call.payload_sha256, call.outcome)
+    return WindowCall(
+        call.endpoint,
+        start,
+        end,
+        call.api_version,
+        call.http_status,
+        call.request,
+        call.payload,
+        call.payload_sha256,
+        call.outcome,
+    )

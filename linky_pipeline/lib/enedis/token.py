@@ -18,8 +18,16 @@ logger = logging.getLogger(__name__)
 class TokenProvider:
     """Fetches a token on first use, renews it `margin_s` before expiry or when a call reports it invalid."""
 
-    def __init__(self, transport: Transport, token_url: str, client_id: str, client_secret: str, *,
-                 clock: Callable[[], datetime], margin_s: float = 60.0) -> None:
+    def __init__(
+        self,
+        transport: Transport,
+        token_url: str,
+        client_id: str,
+        client_secret: str,
+        *,
+        clock: Callable[[], datetime],
+        margin_s: float = 60.0,
+    ) -> None:
         self._transport, self._url, self._clock, self._margin = transport, token_url, clock, margin_s
         self._client_id, self._client_secret = client_id, client_secret
         self._lock = threading.Lock()
@@ -33,8 +41,7 @@ class TokenProvider:
     def get(self, counter: CallCounter) -> str:
         """A token valid for at least `margin_s` more seconds."""
         with self._lock:
-            if self._token and self._expires_at and self._clock() < self._expires_at - timedelta(
-                    seconds=self._margin):
+            if self._token and self._expires_at and self._clock() < self._expires_at - timedelta(seconds=self._margin):
                 return self._token
             self._token, self._expires_at = self._fetch(counter)
             return self._token
@@ -46,10 +53,10 @@ class TokenProvider:
                 self._token, self._expires_at = None, None
 
     def _fetch(self, counter: CallCounter) -> tuple[str, datetime]:
-        form = {"grant_type": "client_credentials", "client_id": self._client_id,
-                "client_secret": self._client_secret}
-        response = self._transport.send("POST", self._url, counter=counter, what="token", data=form,
-                                        headers={"Accept": "application/json"})
+        form = {"grant_type": "client_credentials", "client_id": self._client_id, "client_secret": self._client_secret}
+        response = self._transport.send(
+            "POST", self._url, counter=counter, what="token", data=form, headers={"Accept": "application/json"}
+        )
         self.fetches += 1
         try:
             body = json.loads(response.content)
@@ -57,8 +64,11 @@ class TokenProvider:
             body = None
         if response.status_code != 200:
             code = body.get("error") if isinstance(body, dict) else None
-            raise AuthenticationError(response.status_code, code if isinstance(code, str) else None,
-                                      f"token endpoint refused client_id={self._client_id!r}")
+            raise AuthenticationError(
+                response.status_code,
+                code if isinstance(code, str) else None,
+                f"token endpoint refused client_id={self._client_id!r}",
+            )
         if not isinstance(body, dict):
             raise MalformedResponseError("token: body is not a JSON object")
         token = body.get("access_token")

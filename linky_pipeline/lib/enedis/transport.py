@@ -18,8 +18,10 @@ from linky_pipeline.lib.enedis.errors import ApiUnavailableError, QuotaExceededE
 from linky_pipeline.lib.ratelimit import RateLimiter
 
 logger = logging.getLogger(__name__)
-_MONTHS = {m: i for i, m in enumerate(
-    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1)}
+_MONTHS = {
+    m: i
+    for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1)
+}
 _NEXT_ACCESS_RE = re.compile(r"(\d{4})-([A-Za-z]{3})-(\d{1,2}) (\d{2}):(\d{2}):(\d{2})\s*([+-]\d{4})?")
 
 
@@ -51,8 +53,7 @@ def parse_next_access(text: str) -> datetime | None:
         return None
     year, _, dom, hh, mm, ss, offset = match.groups()
     try:
-        moment = datetime(int(year), _MONTHS[match.group(2).lower()], int(dom), int(hh), int(mm), int(ss),
-                          tzinfo=UTC)
+        moment = datetime(int(year), _MONTHS[match.group(2).lower()], int(dom), int(hh), int(mm), int(ss), tzinfo=UTC)
     except ValueError:
         return None
     if offset:
@@ -87,14 +88,30 @@ def quota_wait(response: httpx.Response, now: datetime) -> tuple[float, datetime
 class Transport:
     """Sends requests through the rate limiter, waiting out 429s and retrying 5xx/network failures."""
 
-    def __init__(self, http: httpx.Client, *, limiter: RateLimiter | None, policy: RetryPolicy,
-                 sleep: Callable[[float], None], clock: Callable[[], datetime], rng: random.Random) -> None:
+    def __init__(
+        self,
+        http: httpx.Client,
+        *,
+        limiter: RateLimiter | None,
+        policy: RetryPolicy,
+        sleep: Callable[[float], None],
+        clock: Callable[[], datetime],
+        rng: random.Random,
+    ) -> None:
         self.http, self.limiter, self.policy = http, limiter, policy
         self.sleep, self.clock, self.rng = sleep, clock, rng
 
-    def send(self, method: str, url: str, *, counter: CallCounter, what: str,
-             params: Mapping[str, str] | None = None, data: Mapping[str, str] | None = None,
-             headers: Mapping[str, str] | None = None) -> httpx.Response:
+    def send(
+        self,
+        method: str,
+        url: str,
+        *,
+        counter: CallCounter,
+        what: str,
+        params: Mapping[str, str] | None = None,
+        data: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> httpx.Response:
         """The first answer that is neither 429 nor 5xx; typed errors once the bounds are spent."""
         failures = 0
         quota_waited = 0.0
@@ -116,8 +133,9 @@ class Transport:
             if status == 429:
                 wait, reopens = quota_wait(response, self.clock())
                 if quota_waited + wait > self.policy.max_quota_wait_s:
-                    raise QuotaExceededError(f"{what}: quota exhausted, would wait {wait:.0f} s "
-                                             f"after {quota_waited:.0f} s already", reopens)
+                    raise QuotaExceededError(
+                        f"{what}: quota exhausted, would wait {wait:.0f} s after {quota_waited:.0f} s already", reopens
+                    )
                 logger.debug("%s: quota reached, waiting %.1f s", what, wait)
                 quota_waited += wait
                 self.sleep(wait)

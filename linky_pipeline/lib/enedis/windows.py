@@ -49,8 +49,9 @@ class WindowPlan:
         return (self.end - self.start).days
 
 
-def plan_windows(endpoint: str, start: date, end: date, *, today: date,
-                 activation_date: date | None = None) -> WindowPlan:
+def plan_windows(
+    endpoint: str, start: date, end: date, *, today: date, activation_date: date | None = None
+) -> WindowPlan:
     """Split [start, end) into API-sized windows after clamping to horizon, activation and publication.
 
     Day D is published once D < today, so `end` may equal today but never exceed it.

@@ -16,8 +16,9 @@ class EmailChannel:
 
     def deliver(self, item: OutboxItem) -> None:
         rendered = render_email(item.kind, item.payload, dashboard_base_url=self.dashboard_base_url)
-        self.smtp.send(item.recipient, rendered.subject, rendered.body,
-                       message_id_for(item.dedupe_key, self.smtp.domain))
+        self.smtp.send(
+            item.recipient, rendered.subject, rendered.body, message_id_for(item.dedupe_key, self.smtp.domain)
+        )
 
 
 class WebhookChannel:
@@ -28,6 +29,7 @@ class WebhookChannel:
 
     def deliver(self, item: OutboxItem) -> None:
         delivery_id = stable_token(item.dedupe_key)
-        body = webhook_payload(item.kind, item.payload, delivery_id=delivery_id,
-                               dashboard_base_url=self.dashboard_base_url)
+        body = webhook_payload(
+            item.kind, item.payload, delivery_id=delivery_id, dashboard_base_url=self.dashboard_base_url
+        )
         self.sender.send(item.recipient, body, delivery_id)

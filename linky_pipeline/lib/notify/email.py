@@ -41,8 +41,10 @@ class SmtpSender:
         if "@" not in sender:
             raise SmtpConfigError(f"SMTP sender must be an e-mail address, got {sender!r}")
         if (username is None) != (password is None):
-            raise SmtpConfigError("SMTP username and password must be given together (username="
-                                  f"{username!r}, password {'set' if password else 'missing'})")
+            raise SmtpConfigError(
+                "SMTP username and password must be given together (username="
+                f"{username!r}, password {'set' if password else 'missing'})"
+            )
         if timeout <= 0:
             raise SmtpConfigError(f"SMTP timeout must be > 0, got {timeout!r}")
         self.host, self.port, self.sender = host, int(port), sender
@@ -54,8 +56,10 @@ class SmtpSender:
         return self.sender.rsplit("@", 1)[1] or "localhost"
 
     def __repr__(self) -> str:
-        return (f"SmtpSender(host={self.host!r}, port={self.port}, starttls={self.starttls}, "
-                f"username={self.username!r}, sender={self.sender!r})")
+        return (
+            f"SmtpSender(host={self.host!r}, port={self.port}, starttls={self.starttls}, "
+            f"username={self.username!r}, sender={self.sender!r})"
+        )
 
     def build_message(self, recipient: str, subject: str, body: str, message_id: str) -> EmailMessage:
         """A UTF-8 text e-mail; the emoji subject is RFC 2047-encoded by the email package."""

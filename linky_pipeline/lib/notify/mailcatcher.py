@@ -65,8 +65,9 @@ class LocalMailbox:
             self.directory.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise MailboxError(f"cannot create mailbox directory {str(self.directory)!r}: {exc.strerror}") from None
-        controller = Controller(_FileHandler(self.directory), hostname=self.host, port=self.port,
-                                decode_data=False, ready_timeout=5.0)
+        controller = Controller(
+            _FileHandler(self.directory), hostname=self.host, port=self.port, decode_data=False, ready_timeout=5.0
+        )
         try:
             controller.start()
         except Exception as exc:

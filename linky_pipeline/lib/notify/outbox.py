@@ -108,8 +108,17 @@ def _claim(conn: psycopg.Connection, now: datetime, channels: list[str], seen: l
     if row is None:
         return None
     item_id, dedupe_key, kind, channel, recipient, payload, attempts, building_code, anomaly_id = row
-    return OutboxItem(id=item_id, dedupe_key=dedupe_key, kind=kind, channel=channel, recipient=recipient,
-                      payload=payload, attempts=attempts, building_code=building_code, anomaly_id=anomaly_id)
+    return OutboxItem(
+        id=item_id,
+        dedupe_key=dedupe_key,
+        kind=kind,
+        channel=channel,
+        recipient=recipient,
+        payload=payload,
+        attempts=attempts,
+        building_code=building_code,
+        anomaly_id=anomaly_id,
+    )
 
 
 def _deliver_one(
@@ -136,16 +145,21 @@ def _deliver_one(
             delay = backoff_seconds(item.attempts + 1, base_backoff_s)
             status, attempts = conn.execute(
                 load_sql("mark_failed.sql"),
-                {"id": item.id, "error": error, "max_attempts": max_attempts,
-                 "next_attempt_at": now + timedelta(seconds=delay)},
+                {
+                    "id": item.id,
+                    "error": error,
+                    "max_attempts": max_attempts,
+                    "next_attempt_at": now + timedelta(seconds=delay),
+                },
             ).fetchone()
             report.errors.append(f"{item.id}: {error}")
             if status == "dead":
                 report.dead += 1
             else:
                 report.retried += 1
-            log.warning("notification %s (%s) failed, attempt %s, now %s: %s",
-                        item.id, item.channel, attempts, status, error)
+            log.warning(
+                "notification %s (%s) failed, attempt %s, now %s: %s", item.id, item.channel, attempts, status, error
+            )
         else:
             conn.execute(load_sql("mark_sent.sql"), {"id": item.id, "now": now})
             report.sent += 1
@@ -181,9 +195,7 @@ def deliver_due(
         if not conn.autocommit:
             conn.commit()
         seen: list[int] = []
-        while report.claimed < limit and _deliver_one(
-            conn, senders, now, seen, report, max_attempts, base_backoff_s
-        ):
+        while report.claimed < limit and _deliver_one(conn, senders, now, seen, report, max_attempts, base_backoff_s):
             pass
     finally:
         if own:

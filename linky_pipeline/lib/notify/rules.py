@@ -71,8 +71,11 @@ def validate_rule(
     except InvalidOperation:
         raise RuleValidationError("threshold percent", threshold_percent, "not a number") from None
     if not threshold.is_finite() or not Decimal(100) < threshold <= Decimal(10000):
-        raise RuleValidationError("threshold percent", threshold_percent,
-                                  "must be above 100 (e.g. 120 = 20 % above the 7-day average) and at most 10000")
+        raise RuleValidationError(
+            "threshold percent",
+            threshold_percent,
+            "must be above 100 (e.g. 120 = 20 % above the 7-day average) and at most 10000",
+        )
     threshold = threshold.quantize(Decimal("0.01"))
     severity_n = severity.strip().capitalize()
     if severity_n not in SEVERITIES:
@@ -110,8 +113,14 @@ def add_rule(conn: psycopg.Connection, spec: AlertRuleSpec) -> int:
     row = conn.execute(
         "INSERT INTO alert_rules (building_code, metric, threshold_percent, severity, channels, recipients)"
         " VALUES (%s, %s, %s, %s, %s, %s) RETURNING id",
-        (spec.building_code, spec.metric, spec.threshold_percent, spec.severity,
-         list(spec.channels), list(spec.recipients)),
+        (
+            spec.building_code,
+            spec.metric,
+            spec.threshold_percent,
+            spec.severity,
+            list(spec.channels),
+            list(spec.recipients),
+        ),
     ).fetchone()
     assert row is not None
     return int(row[0])
@@ -126,8 +135,16 @@ def list_rules(conn: psycopg.Connection, building_code: str | None = None) -> li
         {"b": building_code},
     ).fetchall()
     return [
-        AlertRule(id=r[0], building_code=r[1], metric=r[2], threshold_percent=r[3], severity=r[4],
-                  channels=tuple(r[5]), recipients=tuple(r[6]), created_at=r[7])
+        AlertRule(
+            id=r[0],
+            building_code=r[1],
+            metric=r[2],
+            threshold_percent=r[3],
+            severity=r[4],
+            channels=tuple(r[5]),
+            recipients=tuple(r[6]),
+            created_at=r[7],
+        )
         for r in rows
     ]
 

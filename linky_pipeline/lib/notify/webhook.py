@@ -102,9 +102,7 @@ class WebhookSender:
             with httpx.Client(timeout=self.timeout, transport=self._transport, follow_redirects=False) as client:
                 response = client.post(url, content=body, headers=headers)
         except httpx.HTTPError as exc:
-            raise DeliveryError(
-                f"webhook: {type(exc).__name__}: {safe_error(str(exc), (self._secret, url))}"
-            ) from None
+            raise DeliveryError(f"webhook: {type(exc).__name__}: {safe_error(str(exc), (self._secret, url))}") from None
         if not 200 <= response.status_code < 300:
             raise DeliveryError(f"webhook: HTTP {response.status_code}")
         return response.status_code

@@ -47,12 +47,22 @@ def eligible_days(endpoint: str, month: date, reference: date, activation: date 
     return list(days_in_range(first, last))
 
 
-def days_to_fetch(endpoint: str, month: date, reference: date, activation: date | None,
-                  known: Mapping[date, DayState], trailing_days: int, nightly: bool) -> list[date]:
+def days_to_fetch(
+    endpoint: str,
+    month: date,
+    reference: date,
+    activation: date | None,
+    known: Mapping[date, DayState],
+    trailing_days: int,
+    nightly: bool,
+) -> list[date]:
     if nightly and not endpoint_due_tonight(endpoint, reference):
         return []
-    return [d for d in eligible_days(endpoint, month, reference, activation)
-            if not is_final(d, known.get(d), reference, trailing_days)]
+    return [
+        d
+        for d in eligible_days(endpoint, month, reference, activation)
+        if not is_final(d, known.get(d), reference, trailing_days)
+    ]
 
 
 def contiguous_ranges(days: Iterable[date]) -> list[tuple[date, date]]:

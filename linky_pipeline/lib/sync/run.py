@@ -60,8 +60,13 @@ class _BuildingPlan:
     tasks: list[FetchTask]
 
 
-def _plans(connect: Callable[[], psycopg.Connection], work: list[tuple[str, date]], reference: date,
-           trailing_days: int, nightly: bool) -> list[_BuildingPlan]:
+def _plans(
+    connect: Callable[[], psycopg.Connection],
+    work: list[tuple[str, date]],
+    reference: date,
+    trailing_days: int,
+    nightly: bool,
+) -> list[_BuildingPlan]:
     months_by_building: dict[str, list[date]] = {}
     for code, month in work:
         months_by_building.setdefault(code, []).append(month)
@@ -82,8 +87,15 @@ def _outcome(future: Future[Fetched]) -> Fetched | Exception:
         return exc
 
 
-def _land(connect: Callable[[], psycopg.Connection], plan: _BuildingPlan, fetched: list[Fetched],
-          reference: date, trailing_days: int, report: IngestReport, on_consent_lost: ConsentLostHandler) -> None:
+def _land(
+    connect: Callable[[], psycopg.Connection],
+    plan: _BuildingPlan,
+    fetched: list[Fetched],
+    reference: date,
+    trailing_days: int,
+    report: IngestReport,
+    on_consent_lost: ConsentLostHandler,
+) -> None:
     """One transaction for the building's months of this run: all of it lands, or none of it."""
     with connect() as conn, conn.transaction():
         for month in plan.months:  # ascending: concurrent writers never wait on each other in a cycle
@@ -94,16 +106,24 @@ def _land(connect: Callable[[], psycopg.Connection], plan: _BuildingPlan, fetche
                 on_consent_lost(conn, meter.pk, report.consent_lost[meter.meter_id])
 
 
-def sync_partitions(connect: Callable[[], psycopg.Connection], api: MeterApi, work: list[tuple[str, date]],
-                    reference: date, trailing_days: int, nightly: bool, max_workers: int,
-                    on_consent_lost: ConsentLostHandler) -> SyncSummary:
+def sync_partitions(
+    connect: Callable[[], psycopg.Connection],
+    api: MeterApi,
+    work: list[tuple[str, date]],
+    reference: date,
+    trailing_days: int,
+    nightly: bool,
+    max_workers: int,
+    on_consent_lost: ConsentLostHandler,
+) -> SyncSummary:
     """Plan per building over all its months, run every API call concurrently under the shared quota, then land
     each building in its own transaction; failures are collected per building, not hidden."""
     plans = _plans(connect, work, reference, trailing_days, nightly)
     summary = SyncSummary()
     with ThreadPoolExecutor(max_workers=max(1, max_workers), thread_name_prefix="linky-sync") as pool:
-        futures = {plan.building.code: [(task, pool.submit(run_task, api, task)) for task in plan.tasks]
-                   for plan in plans}
+        futures = {
+            plan.building.code: [(task, pool.submit(run_task, api, task)) for task in plan.tasks] for plan in plans
+        }
         for plan in plans:
             report = IngestReport(plan.building.code, plan.months)
             try:

@@ -28,26 +28,38 @@ DAILY_ENDPOINT = {"consumption": "daily_consumption", "production": "daily_produ
 
 
 def _curve_stats(conn: psycopg.Connection, meter: Meter, month: date, tz: ZoneInfo) -> pd.DataFrame:
-    rows = conn.execute(load_sql("select_readings_window"), {
-        "meter_pk": meter.pk, "start": local_midnight_utc(month, tz),
-        "end": local_midnight_utc(next_month(month), tz)}).fetchall()
+    rows = conn.execute(
+        load_sql("select_readings_window"),
+        {
+            "meter_pk": meter.pk,
+            "start": local_midnight_utc(month, tz),
+            "end": local_midnight_utc(next_month(month), tz),
+        },
+    ).fetchall()
     frame = pd.DataFrame(rows, columns=["ts", "interval_s", "kwh"])
     if frame.empty:
         return pd.DataFrame(columns=["day", "n", "covered_s", "sum", "min", "max", "mean", "modal_s"])
     frame["day"] = pd.to_datetime(frame["ts"], utc=True).dt.tz_convert(tz).dt.date
     grouped = frame.groupby("day")
-    return pd.DataFrame({
-        "n": grouped.size(), "covered_s": grouped["interval_s"].sum(), "sum": grouped["kwh"].sum(),
-        "min": grouped["kwh"].min(), "max": grouped["kwh"].max(), "mean": grouped["kwh"].mean(),
-        "modal_s": grouped["interval_s"].agg(lambda s: int(s.mode().iloc[0])),
-    }).reset_index()
+    return pd.DataFrame(
+        {
+            "n": grouped.size(),
+            "covered_s": grouped["interval_s"].sum(),
+            "sum": grouped["kwh"].sum(),
+            "min": grouped["kwh"].min(),
+            "max": grouped["kwh"].max(),
+            "mean": grouped["kwh"].mean(),
+            "modal_s": grouped["interval_s"].agg(lambda s: int(s.mode().iloc[0])),
+        }
+    ).reset_index()
 
 
 def _fetched_days(conn: psycopg.Connection, meter: Meter, month: date) -> dict[str, set[date]]:
     """Days already fetched, per endpoint: they keep their rows when the horizon later moves past them, so a
     re-run of an old month is identical instead of dropping days that are still in the warehouse."""
-    rows = conn.execute(load_sql("select_fetch_state"), {"meters": [meter.pk], "start": month,
-                                                         "end": next_month(month)}).fetchall()
+    rows = conn.execute(
+        load_sql("select_fetch_state"), {"meters": [meter.pk], "start": month, "end": next_month(month)}
+    ).fetchall()
     fetched: dict[str, set[date]] = {}
     for _pk, endpoint, day, status, _final in rows:
         if status not in _NOT_MEASURED and (meter.activation_date is None or day >= meter.activation_date):
@@ -88,23 +100,34 @@ def daily_rows(conn: psycopg.Connection, building: Building, meter: Meter, month
             total, used = off, "official"
         else:
             total, used = (curve_kwh, "curve") if s is not None else (None, "none")
-        rows.append({
-            "building_code": building.code, "meter_pk": meter.pk, "metric": meter.direction, "day": day,
-            "total_kwh": total, "source_used": used, "official_kwh": off, "curve_kwh": curve_kwh,
-            "interval_count": int(s.n) if s is not None else 0, "expected_count": int(expected),
-            "completeness": round(completeness, 6),
-            "min_interval_kwh": float(s.min) if s is not None else None,
-            "max_interval_kwh": float(s.max) if s is not None else None,
-            "avg_interval_kwh": round(float(s.mean), 9) if s is not None else None,
-        })
+        rows.append(
+            {
+                "building_code": building.code,
+                "meter_pk": meter.pk,
+                "metric": meter.direction,
+                "day": day,
+                "total_kwh": total,
+                "source_used": used,
+                "official_kwh": off,
+                "curve_kwh": curve_kwh,
+                "interval_count": int(s.n) if s is not None else 0,
+                "expected_count": int(expected),
+                "completeness": round(completeness, 6),
+                "min_interval_kwh": float(s.min) if s is not None else None,
+                "max_interval_kwh": float(s.max) if s is not None else None,
+                "avg_interval_kwh": round(float(s.mean), 9) if s is not None else None,
+            }
+        )
     return rows
 
 
-def rebuild_daily(conn: psycopg.Connection, building: Building, meters: list[Meter], month: date,
-                  reference: date) -> int:
+def rebuild_daily(
+    conn: psycopg.Connection, building: Building, meters: list[Meter], month: date, reference: date
+) -> int:
     rows = [r for m in meters for r in daily_rows(conn, building, m, month, reference)]
-    conn.execute(load_sql("delete_daily_window"), {"meters": [m.pk for m in meters], "start": month,
-                                                    "end": next_month(month)})
+    conn.execute(
+        load_sql("delete_daily_window"), {"meters": [m.pk for m in meters], "start": month, "end": next_month(month)}
+    )
     if rows:
         conn.cursor().executemany(load_sql("insert_daily_consumption"), rows)
     return len(rows)
@@ -112,15 +135,24 @@ def rebuild_daily(conn: psycopg.Connection, building: Building, meters: list[Met
 
 def rebuild_max_power(conn: psycopg.Connection, building: Building, meters: list[Meter], month: date) -> int:
     consumers = [m for m in meters if m.direction == "consumption"]
-    conn.execute(load_sql("delete_max_power_window"), {"meters": [m.pk for m in meters], "start": month,
-                                                        "end": next_month(month)})
+    conn.execute(
+        load_sql("delete_max_power_window"),
+        {"meters": [m.pk for m in meters], "start": month, "end": next_month(month)},
+    )
     frame = raw_frames(conn, consumers, month, ("daily_consumption_max_power",))
     if frame.empty:
         return 0
     frame = frame.drop_duplicates(subset=["meter_pk", "day"], keep="last")
     frame = frame[(frame["day"] >= month) & (frame["day"] < next_month(month))]
-    rows = [{"building_code": building.code, "meter_pk": int(r.meter_pk), "day": r.day,
-             "max_power_va": float(r.max_power_va), "peak_at": r.peak_at.to_pydatetime()}
-            for r in frame.itertuples()]
+    rows = [
+        {
+            "building_code": building.code,
+            "meter_pk": int(r.meter_pk),
+            "day": r.day,
+            "max_power_va": float(r.max_power_va),
+            "peak_at": r.peak_at.to_pydatetime(),
+        }
+        for r in frame.itertuples()
+    ]
     conn.cursor().executemany(load_sql("insert_daily_max_power"), rows)
     return len(rows)

@@ -9,5 +9,6 @@ import psycopg
 
 def lock_building_month(conn: psycopg.Connection, building_code: str, month: date) -> None:
     """Transaction-scoped advisory lock: a second writer of the same building-month waits for the first."""
-    conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
-                 (f"linky:{building_code}:{month.isoformat()}",))
+    conn.execute(
+        "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (f"linky:{building_code}:{month.isoformat()}",)
+    )
