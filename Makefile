@@ -22,10 +22,10 @@ test: install
 	$(PY) -m pytest -q
 
 demo: install
-	$(PY) -m linky_pipeline.demo
+	$(PY) -m linky_pipeline.local.demo
 
 dev: install
-	$(PY) -m linky_pipeline.devserver
+	$(PY) -m linky_pipeline.local.devserver
 
 lint: install
 	$(VENV)/bin/ruff check .
@@ -34,5 +34,5 @@ bench: install
 	$(PY) benchmarks/pipeline_runs.py
 
 clean:
-	-$(PY) -m linky_pipeline.cli db stop
+	-$(PY) -m linky_pipeline.local db stop
 	rm -rf .linky $(VENV) $(UV_HOME)

@@ -21,8 +21,8 @@ from datetime import UTC, date, datetime, timedelta
 import numpy as np
 import pandas as pd
 
-from linky_pipeline.lib.anomalies import detect_anomalies
-from linky_pipeline.lib.localtime import PARIS
+from linky_pipeline.lib.anomalies.detect import detect_anomalies
+from linky_pipeline.lib.domain.localtime import PARIS
 from linky_pipeline.sandbox import METERS, injected_anomalies
 from linky_pipeline.sandbox.series import published
 

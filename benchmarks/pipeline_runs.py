@@ -17,17 +17,18 @@ from datetime import date
 import dagster as dg
 import psycopg
 
-from linky_pipeline.defs.anomalies import consumption_anomalies
-from linky_pipeline.defs.enedis_resource import EnedisResource
-from linky_pipeline.defs.ingestion import raw_load_curves
-from linky_pipeline.defs.resources import SyncPolicyResource, WarehouseResource
-from linky_pipeline.defs.runs import rectangle_tags
-from linky_pipeline.defs.warehouse_tables import daily_consumption, daily_max_power, monthly_consumption, readings
-from linky_pipeline.lib import migrations
-from linky_pipeline.lib.localtime import next_month
-from linky_pipeline.lib.pgcluster import throwaway_cluster
-from linky_pipeline.lib.registry import add_building, add_meter
-from linky_pipeline.localstack import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
+from linky_pipeline.defs.assets.aggregates import daily_consumption, daily_max_power, monthly_consumption
+from linky_pipeline.defs.assets.anomalies import consumption_anomalies
+from linky_pipeline.defs.assets.ingestion import raw_load_curves
+from linky_pipeline.defs.assets.readings import readings
+from linky_pipeline.defs.automation.runs import rectangle_tags
+from linky_pipeline.defs.resources.definitions import SyncPolicyResource, WarehouseResource
+from linky_pipeline.defs.resources.sources import EnedisResource
+from linky_pipeline.lib.domain.localtime import next_month
+from linky_pipeline.lib.domain.registry import add_building, add_meter
+from linky_pipeline.lib.store import migrations
+from linky_pipeline.local.pgcluster import throwaway_cluster
+from linky_pipeline.local.stack import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
 from linky_pipeline.sandbox.server import SandboxServer
 from linky_pipeline.sandbox.settings import SandboxSettings
 

@@ -10,9 +10,9 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from linky_pipeline.lib import migrations
-from linky_pipeline.lib.db import to_psycopg_url
-from linky_pipeline.lib.pgcluster import throwaway_cluster
+from linky_pipeline.lib.store import migrations
+from linky_pipeline.lib.store.db import to_psycopg_url
+from linky_pipeline.local.pgcluster import throwaway_cluster
 
 KEEP_TABLES = {"schema_migrations"}
 

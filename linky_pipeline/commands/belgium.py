@@ -7,9 +7,9 @@ from pathlib import Path
 import click
 
 from linky_pipeline.commands.common import warehouse
-from linky_pipeline.lib.belgium.errors import BelgianError
-from linky_pipeline.lib.belgium.importer import import_csv
-from linky_pipeline.lib.identifiers import InvalidValueError
+from linky_pipeline.lib.domain.identifiers import InvalidValueError
+from linky_pipeline.lib.sources.belgium.errors import BelgianError
+from linky_pipeline.lib.sync.csv_import import import_csv
 
 
 class BadInputError(click.ClickException):

@@ -7,7 +7,7 @@ import os
 import click
 
 from linky_pipeline.commands.common import warehouse
-from linky_pipeline.lib.bi import DEFAULT_ROLE, BiRoleError, create_bi_role
+from linky_pipeline.lib.store.bi import DEFAULT_ROLE, BiRoleError, create_bi_role
 
 PASSWORD_ENV = "LINKY_BI_PASSWORD"  # noqa: S105 (the variable name, not a password)
 ROLE_ENV = "LINKY_BI_USER"

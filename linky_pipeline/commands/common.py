@@ -8,9 +8,9 @@ from collections.abc import Iterator
 import click
 import psycopg
 
-from linky_pipeline.lib.db import DatabaseNotConfiguredError, connect
-from linky_pipeline.lib.identifiers import InvalidValueError
-from linky_pipeline.lib.registry import RegistryError
+from linky_pipeline.lib.domain.identifiers import InvalidValueError
+from linky_pipeline.lib.domain.registry import RegistryError
+from linky_pipeline.lib.store.db import DatabaseNotConfiguredError, connect
 
 
 @contextlib.contextmanager

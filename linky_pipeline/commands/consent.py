@@ -9,12 +9,16 @@ from collections.abc import Iterator
 import click
 
 from linky_pipeline.commands.common import warehouse
-from linky_pipeline.lib import audit, erasure
-from linky_pipeline.lib.consent import ConsentError, disconnect_meter
+from linky_pipeline.lib.consent.errors import ConsentError
 from linky_pipeline.lib.consent.flow import connect_meters
-from linky_pipeline.lib.consent.provider import EnedisConsentConfig
+from linky_pipeline.lib.consent.revoke import disconnect_meter
 from linky_pipeline.lib.consent.state import StateSigner
-from linky_pipeline.lib.vault import Vault, VaultError
+from linky_pipeline.lib.consent.vault import Vault, VaultError
+from linky_pipeline.lib.sources.enedis.consent_api import EnedisConsentConfig
+from linky_pipeline.lib.sources.enedis.quota import shared_limiter
+from linky_pipeline.lib.sources.errors import SourceError
+from linky_pipeline.lib.store import audit, erasure
+from linky_pipeline.lib.store.db import database_url, to_psycopg_url
 
 
 @contextlib.contextmanager
@@ -22,7 +26,7 @@ def _user_errors() -> Iterator[None]:
     """Typed consent/vault/erasure errors become one clear line, never a stack trace."""
     try:
         yield
-    except (ConsentError, VaultError, erasure.ErasureError, audit.AuditError) as exc:
+    except (ConsentError, SourceError, VaultError, erasure.ErasureError, audit.AuditError) as exc:
         raise click.ClickException(str(exc)) from None
 
 
@@ -91,6 +95,7 @@ def connect(
                 callback_url=pasted,
                 read_callback_url=reader,
                 sandbox_customer=sandbox_customer,
+                limiter=shared_limiter(to_psycopg_url(database_url())),
                 announce=lambda url: click.echo(f"Open this URL to give consent ({provider}, {api}):\n{url}"),
                 open_browser=None if no_browser else webbrowser.open,
                 timeout_s=timeout_s,

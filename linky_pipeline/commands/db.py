@@ -1,21 +1,18 @@
-"""`linky-pipeline db …`: migrations and the local development cluster."""
+"""`linky-pipeline db …`: migrations and the warehouse's status."""
 
 from __future__ import annotations
 
 import logging
-import os
-from pathlib import Path
 
 import click
 
 from linky_pipeline.commands.common import warehouse
-from linky_pipeline.lib import migrations
-from linky_pipeline.lib.localstate import LOCAL_STATE, local_cluster
+from linky_pipeline.lib.store import migrations
 
 
 @click.group()
 def db() -> None:
-    """Warehouse schema and local database."""
+    """Warehouse schema."""
 
 
 @db.command("upgrade")
@@ -33,20 +30,3 @@ def db_status() -> None:
     with warehouse() as conn:
         for name, at in migrations.applied(conn):
             click.echo(f"{name}\t{at}")
-
-
-@db.command("start")
-@click.option("--state-dir", type=click.Path(path_type=Path), default=LOCAL_STATE, show_default=True)
-def db_start(state_dir: Path) -> None:
-    """Start the local cluster under .linky/ and print `export LINKY_DATABASE_URL=…`."""
-    cluster = local_cluster(state_dir)
-    cluster.start()
-    click.echo(f"export LINKY_DATABASE_URL={cluster.create_database('linky')}")
-
-
-@db.command("stop")
-@click.option("--state-dir", type=click.Path(path_type=Path), default=LOCAL_STATE, show_default=True)
-def db_stop(state_dir: Path) -> None:
-    """Stop the local cluster under .linky/."""
-    local_cluster(state_dir).stop()
-    click.echo("stopped" if not os.path.exists(state_dir / "pgdata" / "postmaster.pid") else "still running")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import click
 
 from linky_pipeline.commands.common import warehouse
-from linky_pipeline.lib import identifiers as ids
-from linky_pipeline.lib import registry
+from linky_pipeline.lib.domain import identifiers as ids
+from linky_pipeline.lib.domain import registry
 
 
 @click.group()

@@ -5,8 +5,8 @@ from __future__ import annotations
 import click
 
 from linky_pipeline.commands.common import warehouse
-from linky_pipeline.lib import audit
-from linky_pipeline.lib.vault import Vault, VaultError, rotate
+from linky_pipeline.lib.consent.vault import Vault, VaultError, rotate
+from linky_pipeline.lib.store import audit
 
 
 @click.group("secrets")

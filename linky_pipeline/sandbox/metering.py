@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Final, Literal
 
-from linky_pipeline.lib.localtime import days_in_range
+from linky_pipeline.lib.domain.localtime import days_in_range
 from linky_pipeline.sandbox.meters import METERS, Direction
 from linky_pipeline.sandbox.profile import EPOCH, HORIZON_END
 from linky_pipeline.sandbox.series import curve_points, daily_values, max_power_values

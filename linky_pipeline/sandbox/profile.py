@@ -15,7 +15,7 @@ from typing import Final
 
 import numpy as np
 
-from linky_pipeline.lib.localtime import PARIS
+from linky_pipeline.lib.domain.localtime import PARIS
 from linky_pipeline.sandbox.meters import METERS, Direction
 
 EPOCH: Final = date(2012, 1, 1)  # day-level series (temperature, clouds) start here...

@@ -14,7 +14,7 @@ from typing import Final
 
 import numpy as np
 
-from linky_pipeline.lib.localtime import PARIS
+from linky_pipeline.lib.domain.localtime import PARIS
 from linky_pipeline.sandbox.anomalies import anomalies_in_year
 from linky_pipeline.sandbox.meters import METERS, Direction
 from linky_pipeline.sandbox.profile import Grid, natural_watts, rng_for, year_grid

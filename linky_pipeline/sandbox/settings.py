@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, Final
 
-from linky_pipeline.lib.localtime import PARIS
+from linky_pipeline.lib.domain.localtime import PARIS
 
 DEFAULT_CLIENT_ID: Final = "sandbox-client"
 DEFAULT_CLIENT_SECRET: Final = "sandbox-secret"  # noqa: S105 - the sandbox's public, documented test secret

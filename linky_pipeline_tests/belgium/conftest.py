@@ -8,7 +8,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from linky_pipeline.lib.registry import add_building, add_meter
+from linky_pipeline.lib.domain.registry import add_building, add_meter
 from linky_pipeline_tests.pipeline.conftest import building, run_pipeline, sandbox  # noqa: F401
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -7,12 +7,12 @@ from datetime import UTC, date, datetime
 import pandas as pd
 import pytest
 
-from linky_pipeline.lib.belgium import payload as pl
-from linky_pipeline.lib.belgium.csv_export import detect_ean, parse_quarter_hour_csv
-from linky_pipeline.lib.belgium.errors import BelgianCsvError, BelgianPayloadError
-from linky_pipeline.lib.canonical import READING_COLUMNS
-from linky_pipeline.lib.identifiers import InvalidValueError
-from linky_pipeline.lib.localtime import BRUSSELS
+from linky_pipeline.lib.domain.canonical import READING_COLUMNS
+from linky_pipeline.lib.domain.identifiers import InvalidValueError
+from linky_pipeline.lib.domain.localtime import BRUSSELS
+from linky_pipeline.lib.sources.belgium import payload as pl
+from linky_pipeline.lib.sources.belgium.csv_export import detect_ean, parse_quarter_hour_csv
+from linky_pipeline.lib.sources.belgium.errors import BelgianCsvError, BelgianPayloadError
 from linky_pipeline_tests.belgium.conftest import EAN, fixture_text
 
 HEADER_EN = (

@@ -11,9 +11,9 @@ import pytest
 from click.testing import CliRunner
 
 from linky_pipeline.commands.belgium import import_csv_command
-from linky_pipeline.lib.belgium import payload as pl
-from linky_pipeline.lib.belgium.errors import BelgianCsvError, BelgianImportError
-from linky_pipeline.lib.belgium.importer import import_csv
+from linky_pipeline.lib.sources.belgium import payload as pl
+from linky_pipeline.lib.sources.belgium.errors import BelgianCsvError, BelgianImportError
+from linky_pipeline.lib.sync.csv_import import import_csv
 from linky_pipeline_tests.belgium.conftest import EAN, FIXTURES, fixture_text
 
 Snapshot = list[tuple]

@@ -8,9 +8,10 @@ from datetime import date
 import dagster as dg
 import psycopg
 
-from linky_pipeline.defs.warehouse_tables import daily_consumption, readings
-from linky_pipeline.lib.belgium.importer import import_csv
-from linky_pipeline.lib.sync.horizons import endpoints_for
+from linky_pipeline.defs.assets.aggregates import daily_consumption
+from linky_pipeline.defs.assets.readings import readings
+from linky_pipeline.lib.sources.catalog import provider
+from linky_pipeline.lib.sync.csv_import import import_csv
 from linky_pipeline_tests.belgium.conftest import FIXTURES
 
 OCTOBER = date(2023, 10, 1)
@@ -18,9 +19,9 @@ REFERENCE = date(2026, 11, 23)  # three years later: imported files have no API 
 
 
 def test_be_csv_meters_fetch_nothing_from_the_api() -> None:
-    assert endpoints_for("consumption", "be_csv") == ()
-    assert endpoints_for("production", "be_csv") == ()
-    assert "consumption_load_curve" in endpoints_for("consumption")
+    assert provider("be_csv").endpoints_for("consumption") == ()
+    assert provider("be_csv").endpoints_for("production") == ()
+    assert "consumption_load_curve" in provider("enedis").endpoints_for("consumption")
 
 
 def test_readings_and_daily_consumption_from_an_imported_csv(

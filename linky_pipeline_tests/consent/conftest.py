@@ -8,9 +8,9 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 
-from linky_pipeline.lib.consent.provider import EnedisConsentConfig
 from linky_pipeline.lib.consent.state import StateSigner
-from linky_pipeline.lib.vault import Vault
+from linky_pipeline.lib.consent.vault import Vault
+from linky_pipeline.lib.sources.enedis.consent_api import EnedisConsentConfig
 from linky_pipeline.sandbox.server import SandboxServer
 
 STATE_SECRET = "s" * 16 + secrets.token_hex(16)

@@ -7,9 +7,11 @@ from typing import Any
 import psycopg
 import pytest
 
-from linky_pipeline.lib import audit, credentials
-from linky_pipeline.lib.consent import MeterNotFoundError, disconnect_meter, mark_consent_lost
-from linky_pipeline.lib.vault import Vault
+from linky_pipeline.lib.consent import credentials
+from linky_pipeline.lib.consent.errors import MeterNotFoundError
+from linky_pipeline.lib.consent.revoke import disconnect_meter, mark_consent_lost
+from linky_pipeline.lib.consent.vault import Vault
+from linky_pipeline.lib.store import audit
 
 from .conftest import add_meter
 

@@ -8,11 +8,11 @@ import pytest
 from click.testing import CliRunner
 
 from linky_pipeline.commands.consent import connect, disconnect
-from linky_pipeline.lib import credentials
+from linky_pipeline.lib.consent import credentials
 from linky_pipeline.lib.consent.flow import connect_meters, start_consent
-from linky_pipeline.lib.consent.provider import EnedisConsentConfig
 from linky_pipeline.lib.consent.state import StateSigner
-from linky_pipeline.lib.vault import Vault
+from linky_pipeline.lib.consent.vault import Vault
+from linky_pipeline.lib.sources.enedis.consent_api import EnedisConsentConfig
 from linky_pipeline.sandbox.server import SandboxServer
 
 from .conftest import STATE_SECRET, add_building

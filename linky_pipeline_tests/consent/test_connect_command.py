@@ -10,8 +10,8 @@ import sys
 import httpx
 import psycopg
 
-from linky_pipeline.lib.pgcluster import free_port
-from linky_pipeline.localstack import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
+from linky_pipeline.local.pgcluster import free_port
+from linky_pipeline.local.stack import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
 from linky_pipeline.sandbox.server import SandboxServer
 
 

@@ -7,8 +7,8 @@ import pytest
 from click.testing import CliRunner
 
 from linky_pipeline.commands.secrets import secrets as secrets_group
-from linky_pipeline.lib import credentials
-from linky_pipeline.lib.vault import Vault, VaultDecryptError, key_id_of, rotate
+from linky_pipeline.lib.consent import credentials
+from linky_pipeline.lib.consent.vault import Vault, VaultDecryptError, key_id_of, rotate
 
 
 def _stored(conn: psycopg.Connection) -> list[tuple[int, str, str, bytes]]:

@@ -8,8 +8,9 @@ from click.testing import CliRunner
 from psycopg import sql
 
 from linky_pipeline.commands.consent import erase
-from linky_pipeline.lib import credentials, erasure
-from linky_pipeline.lib.vault import Vault
+from linky_pipeline.lib.consent import credentials
+from linky_pipeline.lib.consent.vault import Vault
+from linky_pipeline.lib.store import erasure
 
 from .conftest import add_building, add_meter
 

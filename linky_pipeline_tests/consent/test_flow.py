@@ -13,7 +13,7 @@ import psycopg
 import pytest
 from authlib.deprecate import AuthlibDeprecationWarning
 
-from linky_pipeline.lib import credentials
+from linky_pipeline.lib.consent import credentials
 from linky_pipeline.lib.consent.errors import (
     ConsentRefusedError,
     ExpiredStateError,
@@ -23,11 +23,11 @@ from linky_pipeline.lib.consent.errors import (
     ReplayedStateError,
 )
 from linky_pipeline.lib.consent.flow import complete_consent, connect_meters, start_consent
-from linky_pipeline.lib.consent.provider import EnedisConsentConfig
 from linky_pipeline.lib.consent.state import StateSigner
 from linky_pipeline.lib.consent.store import ConnectedMeter
-from linky_pipeline.lib.localtime import PARIS
-from linky_pipeline.lib.vault import Vault
+from linky_pipeline.lib.consent.vault import Vault
+from linky_pipeline.lib.domain.localtime import PARIS
+from linky_pipeline.lib.sources.enedis.consent_api import EnedisConsentConfig, consent_client
 from linky_pipeline.sandbox.server import SandboxServer
 
 from .conftest import add_building
@@ -197,8 +197,7 @@ def test_forged_state_in_the_redirect_stores_nothing(
     with pytest.raises(ForgedStateError):
         complete_consent(
             alpha,
-            httpx.Client(),
-            config,
+            consent_client(config),
             signer,
             building_code="alpha",
             api="v5",
@@ -226,18 +225,17 @@ def test_replayed_and_expired_redirects(
     alpha: psycopg.Connection, config: EnedisConsentConfig, signer: StateSigner
 ) -> None:
     redirect = _redirect_for(config, signer, 0)
-    with httpx.Client() as client:
+    with consent_client(config) as client:
         kwargs = {"building_code": "alpha", "api": "v5", "duration": "P3Y", "actor": "test"}
-        done = complete_consent(alpha, client, config, signer, redirect_url=redirect, **kwargs)
+        done = complete_consent(alpha, client, signer, redirect_url=redirect, **kwargs)
         assert [m.meter_id for m in done] == ["22516914714270"]
         with pytest.raises(ReplayedStateError):
-            complete_consent(alpha, client, config, signer, redirect_url=redirect, **kwargs)
+            complete_consent(alpha, client, signer, redirect_url=redirect, **kwargs)
         late = _redirect_for(config, signer, 2)
         with pytest.raises(ExpiredStateError):
             complete_consent(
                 alpha,
                 client,
-                config,
                 signer,
                 redirect_url=late,
                 now=datetime.now(UTC) + timedelta(minutes=11),
@@ -259,11 +257,10 @@ def test_provider_refusal_is_a_typed_error(
     alpha: psycopg.Connection, config: EnedisConsentConfig, signer: StateSigner
 ) -> None:
     redirect = _redirect_for(config, signer, 0, duration="P5Y")  # bypassing our own check
-    with pytest.raises(ConsentRefusedError) as info, httpx.Client() as client:
+    with pytest.raises(ConsentRefusedError) as info, consent_client(config) as client:
         complete_consent(
             alpha,
             client,
-            config,
             signer,
             building_code="alpha",
             api="v5",

@@ -7,7 +7,7 @@ import secrets
 
 import pytest
 
-from linky_pipeline.lib.vault import (
+from linky_pipeline.lib.consent.vault import (
     Sealed,
     Vault,
     VaultConfigError,

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import psycopg
 
-from linky_pipeline.lib.identifiers import gs1_complete
+from linky_pipeline.lib.domain.identifiers import gs1_complete
 
 PARIS = ZoneInfo("Europe/Paris")
 BRUSSELS = ZoneInfo("Europe/Brussels")

@@ -11,7 +11,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from linky_pipeline.lib.bi import create_bi_role, drop_bi_role
+from linky_pipeline.lib.store.bi import create_bi_role, drop_bi_role
 from linky_pipeline_tests.deploy.bi_data import BiData, seed
 
 REPO = Path(__file__).resolve().parents[2]

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from psycopg import errors, sql
 
 from linky_pipeline.commands.bi import create_bi_role_command
-from linky_pipeline.lib.bi import (
+from linky_pipeline.lib.store.bi import (
     BiSchemaMissingError,
     InvalidRoleNameError,
     UnsafeRoleError,

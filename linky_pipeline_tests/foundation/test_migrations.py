@@ -5,7 +5,7 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from linky_pipeline.lib import migrations
+from linky_pipeline.lib.store import migrations
 
 
 def _schema_fingerprint(conn: psycopg.Connection) -> list[tuple[str, ...]]:

@@ -12,12 +12,12 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from linky_pipeline.lib.pgcluster import ClusterError, LocalCluster
+from linky_pipeline.local.pgcluster import ClusterError, LocalCluster
 
 OWNER = """
 import sys, time
 from pathlib import Path
-from linky_pipeline.lib.pgcluster import LocalCluster
+from linky_pipeline.local.pgcluster import LocalCluster
 cluster = LocalCluster(datadir=Path(sys.argv[1]))
 cluster.start(watch_pid=__import__("os").getpid())
 print(cluster.port, flush=True)

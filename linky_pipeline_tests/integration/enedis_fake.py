@@ -15,7 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from linky_pipeline.lib.enedis.endpoints import ENDPOINTS
+from linky_pipeline.lib.sources.enedis.endpoints import ENDPOINTS
 from linky_pipeline_tests.unit.enedis_payloads import curve_points, daily_points, to_v2_points, v2_body, v5_body
 
 CLIENT_ID = "test-client"

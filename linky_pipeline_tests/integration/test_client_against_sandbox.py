@@ -8,10 +8,12 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from linky_pipeline.lib.enedis import ConsentLostError, EnedisClient, RetryPolicy, WrongDirectionError
-from linky_pipeline.lib.localtime import PARIS, days_in_range, expected_intervals
-from linky_pipeline.lib.ratelimit import InMemoryRateLimiter
-from linky_pipeline.localstack import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
+from linky_pipeline.lib.domain.localtime import PARIS, days_in_range, expected_intervals
+from linky_pipeline.lib.sources.enedis.client import EnedisClient
+from linky_pipeline.lib.sources.errors import ConsentLostError, WrongDirectionError
+from linky_pipeline.lib.sources.ratelimit import InMemoryRateLimiter
+from linky_pipeline.lib.sources.transport import RetryPolicy
+from linky_pipeline.local.stack import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
 from linky_pipeline.sandbox.server import SandboxServer
 from linky_pipeline.sandbox.settings import SandboxSettings
 

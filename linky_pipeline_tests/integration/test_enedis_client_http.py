@@ -12,18 +12,18 @@ from datetime import UTC, date, datetime, timedelta
 import pandas as pd
 import pytest
 
-from linky_pipeline.lib.enedis import (
+from linky_pipeline.lib.domain.localtime import PARIS
+from linky_pipeline.lib.sources.enedis.client import EnedisClient
+from linky_pipeline.lib.sources.errors import (
     ApiError,
     ApiUnavailableError,
     AuthenticationError,
     ConsentLostError,
-    EnedisClient,
     MalformedResponseError,
     QuotaExceededError,
-    RetryPolicy,
     WrongDirectionError,
 )
-from linky_pipeline.lib.localtime import PARIS
+from linky_pipeline.lib.sources.transport import RetryPolicy
 from linky_pipeline_tests.integration.enedis_fake import CLIENT_ID, CLIENT_SECRET, FakeEnedis, Server, err, reply
 
 TODAY = date(2026, 11, 22)

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from linky_pipeline.lib.notify.mailcatcher import LocalMailbox
+from linky_pipeline.local.mailbox import LocalMailbox
 
 WEBHOOK_SECRET = "whsec-test-0123456789abcdef"
 

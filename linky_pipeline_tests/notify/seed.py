@@ -6,8 +6,8 @@ from datetime import date
 
 import psycopg
 
-from linky_pipeline.lib.anomalies import anomaly_id
-from linky_pipeline.lib.localtime import PARIS, local_midnight_utc
+from linky_pipeline.lib.anomalies.detect import anomaly_id
+from linky_pipeline.lib.domain.localtime import PARIS, local_midnight_utc
 
 
 def seed_building(

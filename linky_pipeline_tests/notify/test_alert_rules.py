@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from linky_pipeline.commands.alerts import alerts
-from linky_pipeline.lib.notify import RuleValidationError, validate_rule
+from linky_pipeline.lib.notify.rules import RuleValidationError, validate_rule
 from linky_pipeline_tests.notify.seed import seed_building
 
 

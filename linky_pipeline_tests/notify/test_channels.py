@@ -8,23 +8,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from linky_pipeline.lib.notify import (
-    DeliveryError,
-    EmailChannel,
-    OutboxItem,
-    SmtpConfigError,
-    SmtpSender,
-    TemplateError,
-    WebhookChannel,
-    WebhookSender,
-    message_id_for,
-    render_email,
-    sign,
-    stable_token,
-    verify_signature,
-    webhook_payload,
-)
-from linky_pipeline.lib.notify.mailcatcher import LocalMailbox, free_port
+from linky_pipeline.lib.notify.base import DeliveryError, OutboxItem, TemplateError, stable_token
+from linky_pipeline.lib.notify.channels import EmailChannel, WebhookChannel
+from linky_pipeline.lib.notify.email import SmtpConfigError, SmtpSender, message_id_for
+from linky_pipeline.lib.notify.templates import render_email, webhook_payload
+from linky_pipeline.lib.notify.webhook import WebhookSender, sign, verify_signature
+from linky_pipeline.local.mailbox import LocalMailbox, free_port
 from linky_pipeline_tests.notify.conftest import WEBHOOK_SECRET, WebhookReceiver
 
 PAYLOAD = {

@@ -10,18 +10,13 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from linky_pipeline.lib.notify import (
-    EmailChannel,
-    Sender,
-    SmtpSender,
-    WebhookChannel,
-    WebhookSender,
-    deliver_due,
-    enqueue,
-    enqueue_anomaly_notifications,
-    verify_signature,
-)
-from linky_pipeline.lib.notify.mailcatcher import LocalMailbox, free_port
+from linky_pipeline.lib.notify.base import Sender
+from linky_pipeline.lib.notify.channels import EmailChannel, WebhookChannel
+from linky_pipeline.lib.notify.email import SmtpSender
+from linky_pipeline.lib.notify.outbox import deliver_due, enqueue
+from linky_pipeline.lib.notify.rules import enqueue_anomaly_notifications
+from linky_pipeline.lib.notify.webhook import WebhookSender, verify_signature
+from linky_pipeline.local.mailbox import LocalMailbox, free_port
 from linky_pipeline_tests.notify.conftest import WEBHOOK_SECRET, WebhookReceiver
 from linky_pipeline_tests.notify.seed import add_rule, seed_building, seed_day_anomaly
 
@@ -206,7 +201,7 @@ def test_channels_without_sender_are_left_pending(db: psycopg.Connection, pg_url
 
 
 def test_bad_arguments_name_the_field(db: psycopg.Connection) -> None:
-    from linky_pipeline.lib.notify import OutboxError
+    from linky_pipeline.lib.notify.outbox import OutboxError
 
     with pytest.raises(OutboxError, match="'sms'"):
         enqueue(db, "anomaly", "k", None, "sms", "x", {})

@@ -5,8 +5,8 @@ from __future__ import annotations
 import dagster as dg
 
 from linky_pipeline.defs.automation.notifications import run_failure_to_ops_webhook
-from linky_pipeline.defs.notifier_resource import NotifierResource
-from linky_pipeline.defs.resources import WarehouseResource
+from linky_pipeline.defs.resources.definitions import WarehouseResource
+from linky_pipeline.defs.resources.notifier import NotifierResource
 from linky_pipeline.lib.notify.webhook import verify_signature
 from linky_pipeline_tests.notify.conftest import WEBHOOK_SECRET
 

@@ -6,10 +6,10 @@ import dagster as dg
 import pytest
 
 from linky_pipeline.defs.automation.notifications import anomaly_notification_sensor, deliver_notifications
-from linky_pipeline.defs.notifier_resource import NotifierResource
-from linky_pipeline.defs.resources import WarehouseResource
-from linky_pipeline.lib.notify.mailcatcher import LocalMailbox
+from linky_pipeline.defs.resources.definitions import WarehouseResource
+from linky_pipeline.defs.resources.notifier import NotifierResource
 from linky_pipeline.lib.notify.rules import AlertRuleSpec, add_rule
+from linky_pipeline.local.mailbox import LocalMailbox
 from linky_pipeline.sandbox.anomalies import injected_anomalies
 
 PRM = "22516914714270"

@@ -8,8 +8,8 @@ from dagster._core.definitions.automation_tick_evaluation_context import build_r
 from dagster._core.definitions.events import AssetKeyPartitionKey
 
 from linky_pipeline.definitions import defs
+from linky_pipeline.defs.automation.runs import RANGE_END_TAG, RANGE_START_TAG
 from linky_pipeline.defs.partitions import building_month_partitions
-from linky_pipeline.defs.runs import RANGE_END_TAG, RANGE_START_TAG
 
 
 def test_three_buildings_by_36_months_is_three_runs() -> None:

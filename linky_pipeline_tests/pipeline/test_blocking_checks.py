@@ -2,8 +2,9 @@
 
 from datetime import date
 
-from linky_pipeline.defs.anomalies import consumption_anomalies
-from linky_pipeline.defs.warehouse_tables import daily_consumption, monthly_consumption, readings
+from linky_pipeline.defs.assets.aggregates import daily_consumption, monthly_consumption
+from linky_pipeline.defs.assets.anomalies import consumption_anomalies
+from linky_pipeline.defs.assets.readings import readings
 
 
 def test_conservation_failure_blocks_downstream(db, building, run_pipeline) -> None:

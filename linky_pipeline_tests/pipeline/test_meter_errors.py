@@ -4,9 +4,11 @@ from datetime import date
 
 import psycopg
 
-from linky_pipeline.lib.enedis import EnedisClient
+from linky_pipeline.lib.domain.building_month import BuildingMonth
+from linky_pipeline.lib.domain.policy import SyncPolicy
+from linky_pipeline.lib.sources.enedis.client import EnedisClient
 from linky_pipeline.lib.sync.run import sync_partitions
-from linky_pipeline.localstack import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
+from linky_pipeline.local.stack import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
 
 
 def test_wrong_direction_meter_does_not_block_the_fleet(db, building, run_pipeline) -> None:
@@ -32,8 +34,9 @@ def test_activation_found_mid_backfill_marks_earlier_months_before_activation(db
     sandbox.settings.update({"today": reference.isoformat()})
     building("late", ("11453290002823", "consumption"))  # activated 2019-08-27
     api = EnedisClient(sandbox.url, SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, today=lambda: reference)
-    months = [("late", date(2019, m, 1)) for m in (6, 7, 8, 9)]
-    summary = sync_partitions(lambda: psycopg.connect(pg_url), api, months, reference, 7, False, 2, lambda *_: None)
+    months = [BuildingMonth("late", date(2019, m, 1), "Europe/Paris") for m in (6, 7, 8, 9)]
+    policy = SyncPolicy(reference, trailing_days=7, max_concurrency=2)
+    summary = sync_partitions(lambda: psycopg.connect(pg_url), {"enedis": api}, months, policy, actor="test")
     assert not summary.failures and not summary.meter_errors
     db.rollback()
     statuses = dict(

@@ -6,10 +6,10 @@ from datetime import date
 
 import pytest
 
-from linky_pipeline.lib import credentials
+from linky_pipeline.lib.consent import credentials
+from linky_pipeline.lib.consent.vault import Vault
 from linky_pipeline.lib.notify.rules import AlertRuleSpec, add_rule
-from linky_pipeline.lib.vault import Vault
-from linky_pipeline.localstack import SANDBOX_CLIENT_SECRET
+from linky_pipeline.local.stack import SANDBOX_CLIENT_SECRET
 
 KEY = "9f" * 32
 REVOKED = "26584978546985"

@@ -5,9 +5,9 @@ from datetime import date
 
 import psycopg
 
-from linky_pipeline.lib.registry import get_building, list_meters
-from linky_pipeline.lib.warehouse.locks import lock_building_month
-from linky_pipeline.lib.warehouse.readings import rebuild_readings
+from linky_pipeline.lib.domain.registry import get_building, list_meters
+from linky_pipeline.lib.store.locks import lock_building_month
+from linky_pipeline.lib.tables.readings import rebuild_readings
 
 MONTH = date(2026, 9, 1)
 
@@ -21,7 +21,7 @@ def test_concurrent_rebuilds_of_one_month_serialize(db, building, run_pipeline, 
     def rebuild(_: int) -> int:
         with psycopg.connect(pg_url) as conn, conn.transaction():
             lock_building_month(conn, "normal", MONTH)
-            return rebuild_readings(conn, get_building(conn, "normal"), list_meters(conn, "normal"), MONTH)
+            return rebuild_readings(conn, get_building(conn, "normal").month(MONTH), list_meters(conn, "normal"))
 
     with ThreadPoolExecutor(max_workers=4) as pool:
         assert list(pool.map(rebuild, range(8))) == [expected] * 8

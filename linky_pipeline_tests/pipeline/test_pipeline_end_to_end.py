@@ -4,7 +4,7 @@ from datetime import date
 
 import psycopg
 
-from linky_pipeline.lib.localtime import PARIS, days_in_range, expected_intervals
+from linky_pipeline.lib.domain.localtime import PARIS, days_in_range, expected_intervals
 
 TABLES = ("raw_load_curves", "fetch_state", "readings", "daily_consumption", "monthly_consumption", "daily_max_power")
 
@@ -66,7 +66,7 @@ def test_month_over_month_follows_an_earlier_month_rerun_later(db, building, run
 
 
 def test_unpinned_run_uses_its_creation_date_in_every_step(db, building, run_pipeline, sandbox) -> None:
-    from linky_pipeline.lib.localtime import today_in
+    from linky_pipeline.lib.domain.localtime import today_in
 
     sandbox.settings.update({"today": None})  # the real date, like production
     building("normal", ("22516914714270", "consumption"))

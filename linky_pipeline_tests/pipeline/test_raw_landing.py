@@ -3,13 +3,15 @@
 import json
 from datetime import UTC, date, datetime
 
-from linky_pipeline.lib.sql import load_sql
+from linky_pipeline.lib.store.sql import SqlFiles
+
+SQL = SqlFiles("linky_pipeline.lib.sync.ingest")
 
 
 def _land(db, status: int, payload: dict | None, sha: str, at: datetime) -> None:
     meter_pk = db.execute("SELECT min(id) FROM meters").fetchone()[0]
     db.execute(
-        load_sql("upsert_raw_load_curve"),
+        SQL["upsert_raw_load_curve"],
         {
             "meter_pk": meter_pk,
             "endpoint": "daily_consumption",

@@ -3,9 +3,9 @@
 import dagster as dg
 
 from linky_pipeline.defs.automation.registry_sensor import building_registry_sensor, partition_changes
-from linky_pipeline.defs.resources import WarehouseResource
-from linky_pipeline.defs.runs import RANGE_END_TAG, RANGE_START_TAG
-from linky_pipeline.lib.registry import add_meter, remove_building
+from linky_pipeline.defs.automation.runs import RANGE_END_TAG, RANGE_START_TAG
+from linky_pipeline.defs.resources.definitions import WarehouseResource
+from linky_pipeline.lib.domain.registry import add_meter, remove_building
 
 
 def _tick(instance: dg.DagsterInstance, pg_url: str) -> dg.SensorResult:

@@ -7,9 +7,9 @@ import dagster as dg
 import pytest
 from dagster._utils.schedules import cron_string_iterator
 
+from linky_pipeline.defs.automation.runs import RANGE_END_TAG, RANGE_START_TAG
 from linky_pipeline.defs.automation.schedules import late_data_catch_up, nightly_sync, sync_months
-from linky_pipeline.defs.resources import WarehouseResource
-from linky_pipeline.defs.runs import RANGE_END_TAG, RANGE_START_TAG
+from linky_pipeline.defs.resources.definitions import WarehouseResource
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from linky_pipeline.lib.localtime import PARIS
+from linky_pipeline.lib.domain.localtime import PARIS
 from linky_pipeline.sandbox import injected_anomalies
 from linky_pipeline.sandbox.anomalies import AnomalyQueryError, schedule
 from linky_pipeline.sandbox.profile import natural_watts, year_grid

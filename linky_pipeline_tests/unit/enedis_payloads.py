@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 
-from linky_pipeline.lib.localtime import PARIS, local_midnight_utc
+from linky_pipeline.lib.domain.localtime import PARIS, local_midnight_utc
 
 Convention = Literal["start_plus", "real_end"]
 FMT = "%Y-%m-%d %H:%M:%S"

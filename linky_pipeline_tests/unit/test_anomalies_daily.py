@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from linky_pipeline.lib.anomalies import (
+from linky_pipeline.lib.anomalies.detect import (
     ANOMALY_COLUMNS,
     AnomalyInputError,
     anomaly_id,

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import pytest
 
-from linky_pipeline.lib.anomalies import (
+from linky_pipeline.lib.anomalies.detect import (
     ANOMALY_COLUMNS,
     AnomalyInputError,
     detect_anomalies,

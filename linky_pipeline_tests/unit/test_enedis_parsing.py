@@ -9,8 +9,10 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from linky_pipeline.lib.canonical import READING_COLUMNS
-from linky_pipeline.lib.enedis import EnedisParseError, parse_v2, parse_v5
+from linky_pipeline.lib.domain.canonical import READING_COLUMNS
+from linky_pipeline.lib.sources.enedis.parsing import parse_v5
+from linky_pipeline.lib.sources.enedis.parsing_v2 import parse_v2
+from linky_pipeline.lib.sources.errors import SourceParseError
 from linky_pipeline_tests.unit.enedis_payloads import (
     Convention,
     curve_points,
@@ -140,7 +142,7 @@ def test_conflicting_duplicate_is_rejected() -> None:
     pts = body["meter_reading"]["interval_reading"]
     twin = dict(pts[10], value="99999")
     pts.insert(11, twin)
-    with pytest.raises(EnedisParseError, match=r"interval_reading\[11\]\.value='99999'"):
+    with pytest.raises(SourceParseError, match=r"interval_reading\[11\]\.value='99999'"):
         parse_v5(body, endpoint=CLC, prm=PRM)
 
 
@@ -175,14 +177,14 @@ def _mutate(path: str, value: Any, index: int = 5) -> dict[str, Any]:
     ],
 )
 def test_garbage_raises_a_typed_error_naming_field_and_value(path: str, value: Any, message: str) -> None:
-    with pytest.raises(EnedisParseError, match=message):
+    with pytest.raises(SourceParseError, match=message):
         parse_v5(_mutate(path, value), endpoint=CLC, prm=PRM, window=(date(2026, 1, 15), date(2026, 1, 16)))
 
 
 def test_overlapping_intervals_are_rejected() -> None:
     body = _body(date(2026, 1, 15), date(2026, 1, 16))
     body["meter_reading"]["interval_reading"][10]["interval_length"] = "PT60M"
-    with pytest.raises(EnedisParseError, match="overlaps"):
+    with pytest.raises(SourceParseError, match="overlaps"):
         parse_v5(body, endpoint=CLC, prm=PRM)
 
 
@@ -199,7 +201,7 @@ def test_daily_energy_in_kwh_on_local_days() -> None:
     assert list(frame["kwh"]) == pytest.approx([10.0, 10.01, 10.02, 10.03])
     prod = parse_v5(body, endpoint="daily_production", prm=PRM)
     assert set(prod["metric"]) == {"production"}
-    with pytest.raises(EnedisParseError, match=r"reading_type\.unit='W'"):
+    with pytest.raises(SourceParseError, match=r"reading_type\.unit='W'"):
         parse_v5(v5_body(PRM, first, end, daily_points(first, end), unit="W"), endpoint="daily_consumption", prm=PRM)
 
 
@@ -262,7 +264,7 @@ def test_v2_mismatched_grandeur_is_rejected(field: str, value: str, message: str
     points, _ = curve_points(first, end)
     body = v2_body(PRM, first, end, "CONS", "PA", "W", to_v2_points(points))
     body["grandeur"][0][field] = value
-    with pytest.raises(EnedisParseError, match=message):
+    with pytest.raises(SourceParseError, match=message):
         parse_v2(body, endpoint=CLC, prm=PRM)
 
 
@@ -271,9 +273,9 @@ def test_v2_bad_point_names_v2_keys() -> None:
     points, _ = curve_points(first, end)
     body = v2_body(PRM, first, end, "CONS", "PA", "W", to_v2_points(points))
     body["grandeur"][0]["points"][3]["p"] = "PT7M"
-    with pytest.raises(EnedisParseError, match=r"grandeur\[0\]\.points\[3\]\.p='PT7M'"):
+    with pytest.raises(SourceParseError, match=r"grandeur\[0\]\.points\[3\]\.p='PT7M'"):
         parse_v2(body, endpoint=CLC, prm=PRM)
     body["grandeur"][0]["points"][3]["p"] = "PT30M"
     body["idPrm"] = "99999999999991"
-    with pytest.raises(EnedisParseError, match=r"idPrm='99999999999991'"):
+    with pytest.raises(SourceParseError, match=r"idPrm='99999999999991'"):
         parse_v2(body, endpoint=CLC, prm=PRM)

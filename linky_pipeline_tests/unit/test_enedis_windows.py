@@ -6,8 +6,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from linky_pipeline.lib.enedis import WindowError, horizon_start, plan_windows
-from linky_pipeline.lib.enedis.windows import months_before
+from linky_pipeline.lib.sources.enedis.windows import horizon_start, months_before, plan_windows
+from linky_pipeline.lib.sources.errors import WindowError
 
 TODAY = date(2026, 11, 22)
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from linky_pipeline.lib.ratelimit import InMemoryRateLimiter, RateLimitConfigError, decide
+from linky_pipeline.lib.sources.ratelimit import InMemoryRateLimiter, RateLimitConfigError, decide
 
 T0 = datetime(2026, 11, 22, 9, 59, 58, tzinfo=UTC)
 

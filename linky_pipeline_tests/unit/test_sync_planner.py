@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from linky_pipeline.lib.domain.policy import DayState, SyncPolicy
+from linky_pipeline.lib.sources.enedis.provider import ENEDIS
 from linky_pipeline.lib.sync.planner import (
-    DayState,
     contiguous_ranges,
     days_to_fetch,
     endpoint_due_tonight,
@@ -14,24 +15,26 @@ from linky_pipeline.lib.sync.planner import (
 
 REF = date(2026, 11, 23)
 CURVE = "consumption_load_curve"
+BACKFILL = SyncPolicy(REF, trailing_days=7, mode="backfill")
+NIGHTLY = SyncPolicy(REF, trailing_days=7, mode="nightly")
 
 
 def test_only_published_days_of_the_month() -> None:
-    days = days_to_fetch(CURVE, date(2026, 11, 1), REF, None, {}, 7, nightly=False)
+    days = days_to_fetch(ENEDIS, CURVE, date(2026, 11, 1), None, {}, BACKFILL)
     assert days[0] == date(2026, 11, 1) and days[-1] == date(2026, 11, 22)  # D is published from D+1
 
 
 def test_nothing_before_activation_or_the_curve_horizon() -> None:
-    assert days_to_fetch(CURVE, date(2026, 6, 1), REF, date(2026, 6, 10), {}, 7, False)[0] == date(2026, 6, 10)
-    assert days_to_fetch(CURVE, date(2024, 6, 1), REF, None, {}, 7, False) == []  # older than 24 months
-    assert days_to_fetch("daily_consumption", date(2024, 6, 1), REF, None, {}, 7, False)  # daily goes to 36
+    assert days_to_fetch(ENEDIS, CURVE, date(2026, 6, 1), date(2026, 6, 10), {}, BACKFILL)[0] == date(2026, 6, 10)
+    assert days_to_fetch(ENEDIS, CURVE, date(2024, 6, 1), None, {}, BACKFILL) == []  # older than 24 months
+    assert days_to_fetch(ENEDIS, "daily_consumption", date(2024, 6, 1), None, {}, BACKFILL)  # daily goes to 36
 
 
 def test_fetched_days_older_than_the_trailing_window_are_final() -> None:
     known = {date(2026, 11, 1) + timedelta(days=i): DayState("complete", False) for i in range(22)}
     known[date(2026, 11, 3)] = DayState("no_data", False)  # a recorded gap is final too once old
     del known[date(2026, 11, 5)]  # never fetched: fetched whatever its age
-    days = days_to_fetch(CURVE, date(2026, 11, 1), REF, None, known, 7, nightly=True)
+    days = days_to_fetch(ENEDIS, CURVE, date(2026, 11, 1), None, known, NIGHTLY)
     assert days == [date(2026, 11, 5)] + [date(2026, 11, d) for d in range(16, 23)]
 
 
@@ -52,3 +55,23 @@ def test_ranges() -> None:
     assert spanning_range(days, 7) == [(date(2026, 11, 2), date(2026, 11, 8))]  # one call covers the hole
     assert spanning_range(days, 3) == contiguous_ranges(days)
     assert spanning_range([], 7) == []
+
+
+def test_the_policy_is_the_one_rule_for_final_days() -> None:
+    """A day is final once fetched and older than the trailing window; never fetched is never final."""
+    policy = SyncPolicy(REF, trailing_days=7)
+    assert policy.final_before == date(2026, 11, 16)
+    assert policy.is_final(date(2026, 11, 15), DayState("complete", False))
+    assert not policy.is_final(date(2026, 11, 16), DayState("complete", False))  # inside the trailing window
+    assert policy.is_final(date(2026, 11, 20), DayState("complete", True))  # recorded final by an earlier run
+    assert not policy.is_final(date(2020, 1, 1), None)  # never fetched
+    assert policy.final_when_landed(date(2026, 11, 15)) and not policy.final_when_landed(date(2026, 11, 16))
+
+
+def test_a_policy_refuses_nonsense() -> None:
+    import pytest
+
+    with pytest.raises(ValueError, match="trailing_days=-1"):
+        SyncPolicy(REF, trailing_days=-1)
+    with pytest.raises(ValueError, match="max_concurrency=0"):
+        SyncPolicy(REF, max_concurrency=0)

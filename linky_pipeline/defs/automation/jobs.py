@@ -2,8 +2,10 @@
 
 import dagster as dg
 
+from linky_pipeline.defs import names
+
 sync_job = dg.define_asset_job(
-    "linky_sync",
-    selection=dg.AssetSelection.groups("ingestion", "readings", "aggregates", "anomalies"),
+    names.SYNC_JOB,
+    selection=dg.AssetSelection.groups(*names.SYNC_GROUPS),
     description="Building × month rectangle: raw answers → readings → daily/monthly aggregates → anomalies.",
 )

@@ -8,12 +8,12 @@ from datetime import UTC, datetime
 
 import dagster as dg
 
-from linky_pipeline.defs.notifier_resource import NotifierResource
-from linky_pipeline.defs.resources import WarehouseResource
-from linky_pipeline.defs.runs import parse_partition_key
-from linky_pipeline.lib.localtime import next_month
+from linky_pipeline.defs.partitions import parse_partition_key
+from linky_pipeline.defs.resources.definitions import WarehouseResource
+from linky_pipeline.defs.resources.notifier import NotifierResource
+from linky_pipeline.lib.domain.localtime import next_month
 from linky_pipeline.lib.notify.meter_events import enqueue_consent_expiries
-from linky_pipeline.lib.notify.outbox import deliver_due, enqueue
+from linky_pipeline.lib.notify.outbox import deliver_due, enqueue, pending_count
 from linky_pipeline.lib.notify.rules import enqueue_anomaly_notifications
 
 ANOMALIES = dg.AssetKey("consumption_anomalies")
@@ -29,11 +29,6 @@ def deliver_outbox(context: dg.OpExecutionContext, warehouse: WarehouseResource,
 @dg.job(executor_def=dg.in_process_executor)
 def deliver_notifications() -> None:
     deliver_outbox()
-
-
-def _pending(warehouse: WarehouseResource) -> int:
-    with warehouse.connect() as conn:
-        return int(conn.execute("SELECT count(*) FROM notifications WHERE status = 'pending'").fetchone()[0])
 
 
 @dg.sensor(job=deliver_notifications, minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.RUNNING)
@@ -55,7 +50,9 @@ def anomaly_notification_sensor(
             created += enqueue_anomaly_notifications(conn, building, month, next_month(month))
     last = max(r.storage_id for r in result.records)
     context.log.info(f"{created} notification(s) queued from {len(result.records)} materialization(s)")
-    requests = [dg.RunRequest(run_key=f"deliver:anomalies:{last}")] if _pending(warehouse) else []
+    with warehouse.connect() as conn:
+        pending = pending_count(conn)
+    requests = [dg.RunRequest(run_key=f"deliver:anomalies:{last}")] if pending else []
     return dg.SensorResult(run_requests=requests, cursor=str(last))
 
 

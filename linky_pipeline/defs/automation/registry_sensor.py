@@ -2,10 +2,12 @@
 
 import dagster as dg
 
+from linky_pipeline.defs import names
+from linky_pipeline.defs.automation.runs import history_run_tags
 from linky_pipeline.defs.partitions import building_partitions
-from linky_pipeline.defs.resources import WarehouseResource
-from linky_pipeline.defs.runs import history_run_tags
-from linky_pipeline.lib.registry import list_buildings, meters_without_history
+from linky_pipeline.defs.resources.definitions import WarehouseResource
+from linky_pipeline.lib.domain.registry import list_buildings, meters_without_history
+from linky_pipeline.lib.sources.catalog import FETCHED_PROVIDERS
 
 
 def partition_changes(registry: list[str], existing: list[str]) -> tuple[list[str], list[str]]:
@@ -19,13 +21,13 @@ def partition_changes(registry: list[str], existing: list[str]) -> tuple[list[st
     name="building_registry_sensor",
     minimum_interval_seconds=60,
     default_status=dg.DefaultSensorStatus.RUNNING,
-    target=dg.AssetSelection.groups("ingestion", "readings", "aggregates", "anomalies"),
+    target=dg.AssetSelection.groups(*names.SYNC_GROUPS),
 )
 def building_registry_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource) -> dg.SensorResult:
     """New buildings become partitions; removed ones disappear from the UI; new meters get their history."""
     with warehouse.connect() as conn:
         registry = [b.code for b in list_buildings(conn)]
-        never_synced = meters_without_history(conn)
+        never_synced = meters_without_history(conn, FETCHED_PROVIDERS)
     existing = list(context.instance.get_dynamic_partitions(building_partitions.name))
     to_add, to_delete = partition_changes(registry, existing)
     # One history run per meter that has never been fetched: new buildings, and meters added later.

@@ -8,12 +8,13 @@ from datetime import date, timedelta
 
 import dagster as dg
 
+from linky_pipeline.defs import names
 from linky_pipeline.defs.automation.jobs import sync_job
+from linky_pipeline.defs.automation.runs import rectangle_tags
 from linky_pipeline.defs.partitions import building_partitions
-from linky_pipeline.defs.resources import WarehouseResource
-from linky_pipeline.defs.runs import rectangle_tags
-from linky_pipeline.lib.localtime import BRUSSELS, month_start
-from linky_pipeline.lib.registry import active_building_codes
+from linky_pipeline.defs.resources.definitions import WarehouseResource
+from linky_pipeline.lib.domain.localtime import BRUSSELS, month_start
+from linky_pipeline.lib.domain.registry import active_building_codes
 
 PREVIOUS_MONTH_GRACE_DAYS = 7
 
@@ -38,9 +39,9 @@ def sync_request(
     first_month, last_month = sync_months(reference)
     tags = {
         **rectangle_tags(ordered[0], ordered[-1], first_month, last_month),
-        "linky/mode": "nightly",
-        "linky/reference_date": reference.isoformat(),
-        "linky/trigger": label,
+        names.MODE_TAG: "nightly",
+        names.REFERENCE_DATE_TAG: reference.isoformat(),
+        names.TRIGGER_TAG: label,
     }
     return dg.RunRequest(run_key=f"{label}:{reference.isoformat()}", tags=tags)
 

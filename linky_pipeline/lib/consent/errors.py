@@ -49,10 +49,6 @@ class CallbackError(ConsentError):
     """The redirect is missing a required parameter or the listener got nothing in time."""
 
 
-class ProviderError(ConsentError):
-    """The provider API answered with an unexpected status while resolving the consent."""
-
-
 class MeterConflictError(ConsentError):
     """A consented meter is already registered in another building."""
 

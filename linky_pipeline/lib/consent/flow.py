@@ -6,22 +6,22 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import httpx
 import psycopg
 from psycopg.pq import TransactionStatus
 
-from linky_pipeline.lib.consent import provider as enedis
 from linky_pipeline.lib.consent.callback import CallbackListener, parse_redirect
 from linky_pipeline.lib.consent.duration import check_consent_duration
 from linky_pipeline.lib.consent.errors import ConsentConfigError, ForgedStateError
 from linky_pipeline.lib.consent.state import StateSigner
 from linky_pipeline.lib.consent.store import ConnectedMeter, store_grants
-from linky_pipeline.lib.localtime import PARIS
-from linky_pipeline.lib.registry import get_building
-from linky_pipeline.lib.vault import Vault
+from linky_pipeline.lib.consent.vault import Vault
+from linky_pipeline.lib.domain.localtime import PARIS
+from linky_pipeline.lib.domain.registry import get_building
+from linky_pipeline.lib.sources.enedis import consent_api as enedis
+from linky_pipeline.lib.sources.enedis.client import EnedisClient
+from linky_pipeline.lib.sources.ratelimit import RateLimiter
 
 PROVIDER = "enedis"
-HTTP_TIMEOUT_S = 30.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,8 +57,7 @@ def start_consent(
 
 def complete_consent(
     conn: psycopg.Connection,
-    client: httpx.Client,
-    config: enedis.EnedisConsentConfig,
+    client: EnedisClient,
     signer: StateSigner,
     *,
     building_code: str,
@@ -88,18 +87,17 @@ def complete_consent(
     if expected_state is not None and result.state != expected_state:
         raise ForgedStateError(f"state {result.state!r} is not the one this command issued")
     signer.verify(conn, result.state, building_code, PROVIDER, now=current)
-    token = enedis.fetch_token(client, config)
     if api == "v5":
         today = current.astimezone(PARIS).date()
         end = parsed_duration.after(current)
         grants = [
             enedis.Grant(prm, direction, current, end)
             for prm in result.usage_point_ids
-            for direction in enedis.probe_directions(client, config, token, prm, today)
+            for direction in enedis.probe_directions(client, prm, today)
         ]
         return store_grants(conn, building_code, PROVIDER, grants, api=api, actor=actor)
     assert result.autorisation_id is not None
-    grants = enedis.subscribed_services(client, config, token, result.autorisation_id)
+    grants = enedis.subscribed_services(client, result.autorisation_id)
     return store_grants(
         conn, building_code, PROVIDER, grants, api=api, actor=actor, vault=vault, autorisation_id=result.autorisation_id
     )
@@ -122,7 +120,8 @@ def connect_meters(
     announce: Callable[[str], object] = print,
     open_browser: Callable[[str], object] | None = None,
     timeout_s: float = 600.0,
-    http: httpx.Client | None = None,
+    limiter: RateLimiter | None = None,
+    client: EnedisClient | None = None,
 ) -> list[ConnectedMeter]:
     """What `meters connect` does (owns `conn`'s transactions: commits as it goes).
 
@@ -134,14 +133,13 @@ def connect_meters(
     conn.commit()  # end the read-only transaction: this function owns the connection's transactions
     if api == "2026" and vault is None:
         raise ConsentConfigError("the 2026 API stores the autorisation_id encrypted: LINKY_ENCRYPTION_KEYS is needed")
-    client = http or httpx.Client(timeout=HTTP_TIMEOUT_S)
+    api_client = client or enedis.consent_client(config, limiter)
     try:
 
         def finish(redirect_url: str, expected: str | None) -> list[ConnectedMeter]:
             return complete_consent(
                 conn,
-                client,
-                config,
+                api_client,
                 signer,
                 building_code=building_code,
                 api=api,
@@ -186,5 +184,5 @@ def connect_meters(
             redirect_url = listener.wait(timeout_s)
         return finish(redirect_url, pending.state)
     finally:
-        if http is None:
-            client.close()
+        if client is None:
+            api_client.close()

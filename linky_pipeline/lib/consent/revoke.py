@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 
 import psycopg
 
-from linky_pipeline.lib import audit
 from linky_pipeline.lib.consent.errors import MeterNotFoundError
+from linky_pipeline.lib.notify.meter_events import enqueue_meter_event
+from linky_pipeline.lib.store import audit
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,3 +97,11 @@ def mark_consent_lost(conn: psycopg.Connection, meter_pk: int, code: str, actor:
         if not revoked:
             raise MeterNotFoundError(f"no meter with id {meter_pk}")
     return revoked[0]
+
+
+def handle_consent_lost(conn: psycopg.Connection, meter_pk: int, code: str, actor: str) -> RevokedMeter:
+    """The provider refused access (403): credentials deleted, meter marked, audited and notified once."""
+    revoked = mark_consent_lost(conn, meter_pk, code, actor)
+    if not revoked.already_revoked:
+        enqueue_meter_event(conn, "consent_lost", meter_pk, revoked.dedupe_key, {"reason": code})
+    return revoked

@@ -8,11 +8,12 @@ from datetime import datetime
 
 import psycopg
 
-from linky_pipeline.lib import audit, credentials
+from linky_pipeline.lib.consent import credentials
 from linky_pipeline.lib.consent.errors import MeterConflictError
-from linky_pipeline.lib.consent.provider import Grant
-from linky_pipeline.lib.registry import get_building
-from linky_pipeline.lib.vault import Vault
+from linky_pipeline.lib.consent.vault import Vault
+from linky_pipeline.lib.domain.registry import get_building
+from linky_pipeline.lib.sources.enedis.consent_api import Grant
+from linky_pipeline.lib.store import audit
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from importlib import resources
 from typing import Any
 
 import psycopg
@@ -30,17 +29,15 @@ from linky_pipeline.lib.notify.base import (
     Sender,
     safe_error,
 )
+from linky_pipeline.lib.store.sql import SqlFiles
+
+SQL = SqlFiles(__name__)
 
 log = logging.getLogger(__name__)
 
 
 class OutboxError(NotifyError):
     """Bad arguments to the outbox (names the field and value)."""
-
-
-def load_sql(name: str) -> str:
-    """SQL text shipped next to this module (package data, works from a wheel)."""
-    return resources.files("linky_pipeline.lib.notify").joinpath("sql", name).read_text(encoding="utf-8")
 
 
 @dataclass
@@ -100,11 +97,11 @@ def enqueue(
         "payload": Jsonb(payload),
         "now": _aware(now) if now is not None else None,
     }
-    return conn.execute(load_sql("enqueue.sql"), params).fetchone() is not None
+    return conn.execute(SQL["enqueue"], params).fetchone() is not None
 
 
 def _claim(conn: psycopg.Connection, now: datetime, channels: list[str], seen: list[int]) -> OutboxItem | None:
-    row = conn.execute(load_sql("claim_due.sql"), {"now": now, "channels": channels, "seen": seen}).fetchone()
+    row = conn.execute(SQL["claim_due"], {"now": now, "channels": channels, "seen": seen}).fetchone()
     if row is None:
         return None
     item_id, dedupe_key, kind, channel, recipient, payload, attempts, building_code, anomaly_id = row
@@ -144,7 +141,7 @@ def _deliver_one(
             error = safe_error(text, (item.recipient,) if item.channel == "webhook" else ())
             delay = backoff_seconds(item.attempts + 1, base_backoff_s)
             status, attempts = conn.execute(
-                load_sql("mark_failed.sql"),
+                SQL["mark_failed"],
                 {
                     "id": item.id,
                     "error": error,
@@ -161,7 +158,7 @@ def _deliver_one(
                 "notification %s (%s) failed, attempt %s, now %s: %s", item.id, item.channel, attempts, status, error
             )
         else:
-            conn.execute(load_sql("mark_sent.sql"), {"id": item.id, "now": now})
+            conn.execute(SQL["mark_sent"], {"id": item.id, "now": now})
             report.sent += 1
     return True
 
@@ -201,3 +198,9 @@ def deliver_due(
         if own:
             conn.close()
     return report
+
+
+def pending_count(conn: psycopg.Connection) -> int:
+    """Notifications still waiting to be sent."""
+    row = conn.execute("SELECT count(*) FROM notifications WHERE status = 'pending'").fetchone()
+    return int(row[0]) if row else 0

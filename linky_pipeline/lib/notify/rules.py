@@ -13,11 +13,13 @@ from typing import Final
 
 import psycopg
 
-from linky_pipeline.lib.canonical import METRICS
-from linky_pipeline.lib.identifiers import InvalidValueError
-from linky_pipeline.lib.identifiers import building_code as valid_building_code
+from linky_pipeline.lib.domain.canonical import METRICS
+from linky_pipeline.lib.domain.identifiers import InvalidValueError
+from linky_pipeline.lib.domain.identifiers import building_code as valid_building_code
 from linky_pipeline.lib.notify.base import CHANNELS, NotifyError
-from linky_pipeline.lib.notify.outbox import load_sql
+from linky_pipeline.lib.store.sql import SqlFiles
+
+SQL = SqlFiles(__name__)
 
 SEVERITIES: Final = ("Minor", "Major", "Critical")
 # Deliberately simple: one @, no spaces, a dot in the domain. Real validation is the mail server's job.
@@ -173,7 +175,7 @@ def enqueue_anomaly_notifications(
     if now is not None and now.tzinfo is None:
         raise RuleValidationError("now", now.isoformat(), "must be timezone-aware")
     cur = conn.execute(
-        load_sql("enqueue_anomalies.sql"),
+        SQL["enqueue_anomalies"],
         {"building_code": building_code, "day_from": day_from, "day_to": day_to, "now": now},
     )
     return cur.rowcount

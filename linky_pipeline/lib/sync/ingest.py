@@ -1,32 +1,28 @@
-"""Fetch what a building-month still needs and land it: one transaction per building-month, nothing partial."""
+"""Fetch what a building still needs and land it: raw answers and per-day fetch state, nothing partial."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
-from typing import Protocol
-from zoneinfo import ZoneInfo
+from datetime import UTC, date, datetime
 
-import pandas as pd
 import psycopg
 
-from linky_pipeline.lib.enedis.endpoints import spec_of
-from linky_pipeline.lib.enedis.errors import ConsentLostError, EnedisError
-from linky_pipeline.lib.enedis.results import FetchResult
-from linky_pipeline.lib.localtime import day_length_seconds, days_in_range, next_month
-from linky_pipeline.lib.registry import Building, Meter, set_activation_date
-from linky_pipeline.lib.sql import load_sql
-from linky_pipeline.lib.sync.horizons import CURVE_ENDPOINTS, endpoints_for
-from linky_pipeline.lib.sync.planner import DayState, days_to_fetch, spanning_range
+from linky_pipeline.lib.domain.building_month import BuildingMonth
+from linky_pipeline.lib.domain.coverage import day_coverage, day_status
+from linky_pipeline.lib.domain.localtime import days_in_range
+from linky_pipeline.lib.domain.policy import SyncPolicy
+from linky_pipeline.lib.domain.registry import Building, Meter, set_activation_date
+from linky_pipeline.lib.sources.catalog import provider
+from linky_pipeline.lib.sources.errors import ConsentLostError, SourceError
+from linky_pipeline.lib.sources.provider import MeterClient
+from linky_pipeline.lib.sources.results import FetchResult
+from linky_pipeline.lib.store.sql import SqlFiles
+from linky_pipeline.lib.sync.landing import KnownStates
+from linky_pipeline.lib.sync.planner import days_to_fetch, spanning_range
 
-
-class MeterApi(Protocol):
-    """What the ingest needs from a meter API client (the Enedis client implements it)."""
-
-    def fetch(
-        self, prm: str, endpoint: str, start: date, end: date, activation_date: date | None = None
-    ) -> FetchResult: ...
+SQL = SqlFiles(__name__)
 
 
 @dataclass
@@ -37,8 +33,8 @@ class IngestReport:
     windows_landed: int = 0
     days_requested: int = 0
     no_data_days: list[str] = field(default_factory=list)
-    consent_lost: dict[str, str] = field(default_factory=dict)  # PRM → provider error code (403)
-    meter_errors: dict[str, str] = field(default_factory=dict)  # PRM → error; its days stay unfetched (retried)
+    consent_lost: dict[str, str] = field(default_factory=dict)  # meter id → provider error code (403)
+    meter_errors: dict[str, str] = field(default_factory=dict)  # meter id → error; its days stay unfetched
 
 
 @dataclass(frozen=True)
@@ -60,73 +56,29 @@ class Fetched:
     result: FetchResult
 
 
-def known_states(
-    conn: psycopg.Connection, meter_pks: list[int], months: list[date]
-) -> dict[tuple[int, str], dict[date, DayState]]:
-    rows = conn.execute(
-        load_sql("select_fetch_state"), {"meters": meter_pks, "start": min(months), "end": next_month(max(months))}
-    )
-    known: dict[tuple[int, str], dict[date, DayState]] = {}
-    for meter_pk, endpoint, day, status, final in rows:
-        known.setdefault((meter_pk, endpoint), {})[day] = DayState(status, final)
-    return known
-
-
-def _per_day(endpoint: str, frame: pd.DataFrame, tz: ZoneInfo) -> dict[date, tuple[int, int]]:
-    """(points, covered seconds) per local day of one answer, computed once per answer."""
-    if frame.empty:
-        return {}
-    if endpoint in CURVE_ENDPOINTS:
-        grouped = frame.assign(day=frame["ts"].dt.tz_convert(tz).dt.date).groupby("day")["interval_s"]
-        return {
-            d: (int(n), int(c)) for d, n, c in zip(grouped.size().index, grouped.size(), grouped.sum(), strict=True)
-        }
-    counts = frame["day"].value_counts()
-    return {d: (int(n), 0) for d, n in counts.items()}
-
-
-def _day_status(
-    endpoint: str, day: date, per_day: dict[date, tuple[int, int]], tz: ZoneInfo, before_activation: date | None
-) -> tuple[str, int]:
-    """(status, points) of one requested day, from what the API returned."""
-    if before_activation is not None and day < before_activation:
-        return "before_activation", 0
-    points, covered = per_day.get(day, (0, 0))
-    if not points:
-        return "no_data", 0
-    if endpoint in CURVE_ENDPOINTS:
-        return ("complete" if covered >= day_length_seconds(day, tz) else "partial"), points
-    return "complete", points
-
-
 def plan_building(
-    meters: list[Meter],
-    months: list[date],
-    known: dict[tuple[int, str], dict[date, DayState]],
-    reference: date,
-    trailing_days: int,
-    nightly: bool,
+    meters: list[Meter], months: list[BuildingMonth], known: KnownStates, policy: SyncPolicy
 ) -> list[FetchTask]:
     """Calls for every month of the run at once, so one call can cover a month boundary (the nightly trailing
     window early in a month) and daily endpoints use whole 365-day windows during backfills."""
     tasks: list[FetchTask] = []
     for meter in meters:
-        for endpoint in endpoints_for(meter.direction, meter.provider):
+        source = provider(meter.provider)
+        for endpoint in source.endpoints_for(meter.direction):
             states = known.get((meter.pk, endpoint), {})
             days = sorted(
                 d
-                for month in months
-                for d in days_to_fetch(
-                    endpoint, month, reference, meter.activation_date, states, trailing_days, nightly
-                )
+                for bm in months
+                for d in days_to_fetch(source, endpoint, bm.month, meter.activation_date, states, policy)
             )
-            for start, end in spanning_range(days, spec_of(endpoint).max_days):
+            for start, end in spanning_range(days, source.endpoint(endpoint).max_days):
                 tasks.append(FetchTask(meter, endpoint, start, end, [d for d in days if start <= d < end]))
     return tasks
 
 
-def run_task(api: MeterApi, task: FetchTask) -> Fetched:
-    result = api.fetch(task.meter.meter_id, task.endpoint, task.start, task.end, task.meter.activation_date)
+def run_task(clients: Mapping[str, MeterClient], task: FetchTask) -> Fetched:
+    client = clients[task.meter.provider]
+    result = client.fetch(task.meter.meter_id, task.endpoint, task.start, task.end, task.meter.activation_date)
     return Fetched(task.meter, task.endpoint, task.days, result)
 
 
@@ -138,7 +90,7 @@ def keep_healthy_meters(
     for task, outcome in outcomes:
         if isinstance(outcome, ConsentLostError):
             report.consent_lost[task.meter.meter_id] = outcome.code or "consent_lost"
-        elif isinstance(outcome, EnedisError):
+        elif isinstance(outcome, SourceError):
             report.meter_errors[task.meter.meter_id] = f"{type(outcome).__name__}: {outcome}"
         elif isinstance(outcome, BaseException):
             raise outcome
@@ -152,22 +104,15 @@ def keep_healthy_meters(
 
 
 def land_building(
-    conn: psycopg.Connection,
-    building: Building,
-    fetched: list[Fetched],
-    reference: date,
-    trailing_days: int,
-    report: IngestReport,
+    conn: psycopg.Connection, building: Building, fetched: list[Fetched], policy: SyncPolicy, report: IngestReport
 ) -> IngestReport:
     """Write raw answers and per-day fetch state in the caller's transaction."""
-    tz = ZoneInfo(building.timezone)
     now = datetime.now(UTC)
-    final_before = reference - timedelta(days=trailing_days)
     for item in fetched:
         result = item.result
         for call in result.windows:
             conn.execute(
-                load_sql("upsert_raw_load_curve"),
+                SQL["upsert_raw_load_curve"],
                 {
                     "meter_pk": item.meter.pk,
                     "endpoint": item.endpoint,
@@ -185,7 +130,8 @@ def land_building(
         activation = result.discovered_activation_date
         if activation is not None:
             set_activation_date(conn, item.meter.pk, activation)
-        per_day = _per_day(item.endpoint, result.frame, tz)
+        kind = provider(item.meter.provider).endpoint(item.endpoint).kind
+        coverage = day_coverage(kind, result.frame, building.tz)
         refused = {
             d
             for call in result.windows
@@ -194,19 +140,19 @@ def land_building(
         }
         for day in item.days:
             status, points = (
-                ("before_activation", 0) if day in refused else _day_status(item.endpoint, day, per_day, tz, activation)
+                ("before_activation", 0) if day in refused else day_status(kind, day, coverage, building.tz, activation)
             )
             if status == "no_data":
                 report.no_data_days.append(f"{item.meter.meter_id}/{item.endpoint}/{day.isoformat()}")
             conn.execute(
-                load_sql("upsert_fetch_state"),
+                SQL["upsert_fetch_state"],
                 {
                     "meter_pk": item.meter.pk,
                     "endpoint": item.endpoint,
                     "day": day,
                     "status": status,
                     "points": points,
-                    "is_final": day < final_before,
+                    "is_final": policy.final_when_landed(day),
                     "fetched_at": now,
                 },
             )

@@ -1,10 +1,9 @@
 """Which days of a building-month still need an API call.
 
-Rules (ARCHITECTURE §3, issue 4):
+Rules (ARCHITECTURE §3):
 - data for local day D is published from D+1, so only days before the reference date are asked for;
-- nothing before the horizons (curve 24 months, daily 36 months) or before the meter's activation date;
-- a day already fetched is final once it is older than the trailing window: it is never requested again (a
-  recorded gap included), so re-running an old partition makes no call and changes nothing;
+- nothing before the provider's horizons or before the meter's activation date;
+- a day already fetched is final once it is older than the trailing window (`SyncPolicy.is_final`);
 - days never fetched are fetched whatever their age ("days still missing");
 - nightly budget (≤ 2 calls per meter per night): the load curve every night (one 7-day call covers the trailing
   window); for consumption meters the two daily endpoints alternate nights (both accept 365-day windows, so the
@@ -14,23 +13,13 @@ Rules (ARCHITECTURE §3, issue 4):
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Final
 
-from linky_pipeline.lib.enedis.windows import horizon_start
-from linky_pipeline.lib.localtime import days_in_range, next_month
+from linky_pipeline.lib.domain.policy import DayState, SyncPolicy
+from linky_pipeline.lib.sources.provider import Provider, eligible_days
 
-ALTERNATING_ENDPOINTS = ("daily_consumption", "daily_consumption_max_power")
-
-
-@dataclass(frozen=True)
-class DayState:
-    status: str
-    is_final: bool
-
-
-def is_final(day: date, state: DayState | None, reference: date, trailing_days: int) -> bool:
-    return state is not None and (state.is_final or day < reference - timedelta(days=trailing_days))
+ALTERNATING_ENDPOINTS: Final = ("daily_consumption", "daily_consumption_max_power")
 
 
 def endpoint_due_tonight(endpoint: str, reference: date) -> bool:
@@ -40,28 +29,20 @@ def endpoint_due_tonight(endpoint: str, reference: date) -> bool:
     return reference.toordinal() % 2 == ALTERNATING_ENDPOINTS.index(endpoint)
 
 
-def eligible_days(endpoint: str, month: date, reference: date, activation: date | None) -> list[date]:
-    """Days of the month the API can answer for at all."""
-    first = max(month, horizon_start(endpoint, reference), activation or month)
-    last = min(next_month(month), reference)
-    return list(days_in_range(first, last))
-
-
 def days_to_fetch(
+    provider: Provider,
     endpoint: str,
     month: date,
-    reference: date,
     activation: date | None,
     known: Mapping[date, DayState],
-    trailing_days: int,
-    nightly: bool,
+    policy: SyncPolicy,
 ) -> list[date]:
-    if nightly and not endpoint_due_tonight(endpoint, reference):
+    if policy.nightly and not endpoint_due_tonight(endpoint, policy.reference):
         return []
     return [
         d
-        for d in eligible_days(endpoint, month, reference, activation)
-        if not is_final(d, known.get(d), reference, trailing_days)
+        for d in eligible_days(provider, endpoint, month, policy.reference, activation)
+        if not policy.is_final(d, known.get(d))
     ]
 
 

@@ -5,35 +5,37 @@ partial."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date
 
 import psycopg
 
-from linky_pipeline.lib.registry import Building, Meter, get_building, list_meters
+from linky_pipeline.lib.consent.revoke import handle_consent_lost
+from linky_pipeline.lib.domain.building_month import BuildingMonth, months_by_building
+from linky_pipeline.lib.domain.policy import SyncPolicy
+from linky_pipeline.lib.domain.registry import Building, Meter, get_building, list_meters
+from linky_pipeline.lib.sources.provider import MeterClient
+from linky_pipeline.lib.store.locks import lock_building_month
 from linky_pipeline.lib.sync.ingest import (
     Fetched,
     FetchTask,
     IngestReport,
-    MeterApi,
     keep_healthy_meters,
-    known_states,
     land_building,
     plan_building,
     run_task,
 )
-from linky_pipeline.lib.warehouse.locks import lock_building_month
+from linky_pipeline.lib.sync.landing import known_states
 
 log = logging.getLogger(__name__)
-ConsentLostHandler = Callable[[psycopg.Connection, int, str], None]
+Connect = Callable[[], psycopg.Connection]
 
 
 @dataclass
 class SyncSummary:
     reports: list[IngestReport] = field(default_factory=list)
-    failures: dict[str, str] = field(default_factory=dict)
+    failures: dict[str, str] = field(default_factory=dict)  # building → error (nothing of it was committed)
 
     @property
     def api_calls(self) -> int:
@@ -55,28 +57,19 @@ class SyncSummary:
 @dataclass(frozen=True)
 class _BuildingPlan:
     building: Building
-    months: list[date]
+    months: list[BuildingMonth]
     meters: list[Meter]
     tasks: list[FetchTask]
 
 
-def _plans(
-    connect: Callable[[], psycopg.Connection],
-    work: list[tuple[str, date]],
-    reference: date,
-    trailing_days: int,
-    nightly: bool,
-) -> list[_BuildingPlan]:
-    months_by_building: dict[str, list[date]] = {}
-    for code, month in work:
-        months_by_building.setdefault(code, []).append(month)
+def _plans(connect: Connect, partitions: list[BuildingMonth], policy: SyncPolicy) -> list[_BuildingPlan]:
     plans = []
     with connect() as conn:
-        for code, months in sorted(months_by_building.items()):
+        for code, months in months_by_building(partitions).items():
             meters = list_meters(conn, code, active_only=True)
-            known = known_states(conn, [m.pk for m in meters], months)
-            tasks = plan_building(meters, sorted(months), known, reference, trailing_days, nightly)
-            plans.append(_BuildingPlan(get_building(conn, code), sorted(months), meters, tasks))
+            known = known_states(conn, [m.pk for m in meters], months[0].month, months[-1].next_month)
+            tasks = plan_building(meters, months, known, policy)
+            plans.append(_BuildingPlan(get_building(conn, code), months, meters, tasks))
     return plans
 
 
@@ -88,48 +81,39 @@ def _outcome(future: Future[Fetched]) -> Fetched | Exception:
 
 
 def _land(
-    connect: Callable[[], psycopg.Connection],
-    plan: _BuildingPlan,
-    fetched: list[Fetched],
-    reference: date,
-    trailing_days: int,
-    report: IngestReport,
-    on_consent_lost: ConsentLostHandler,
+    connect: Connect, plan: _BuildingPlan, fetched: list[Fetched], policy: SyncPolicy, report: IngestReport, actor: str
 ) -> None:
     """One transaction for the building's months of this run: all of it lands, or none of it."""
     with connect() as conn, conn.transaction():
-        for month in plan.months:  # ascending: concurrent writers never wait on each other in a cycle
-            lock_building_month(conn, plan.building.code, month)
-        land_building(conn, plan.building, fetched, reference, trailing_days, report)
+        for bm in plan.months:  # ascending: concurrent writers never wait on each other in a cycle
+            lock_building_month(conn, bm.building, bm.month)
+        land_building(conn, plan.building, fetched, policy, report)
         for meter in plan.meters:
-            if meter.meter_id in report.consent_lost:  # consent is per PRM: every direction of it
-                on_consent_lost(conn, meter.pk, report.consent_lost[meter.meter_id])
+            if meter.meter_id in report.consent_lost:  # consent is per meter id: every direction of it
+                handle_consent_lost(conn, meter.pk, report.consent_lost[meter.meter_id], actor)
 
 
 def sync_partitions(
-    connect: Callable[[], psycopg.Connection],
-    api: MeterApi,
-    work: list[tuple[str, date]],
-    reference: date,
-    trailing_days: int,
-    nightly: bool,
-    max_workers: int,
-    on_consent_lost: ConsentLostHandler,
+    connect: Connect,
+    clients: Mapping[str, MeterClient],
+    partitions: list[BuildingMonth],
+    policy: SyncPolicy,
+    actor: str,
 ) -> SyncSummary:
     """Plan per building over all its months, run every API call concurrently under the shared quota, then land
     each building in its own transaction; failures are collected per building, not hidden."""
-    plans = _plans(connect, work, reference, trailing_days, nightly)
+    plans = _plans(connect, partitions, policy)
     summary = SyncSummary()
-    with ThreadPoolExecutor(max_workers=max(1, max_workers), thread_name_prefix="linky-sync") as pool:
+    with ThreadPoolExecutor(max_workers=policy.max_concurrency, thread_name_prefix="linky-sync") as pool:
         futures = {
-            plan.building.code: [(task, pool.submit(run_task, api, task)) for task in plan.tasks] for plan in plans
+            plan.building.code: [(task, pool.submit(run_task, clients, task)) for task in plan.tasks] for plan in plans
         }
         for plan in plans:
-            report = IngestReport(plan.building.code, plan.months)
+            report = IngestReport(plan.building.code, [bm.month for bm in plan.months])
             try:
                 outcomes = [(task, _outcome(future)) for task, future in futures[plan.building.code]]
                 fetched = keep_healthy_meters(outcomes, report)
-                _land(connect, plan, fetched, reference, trailing_days, report, on_consent_lost)
+                _land(connect, plan, fetched, policy, report, actor)
                 summary.reports.append(report)
             except Exception as exc:  # one building failing must not hide the others' results
                 log.warning("sync of %s failed: %s", plan.building.code, type(exc).__name__)

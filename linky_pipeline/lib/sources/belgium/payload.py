@@ -1,0 +1,101 @@
+"""The landed form of a CSV import: one JSON document per meter × local month (api_version be-csv-v1).
+
+Rows are [start, end, kwh, quality] with the Brussels offset written out, so re-reading the document never has
+to guess which of two identical wall-clock labels was meant.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from datetime import UTC, date, datetime
+from typing import Final
+
+import pandas as pd
+
+from linky_pipeline.lib.domain.localtime import BRUSSELS, month_start
+from linky_pipeline.lib.sources.belgium.csv_export import readings_frame
+from linky_pipeline.lib.sources.belgium.errors import BelgianPayloadError
+
+API_VERSION: Final = "be-csv-v1"
+ENDPOINT: Final = "quarter_hour_csv"
+QUALITIES: Final = ("read", "estimated", "validated")
+PayloadRow = list  # [start_iso, end_iso, kwh, quality]
+
+
+def local_iso(ts_utc: datetime) -> str:
+    return ts_utc.astimezone(BRUSSELS).isoformat()
+
+
+def local_month(ts_utc: datetime) -> date:
+    """Brussels month an interval starting at `ts_utc` belongs to."""
+    return month_start(ts_utc.astimezone(BRUSSELS).date())
+
+
+def frame_rows(frame: pd.DataFrame) -> list[PayloadRow]:
+    """Canonical readings (one metric) -> payload rows."""
+    out: list[PayloadRow] = []
+    for ts, interval_s, kwh, quality in zip(
+        frame["ts"].dt.to_pydatetime(), frame["interval_s"], frame["kwh"], frame["quality"], strict=True
+    ):
+        end = ts + pd.Timedelta(seconds=int(interval_s)).to_pytimedelta()
+        out.append([local_iso(ts), local_iso(end), float(kwh), str(quality)])
+    return out
+
+
+def _start_of(row: object) -> datetime:
+    if not isinstance(row, list) or len(row) != 4 or not isinstance(row[0], str):
+        raise BelgianPayloadError("row", row, "expected [start, end, kwh, quality]")
+    try:
+        start = datetime.fromisoformat(row[0])
+    except ValueError:
+        raise BelgianPayloadError("start", row[0], "expected an ISO 8601 instant with offset") from None
+    if start.tzinfo is None:
+        raise BelgianPayloadError("start", row[0], "has no UTC offset")
+    return start.astimezone(UTC)
+
+
+def merge_rows(stored: Iterable[PayloadRow], new: Iterable[PayloadRow]) -> list[PayloadRow]:
+    """Union of two row lists keyed by interval start; the newer file's value wins; ordered by start."""
+    by_start = {_start_of(r): r for r in stored}
+    by_start.update({_start_of(r): r for r in new})
+    return [by_start[k] for k in sorted(by_start)]
+
+
+def document(ean: str, direction: str, rows: list[PayloadRow]) -> dict[str, object]:
+    return {"ean": ean, "direction": direction, "rows": rows}
+
+
+def canonical_json(doc: Mapping[str, object]) -> str:
+    return json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+
+
+def sha256_of(doc: Mapping[str, object]) -> str:
+    return hashlib.sha256(canonical_json(doc).encode()).hexdigest()
+
+
+def payload_readings(payload: Mapping[str, object], meter_id: str) -> pd.DataFrame:
+    """A landed be-csv-v1 document -> canonical readings (what raw_parse dispatches to)."""
+    if payload.get("ean") != meter_id:
+        raise BelgianPayloadError("ean", payload.get("ean"), f"the meter is {meter_id}")
+    direction = payload.get("direction")
+    if direction not in ("consumption", "production"):
+        raise BelgianPayloadError("direction", direction, "expected consumption or production")
+    rows = payload.get("rows")
+    if not isinstance(rows, list):
+        raise BelgianPayloadError("rows", rows, "expected a list")
+    parsed = []
+    for row in rows:
+        start = _start_of(row)
+        end = _start_of([row[1], None, None, None])
+        kwh, quality = row[2], row[3]
+        if isinstance(kwh, bool) or not isinstance(kwh, int | float) or kwh < 0:
+            raise BelgianPayloadError("kwh", kwh, "expected a non-negative number")
+        if quality not in QUALITIES:
+            raise BelgianPayloadError("quality", quality, f"expected one of {', '.join(QUALITIES)}")
+        interval_s = int((end - start).total_seconds())
+        if interval_s <= 0:
+            raise BelgianPayloadError("end", row[1], "must be after the start")
+        parsed.append((str(direction), start, interval_s, float(kwh), str(quality)))
+    return readings_frame(meter_id, parsed)

@@ -1,0 +1,62 @@
+"""Enedis 2026 v2 bodies (idPrm, grandeur[].points v/d/p/n) → the same canonical frames as v5."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pandas as pd
+
+from linky_pipeline.lib.sources.enedis import labels
+from linky_pipeline.lib.sources.enedis.endpoints import spec_of
+from linky_pipeline.lib.sources.enedis.parsing import (
+    RawPoint,
+    Window,
+    build_daily,
+    build_max_power,
+    build_readings,
+    check_prm,
+    check_unit,
+)
+from linky_pipeline.lib.sources.errors import SourceParseError
+
+SOURCE = "enedis-2026-v2"
+_METIER = {"consumption": "CONS", "production": "PROD"}
+_PHYSIQUE = {"curve": "PA", "daily": "EA", "max_power": "PMA"}
+
+
+def parse_v2(
+    payload: Mapping[str, object], *, endpoint: str, prm: str, source: str = SOURCE, window: Window | None = None
+) -> pd.DataFrame:
+    """A v2 body for `endpoint` → the canonical frame of its kind; every grandeur must match the endpoint."""
+    spec = spec_of(endpoint)
+    check_prm("idPrm", labels.require(payload, "idPrm", ""), prm)
+    quality = labels.require(payload, "etapeMetier", "")
+    if not isinstance(quality, str) or not quality:
+        raise SourceParseError("etapeMetier", quality, "expected a non-empty string")
+    grandeurs = labels.require(payload, "grandeur", "")
+    if not isinstance(grandeurs, list):
+        raise SourceParseError("grandeur", type(grandeurs).__name__, "expected a list")
+    points: list[RawPoint] = []
+    for g, grandeur in enumerate(grandeurs):
+        where = f"grandeur[{g}]"
+        metier = labels.require(grandeur, "grandeurMetier", where)
+        if metier != _METIER[spec.metric]:
+            raise SourceParseError(f"{where}.grandeurMetier", metier, f"expected {_METIER[spec.metric]!r}")
+        physique = labels.require(grandeur, "grandeurPhysique", where)
+        if physique != _PHYSIQUE[spec.kind]:
+            raise SourceParseError(f"{where}.grandeurPhysique", physique, f"expected {_PHYSIQUE[spec.kind]!r}")
+        check_unit(f"{where}.unite", labels.require(grandeur, "unite", where), spec.kind)
+        raw = labels.require(grandeur, "points", where)
+        if not isinstance(raw, list):
+            raise SourceParseError(f"{where}.points", type(raw).__name__, "expected a list")
+        for i, item in enumerate(raw):
+            at = f"{where}.points[{i}]"
+            interval = labels.require(item, "p", at) if spec.kind == "curve" else None
+            points.append(
+                RawPoint(labels.require(item, "v", at), labels.require(item, "d", at), interval, at, ("v", "d", "p"))
+            )
+    if spec.kind == "curve":
+        return build_readings(points, prm=prm, metric=spec.metric, quality=quality, source=source, window=window)
+    if spec.kind == "daily":
+        return build_daily(points, prm=prm, metric=spec.metric, quality=quality, source=source, window=window)
+    return build_max_power(points, prm=prm, source=source, window=window)

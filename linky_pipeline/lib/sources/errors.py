@@ -1,0 +1,80 @@
+"""Typed failures of every meter source (Enedis, ORES, Belgian exports): callers branch on the class, never on text."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+
+class SourceError(Exception):
+    """Base of every error raised by a meter source."""
+
+
+class SourceParseError(SourceError):
+    """A response body does not match the documented shape (names the field and the value)."""
+
+    def __init__(self, field: str, value: object, reason: str) -> None:
+        self.field = field
+        self.value = value
+        shown = repr(value)
+        if len(shown) > 120:
+            shown = shown[:117] + "..."
+        super().__init__(f"{field}={shown}: {reason}")
+
+
+class WindowError(SourceError):
+    """A requested date range or endpoint is unusable before any HTTP call is made."""
+
+
+class ApiError(SourceError):
+    """An HTTP answer we cannot turn into data and must not retry (a bug or a configuration problem)."""
+
+    def __init__(self, status: int, code: str | None, detail: str = "") -> None:
+        self.status = status
+        self.code = code
+        text = f"HTTP {status} code={code!r}"
+        super().__init__(f"{text}: {detail}" if detail else text)
+
+
+class AuthenticationError(ApiError):
+    """The token endpoint refused our client credentials, or a fresh token was refused."""
+
+
+class ConsentLostError(ApiError):
+    """The customer revoked consent or no longer owns the PRM: mark the meter, notify, do not retry."""
+
+    def __init__(self, prm: str, code: str, status: int = 403) -> None:
+        self.prm = prm
+        super().__init__(status, code, f"consent lost for usage_point_id={prm!r}")
+
+
+class WrongDirectionError(ApiError):
+    """Consumption asked on a production-only PRM or the reverse (ADAM-ERR0069): a registry error."""
+
+    def __init__(self, prm: str, endpoint: str) -> None:
+        self.prm = prm
+        self.endpoint = endpoint
+        super().__init__(400, "ADAM-ERR0069", f"endpoint={endpoint!r} does not match usage_point_id={prm!r}")
+
+
+class QuotaExceededError(SourceError):
+    """The provider quota stays exhausted beyond the wait we accept; retry_at says when it reopens."""
+
+    def __init__(self, detail: str, retry_at: datetime | None) -> None:
+        self.retry_at = retry_at
+        super().__init__(f"{detail} (retry_at={retry_at.isoformat() if retry_at else None})")
+
+
+class ApiUnavailableError(SourceError):
+    """5xx answers, timeouts or connection failures outlasted the bounded backoff."""
+
+
+class MalformedResponseError(SourceError):
+    """The body was not JSON, was truncated, or failed validation on every attempt."""
+
+
+class SourceConfigError(SourceError):
+    """A source is missing a setting (an environment variable, an option): names it, never its value."""
+
+
+class ConsentApiError(SourceError):
+    """A consent-side call (subscribed services, direction probe) answered something unusable."""
