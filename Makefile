@@ -6,7 +6,7 @@ UV := $(UV_HOME)/bin/uv
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: install test demo dev lint bench clean
+.PHONY: install test test-fast demo dev lint bench clean
 
 $(UV):
 	$(PYTHON) -m venv $(UV_HOME)
@@ -21,14 +21,22 @@ install: $(VENV)/.synced
 test: install
 	$(PY) -m pytest -q
 
+# The quick loop: pure functions only, no database, no server (`make test` still runs everything).
+test-fast: install
+	$(PY) -m pytest -q -m "not postgres and not http"
+
 demo: install
 	$(PY) -m linky_pipeline.local.demo
 
 dev: install
 	$(PY) -m linky_pipeline.local.devserver
 
+# Style, formatting, types and the layer contracts (docs/architecture.md).
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 
 bench: install
 	$(PY) benchmarks/pipeline_runs.py

@@ -14,7 +14,24 @@ from linky_pipeline.lib.store import migrations
 from linky_pipeline.lib.store.db import to_psycopg_url
 from linky_pipeline.local.pgcluster import throwaway_cluster
 
+pytest_plugins = ["linky_pipeline_tests.support.pipeline"]  # sandbox, building, run_pipeline
+
 KEEP_TABLES = {"schema_migrations"}
+# Markers for a fast loop (`pytest -m "not postgres and not http"`): set from the fixtures a test uses, plus the
+# modules that start servers themselves (they declare `pytestmark`). `make test` runs everything.
+POSTGRES_FIXTURES = frozenset({"pg_server_url", "pg_url", "db", "warehouse_env"})
+HTTP_FIXTURES = frozenset(
+    {"sandbox", "server", "fresh_server", "api", "config", "webhook_receiver", "mailbox", "run_pipeline"}
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        used = set(getattr(item, "fixturenames", ()))
+        if used & POSTGRES_FIXTURES:
+            item.add_marker(pytest.mark.postgres)
+        if used & HTTP_FIXTURES:
+            item.add_marker(pytest.mark.http)
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,1 @@
+"""`linky-pipeline …` command groups (click): each turns typed errors into one line and exit code 2."""

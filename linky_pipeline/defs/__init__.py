@@ -1,0 +1,1 @@
+"""Dagster wiring only: assets, resources and automation that call lib/ (loaded by definitions.py)."""

@@ -3,20 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 import psycopg
 import pytest
 
 from linky_pipeline.lib.domain.registry import add_building, add_meter
-from linky_pipeline_tests.pipeline.conftest import building, run_pipeline, sandbox  # noqa: F401
-
-FIXTURES = Path(__file__).parent / "fixtures"
-EAN = "541448820052377134"
-
-
-def fixture_text(name: str) -> str:
-    return (FIXTURES / name).read_text(encoding="utf-8")
+from linky_pipeline_tests.support.belgian_files import EAN
 
 
 @pytest.fixture

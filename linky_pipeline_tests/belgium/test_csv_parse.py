@@ -13,7 +13,7 @@ from linky_pipeline.lib.domain.localtime import BRUSSELS
 from linky_pipeline.lib.sources.belgium import payload as pl
 from linky_pipeline.lib.sources.belgium.csv_export import detect_ean, parse_quarter_hour_csv
 from linky_pipeline.lib.sources.belgium.errors import BelgianCsvError, BelgianPayloadError
-from linky_pipeline_tests.belgium.conftest import EAN, fixture_text
+from linky_pipeline_tests.support.belgian_files import EAN, fixture_text
 
 HEADER_EN = (
     "From (date);From (time);Until (date);Until (time);EAN code;Meter;Meter type;Register;Volume;Unit;"

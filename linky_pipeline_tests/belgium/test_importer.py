@@ -14,7 +14,7 @@ from linky_pipeline.commands.belgium import import_csv_command
 from linky_pipeline.lib.sources.belgium import payload as pl
 from linky_pipeline.lib.sources.belgium.errors import BelgianCsvError, BelgianImportError
 from linky_pipeline.lib.sync.csv_import import import_csv
-from linky_pipeline_tests.belgium.conftest import EAN, FIXTURES, fixture_text
+from linky_pipeline_tests.support.belgian_files import EAN, FIXTURES, fixture_text
 
 Snapshot = list[tuple]
 

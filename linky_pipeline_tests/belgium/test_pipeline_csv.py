@@ -12,7 +12,7 @@ from linky_pipeline.defs.assets.aggregates import daily_consumption
 from linky_pipeline.defs.assets.readings import readings
 from linky_pipeline.lib.sources.catalog import provider
 from linky_pipeline.lib.sync.csv_import import import_csv
-from linky_pipeline_tests.belgium.conftest import FIXTURES
+from linky_pipeline_tests.support.belgian_files import FIXTURES
 
 OCTOBER = date(2023, 10, 1)
 REFERENCE = date(2026, 11, 23)  # three years later: imported files have no API horizon

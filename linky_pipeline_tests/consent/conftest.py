@@ -12,8 +12,7 @@ from linky_pipeline.lib.consent.state import StateSigner
 from linky_pipeline.lib.consent.vault import Vault
 from linky_pipeline.lib.sources.enedis.consent_api import EnedisConsentConfig
 from linky_pipeline.sandbox.server import SandboxServer
-
-STATE_SECRET = "s" * 16 + secrets.token_hex(16)
+from linky_pipeline_tests.support.registry_rows import STATE_SECRET, add_building, add_meter
 
 
 @pytest.fixture
@@ -34,19 +33,6 @@ def vault(key_a: str) -> Vault:
 @pytest.fixture
 def signer() -> StateSigner:
     return StateSigner(STATE_SECRET)
-
-
-def add_building(conn: psycopg.Connection, code: str) -> None:
-    conn.execute("INSERT INTO buildings (code, name) VALUES (%s, %s)", (code, f"Building {code}"))
-
-
-def add_meter(conn: psycopg.Connection, building: str, prm: str, direction: str = "consumption") -> int:
-    row = conn.execute(
-        "INSERT INTO meters (building_code, provider, meter_id, direction) VALUES (%s, 'enedis', %s, %s) RETURNING id",
-        (building, prm, direction),
-    ).fetchone()
-    assert row is not None
-    return int(row[0])
 
 
 @pytest.fixture

@@ -12,8 +12,7 @@ from linky_pipeline.lib.consent.errors import MeterNotFoundError
 from linky_pipeline.lib.consent.revoke import disconnect_meter, mark_consent_lost
 from linky_pipeline.lib.consent.vault import Vault
 from linky_pipeline.lib.store import audit
-
-from .conftest import add_meter
+from linky_pipeline_tests.support.registry_rows import add_meter
 
 
 @pytest.mark.parametrize(

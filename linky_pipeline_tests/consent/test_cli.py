@@ -14,8 +14,7 @@ from linky_pipeline.lib.consent.state import StateSigner
 from linky_pipeline.lib.consent.vault import Vault
 from linky_pipeline.lib.sources.enedis.consent_api import EnedisConsentConfig
 from linky_pipeline.sandbox.server import SandboxServer
-
-from .conftest import STATE_SECRET, add_building
+from linky_pipeline_tests.support.registry_rows import STATE_SECRET, add_building
 
 
 @pytest.fixture

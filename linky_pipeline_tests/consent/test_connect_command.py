@@ -9,10 +9,13 @@ import sys
 
 import httpx
 import psycopg
+import pytest
 
 from linky_pipeline.local.pgcluster import free_port
 from linky_pipeline.local.stack import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
 from linky_pipeline.sandbox.server import SandboxServer
+
+pytestmark = pytest.mark.http
 
 
 def test_connect_command_end_to_end(pg_url: str, db: psycopg.Connection) -> None:

@@ -11,6 +11,8 @@ from linky_pipeline.lib.consent.callback import CallbackListener, parse_redirect
 from linky_pipeline.lib.consent.duration import check_consent_duration, parse_duration
 from linky_pipeline.lib.consent.errors import CallbackError, ConsentRefusedError, InvalidDurationError
 
+pytestmark = pytest.mark.http
+
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
 

@@ -11,8 +11,7 @@ from linky_pipeline.commands.consent import erase
 from linky_pipeline.lib.consent import credentials
 from linky_pipeline.lib.consent.vault import Vault
 from linky_pipeline.lib.store import erasure
-
-from .conftest import add_building, add_meter
+from linky_pipeline_tests.support.registry_rows import add_building, add_meter
 
 
 def populate(conn: psycopg.Connection, vault: Vault, code: str, prm: str) -> list[int]:

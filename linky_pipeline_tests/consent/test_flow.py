@@ -29,8 +29,7 @@ from linky_pipeline.lib.consent.vault import Vault
 from linky_pipeline.lib.domain.localtime import PARIS
 from linky_pipeline.lib.sources.enedis.consent_api import EnedisConsentConfig, consent_client
 from linky_pipeline.sandbox.server import SandboxServer
-
-from .conftest import add_building
+from linky_pipeline_tests.support.registry_rows import add_building
 
 
 class Browser:

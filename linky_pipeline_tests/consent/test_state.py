@@ -14,8 +14,7 @@ from linky_pipeline.lib.consent.errors import (
     StateConfigError,
 )
 from linky_pipeline.lib.consent.state import StateSigner
-
-from .conftest import STATE_SECRET
+from linky_pipeline_tests.support.registry_rows import STATE_SECRET
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 

@@ -5,27 +5,13 @@ from __future__ import annotations
 import secrets
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import psycopg
 import pytest
 
 from linky_pipeline.lib.store.bi import create_bi_role, drop_bi_role
-from linky_pipeline_tests.deploy.bi_data import BiData, seed
-
-REPO = Path(__file__).resolve().parents[2]
-
-
-@dataclass(frozen=True)
-class BiLogin:
-    role_name: str
-    password: str
-    url: str
-
-    def connect(self) -> psycopg.Connection:
-        """A session exactly as Grafana opens it: the role's own login, its default settings."""
-        return psycopg.connect(self.url, user=self.role_name, password=self.password, autocommit=True)
+from linky_pipeline_tests.support.bi_data import BiData, seed
+from linky_pipeline_tests.support.deploy import BiLogin
 
 
 @pytest.fixture(scope="session")

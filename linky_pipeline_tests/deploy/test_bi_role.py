@@ -22,8 +22,8 @@ from linky_pipeline.lib.store.bi import (
     create_bi_role,
     drop_bi_role,
 )
-from linky_pipeline_tests.deploy.bi_data import BiData
-from linky_pipeline_tests.deploy.conftest import BiLogin
+from linky_pipeline_tests.support.bi_data import BiData
+from linky_pipeline_tests.support.deploy import BiLogin
 
 BI_VIEWS = (
     "buildings",

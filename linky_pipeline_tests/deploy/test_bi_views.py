@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time
 import psycopg
 import pytest
 
-from linky_pipeline_tests.deploy.bi_data import PARIS, BiData, add_months
+from linky_pipeline_tests.support.bi_data import PARIS, BiData, add_months
 
 FORBIDDEN_TABLES = {"meter_credentials", "oauth_states", "api_rate_limits"}
 ALLOWED_BASE_TABLES = {

@@ -18,13 +18,9 @@ from typing import Any
 import click
 import jsonschema
 import pytest
-import yaml
 
-from linky_pipeline_tests.deploy.conftest import REPO
+from linky_pipeline_tests.support.deploy import COMPOSE, COMPOSE_TEXT, REPO, SERVICES
 
-COMPOSE_TEXT = (REPO / "docker-compose.yml").read_text(encoding="utf-8")
-COMPOSE: dict[str, Any] = yaml.safe_load(COMPOSE_TEXT)
-SERVICES: dict[str, dict[str, Any]] = COMPOSE["services"]
 SCHEMA = json.loads(
     (REPO / "linky_pipeline_tests" / "deploy" / "schemas" / "compose-spec.json").read_text(encoding="utf-8")
 )

@@ -21,8 +21,7 @@ from dagster._core.instance.config import dagster_instance_config
 from dagster._core.workspace.config_schema import process_workspace_config
 from psycopg import sql
 
-from linky_pipeline_tests.deploy.conftest import REPO
-from linky_pipeline_tests.deploy.test_compose import SERVICES
+from linky_pipeline_tests.support.deploy import REPO, SERVICES
 
 INSTANCE_YAML = (REPO / "dagster.yaml").read_text(encoding="utf-8")
 

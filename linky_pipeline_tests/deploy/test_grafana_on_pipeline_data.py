@@ -6,13 +6,12 @@ from datetime import date
 
 import pytest
 
-from linky_pipeline_tests.deploy.conftest import BiLogin
-from linky_pipeline_tests.deploy.test_grafana import QUERIES, grafana_to_sql
-from linky_pipeline_tests.pipeline.conftest import building, run_pipeline, sandbox  # noqa: F401 - fixtures
+from linky_pipeline_tests.support.deploy import BiLogin
+from linky_pipeline_tests.support.grafana import QUERIES, grafana_to_sql
 
 
 @pytest.fixture
-def pipeline_data(db, building, run_pipeline) -> None:  # noqa: F811 - pytest fixture injection
+def pipeline_data(db, building, run_pipeline) -> None:
     building("hq", ("22516914714270", "consumption"))
     building("depot-bxl", ("12655648759651", "consumption"), ("12655648759651", "production"))
     assert run_pipeline(["hq", "depot-bxl"], date(2025, 5, 1), date(2026, 8, 1)).success

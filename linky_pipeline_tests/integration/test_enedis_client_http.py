@@ -24,7 +24,9 @@ from linky_pipeline.lib.sources.errors import (
     WrongDirectionError,
 )
 from linky_pipeline.lib.sources.transport import RetryPolicy
-from linky_pipeline_tests.integration.enedis_fake import CLIENT_ID, CLIENT_SECRET, FakeEnedis, Server, err, reply
+from linky_pipeline_tests.support.enedis_fake import CLIENT_ID, CLIENT_SECRET, FakeEnedis, Server, err, reply
+
+pytestmark = pytest.mark.http
 
 TODAY = date(2026, 11, 22)
 PRM = "22516914714270"

@@ -12,7 +12,7 @@ import psycopg
 import pytest
 
 from linky_pipeline.lib.sources.ratelimit import PostgresRateLimiter
-from linky_pipeline_tests.unit.test_ratelimit import max_in_window
+from linky_pipeline_tests.support.timing import max_in_window
 
 # Default burst = per_second = 5 → GCRA allows ≤ 1 + (1 s + 0.8 s)/0.2 s = 10 calls in any 1-s window (burst
 # plus steady rate right after an idle period) and ≤ burst + rate·duration overall.

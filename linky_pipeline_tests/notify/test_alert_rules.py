@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from linky_pipeline.commands.alerts import alerts
 from linky_pipeline.lib.notify.rules import RuleValidationError, validate_rule
-from linky_pipeline_tests.notify.seed import seed_building
+from linky_pipeline_tests.support.notify_seed import seed_building
 
 
 def test_validate_normalises() -> None:

@@ -14,7 +14,7 @@ from linky_pipeline.lib.notify.email import SmtpConfigError, SmtpSender, message
 from linky_pipeline.lib.notify.templates import render_email, webhook_payload
 from linky_pipeline.lib.notify.webhook import WebhookSender, sign, verify_signature
 from linky_pipeline.local.mailbox import LocalMailbox, free_port
-from linky_pipeline_tests.notify.conftest import WEBHOOK_SECRET, WebhookReceiver
+from linky_pipeline_tests.support.webhooks import WEBHOOK_SECRET, WebhookReceiver
 
 PAYLOAD = {
     "building_code": "res-verte",

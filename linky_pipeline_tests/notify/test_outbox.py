@@ -17,8 +17,8 @@ from linky_pipeline.lib.notify.outbox import deliver_due, enqueue
 from linky_pipeline.lib.notify.rules import enqueue_anomaly_notifications
 from linky_pipeline.lib.notify.webhook import WebhookSender, verify_signature
 from linky_pipeline.local.mailbox import LocalMailbox, free_port
-from linky_pipeline_tests.notify.conftest import WEBHOOK_SECRET, WebhookReceiver
-from linky_pipeline_tests.notify.seed import add_rule, seed_building, seed_day_anomaly
+from linky_pipeline_tests.support.notify_seed import add_rule, seed_building, seed_day_anomaly
+from linky_pipeline_tests.support.webhooks import WEBHOOK_SECRET, WebhookReceiver
 
 NOV = (date(2025, 11, 1), date(2025, 12, 1))
 

@@ -8,7 +8,7 @@ from linky_pipeline.defs.automation.notifications import run_failure_to_ops_webh
 from linky_pipeline.defs.resources.definitions import WarehouseResource
 from linky_pipeline.defs.resources.notifier import NotifierResource
 from linky_pipeline.lib.notify.webhook import verify_signature
-from linky_pipeline_tests.notify.conftest import WEBHOOK_SECRET
+from linky_pipeline_tests.support.webhooks import WEBHOOK_SECRET
 
 
 @dg.op

@@ -2,21 +2,8 @@
 
 from datetime import date
 
-import psycopg
-
 from linky_pipeline.lib.domain.localtime import PARIS, days_in_range, expected_intervals
-
-TABLES = ("raw_load_curves", "fetch_state", "readings", "daily_consumption", "monthly_consumption", "daily_max_power")
-
-
-def checksums(db: psycopg.Connection) -> dict[str, str]:
-    db.rollback()
-    out = {}
-    for table in TABLES:
-        out[table] = db.execute(
-            f"SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) FROM {table} t"
-        ).fetchone()[0]
-    return out
+from linky_pipeline_tests.support.pipeline import checksums
 
 
 def test_dst_months_load_every_interval_and_rerun_is_identical(db, building, run_pipeline) -> None:

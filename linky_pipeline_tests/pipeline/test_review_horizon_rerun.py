@@ -2,8 +2,7 @@
 
 from datetime import date
 
-from linky_pipeline_tests.pipeline.conftest import REFERENCE
-from linky_pipeline_tests.pipeline.test_pipeline_end_to_end import checksums
+from linky_pipeline_tests.support.pipeline import REFERENCE, checksums
 
 DAILY_EDGE = date(2023, 11, 1)  # REFERENCE's 36-month daily horizon falls inside this month
 CURVE_EDGE = date(2024, 11, 1)  # REFERENCE's 24-month curve horizon falls inside this month

@@ -9,9 +9,12 @@ import sys
 import time
 
 import httpx
+import pytest
 from click.testing import CliRunner
 
 from linky_pipeline.sandbox.cli import sandbox
+
+pytestmark = pytest.mark.http
 
 
 def _free_port() -> int:

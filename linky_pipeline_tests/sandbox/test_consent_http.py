@@ -8,8 +8,7 @@ import httpx
 import pytest
 
 from linky_pipeline.sandbox import SandboxServer
-
-from .conftest import new_token
+from linky_pipeline_tests.support.sandbox_client import new_token
 
 REDIRECT = "http://127.0.0.1:8765/oauth/callback"
 

@@ -10,8 +10,9 @@ import httpx
 import pytest
 
 from linky_pipeline.sandbox import SandboxServer, SandboxSettings
+from linky_pipeline_tests.support.sandbox_client import TODAY, new_token
 
-from .conftest import TODAY, new_token
+pytestmark = pytest.mark.http
 
 PRM = "22516914714270"
 DC = "/metering_data_dc/v5/daily_consumption"

@@ -9,8 +9,9 @@ import httpx
 import pytest
 
 from linky_pipeline.sandbox import SandboxServer
+from linky_pipeline_tests.support.sandbox_client import new_token
 
-from .conftest import new_token
+pytestmark = pytest.mark.http
 
 PRM = "22516914714270"
 CLC = "/metering_data_clc/v5/consumption_load_curve"

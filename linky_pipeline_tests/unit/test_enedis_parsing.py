@@ -13,7 +13,7 @@ from linky_pipeline.lib.domain.canonical import READING_COLUMNS
 from linky_pipeline.lib.sources.enedis.parsing import parse_v5
 from linky_pipeline.lib.sources.enedis.parsing_v2 import parse_v2
 from linky_pipeline.lib.sources.errors import SourceParseError
-from linky_pipeline_tests.unit.enedis_payloads import (
+from linky_pipeline_tests.support.enedis_payloads import (
     Convention,
     curve_points,
     daily_points,

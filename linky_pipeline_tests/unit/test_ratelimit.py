@@ -9,20 +9,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from linky_pipeline.lib.sources.ratelimit import InMemoryRateLimiter, RateLimitConfigError, decide
+from linky_pipeline_tests.support.timing import max_in_window
 
 T0 = datetime(2026, 11, 22, 9, 59, 58, tzinfo=UTC)
-
-
-def max_in_window(stamps: list[float], width: float) -> int:
-    """Most timestamps inside any half-open window [t, t + width) starting at a timestamp."""
-    stamps = sorted(stamps)
-    best, j = 0, 0
-    for i, start in enumerate(stamps):
-        j = max(j, i)
-        while j < len(stamps) and stamps[j] < start + width:
-            j += 1
-        best = max(best, j - i)
-    return best
 
 
 def test_gcra_lets_the_burst_through_then_spaces_calls() -> None:

@@ -1,0 +1,1 @@
+"""One module per warehouse table family: thin assets and the checks they carry."""

@@ -1,0 +1,1 @@
+"""ConfigurableResources, each configured from the environment."""

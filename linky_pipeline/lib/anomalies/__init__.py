@@ -1,0 +1,1 @@
+"""Anomaly detectors: pure pandas over daily totals and intervals (no database)."""

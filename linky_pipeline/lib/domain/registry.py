@@ -11,6 +11,7 @@ import psycopg
 from linky_pipeline.lib.domain import identifiers as ids
 from linky_pipeline.lib.domain.building_month import BuildingMonth
 from linky_pipeline.lib.domain.localtime import PARIS, today_in
+from linky_pipeline.lib.store.db import one_row
 
 
 class RegistryError(ValueError):
@@ -73,7 +74,7 @@ def building_months(conn: psycopg.Connection, pairs: list[tuple[str, date]]) -> 
     """(building code, month) pairs resolved against the registry (each building's time zone), sorted."""
     codes = sorted({code for code, _ in pairs})
     rows = conn.execute("SELECT code, timezone FROM buildings WHERE code = ANY(%s)", (codes,)).fetchall()
-    zones = dict(rows)
+    zones: dict[str, str] = dict(rows)
     missing = [c for c in codes if c not in zones]
     if missing:
         raise RegistryError(f"unknown building(s) {missing!r}")
@@ -88,7 +89,9 @@ def remove_building(conn: psycopg.Connection, code: str) -> None:
     """Remove an empty building; one with meters keeps its data until `buildings erase` is asked for."""
     get_building(conn, code)
     with conn.transaction():
-        count = conn.execute("SELECT count(*) FROM meters WHERE building_code = %s", (code,)).fetchone()[0]
+        count = one_row(
+            conn.execute("SELECT count(*) FROM meters WHERE building_code = %s", (code,)), "count meters of building"
+        )[0]
         if count:
             raise RegistryError(
                 f"building {code!r} has {count} meter(s); disable them, or delete all its data "

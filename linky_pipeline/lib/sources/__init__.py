@@ -1,0 +1,1 @@
+"""Meter data sources behind one provider interface, one HTTP transport and one shared quota limiter."""

@@ -5,10 +5,23 @@ from __future__ import annotations
 import os
 
 import psycopg
+from psycopg.rows import TupleRow
 
 
 class DatabaseNotConfiguredError(RuntimeError):
     """LINKY_DATABASE_URL is missing."""
+
+
+class MissingRowError(RuntimeError):
+    """A query that always answers one row (count(*), INSERT ... RETURNING) answered none."""
+
+
+def one_row(cursor: psycopg.Cursor[TupleRow], what: str) -> TupleRow:
+    """The single row `cursor` must hold; raises MissingRowError naming `what` when there is none."""
+    row = cursor.fetchone()
+    if row is None:
+        raise MissingRowError(f"{what}: the query returned no row")
+    return row
 
 
 def database_url() -> str:

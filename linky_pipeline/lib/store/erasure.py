@@ -13,6 +13,7 @@ import psycopg
 from psycopg import sql
 
 from linky_pipeline.lib.store import audit
+from linky_pipeline.lib.store.db import one_row
 
 KEPT_TABLES = frozenset({("public", "audit_log")})
 
@@ -81,12 +82,12 @@ def count_building_rows(conn: psycopg.Connection, code: str) -> dict[str, int]:
         if (table.schema, table.name) in KEPT_TABLES:
             continue
         query = sql.SQL("SELECT count(*) FROM {} WHERE {}").format(_ident(table), _predicate(table))
-        counts[table.qualified] = int(conn.execute(query, {"b": code}).fetchone()[0])
-    for name, query in (
+        counts[table.qualified] = int(one_row(conn.execute(query, {"b": code}), f"count {table.qualified}")[0])
+    for name, text in (
         ("public.meters", "SELECT count(*) FROM meters WHERE building_code = %(b)s"),
         ("public.buildings", "SELECT count(*) FROM buildings WHERE code = %(b)s"),
     ):
-        counts[name] = int(conn.execute(query, {"b": code}).fetchone()[0])
+        counts[name] = int(one_row(conn.execute(text, {"b": code}), f"count {name}")[0])
     return counts
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import pandas as pd
 import psycopg
 
 from linky_pipeline.lib.domain.localtime import next_month
@@ -78,7 +79,7 @@ def _meters(conn: psycopg.Connection, building: str, ean: str) -> dict[str, Mete
     return found
 
 
-def _stored_rows(conn: psycopg.Connection, meter_pk: int, month: date) -> list[list]:
+def _stored_rows(conn: psycopg.Connection, meter_pk: int, month: date) -> list[pl.PayloadRow]:
     row = conn.execute(
         "SELECT payload FROM raw_load_curves WHERE meter_pk = %s AND endpoint = %s AND window_start = %s "
         "AND window_end = %s FOR UPDATE",
@@ -113,7 +114,7 @@ def import_csv(
                     f"the file has {metric} energy but building "
                     f"{building_code!r} has no be_csv {metric} meter with this EAN",
                 )
-            months = [pl.local_month(ts) for ts in part["ts"].dt.to_pydatetime()]
+            months = pd.Series([pl.local_month(ts) for ts in part["ts"].dt.to_pydatetime()], index=part.index)
             for month, rows in part.groupby(months, sort=True):
                 new_rows = pl.frame_rows(rows)
                 stored = _stored_rows(conn, meter.pk, month)

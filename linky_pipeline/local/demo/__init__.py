@@ -1,0 +1,1 @@
+"""`make demo`: the whole pipeline on a fresh machine, and the report it prints."""

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import dagster as dg
 
 from linky_pipeline.defs.automation.notifications import anomaly_notification_sensor, deliver_notifications
-from linky_pipeline.defs.resources.definitions import WarehouseResource
 from linky_pipeline.defs.resources.notifier import NotifierResource
+from linky_pipeline.defs.resources.warehouse import WarehouseResource
 from linky_pipeline.lib.notify.rules import AlertRuleSpec, add_rule, list_rules
 from linky_pipeline.lib.store.db import connect
 from linky_pipeline.local.mailbox import LocalMailbox
@@ -24,7 +26,7 @@ def ensure_demo_rule(database_url: str) -> None:
                 AlertRuleSpec(
                     building_code=None,
                     metric="consumption",
-                    threshold_percent=120,
+                    threshold_percent=Decimal(120),
                     severity="Minor",
                     channels=("email",),
                     recipients=(DEMO_RECIPIENT,),

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import psycopg
 from psycopg import sql
 
 from linky_pipeline.lib.store.db import connect
@@ -29,6 +32,11 @@ def say(text: str) -> None:
     print(text, flush=True)  # noqa: T201 - the demo talks to the user
 
 
+def _scalar(conn: psycopg.Connection, query: Any, params: Any = None) -> int:
+    row = conn.execute(query, params).fetchone()
+    return int(row[0]) if row else 0
+
+
 def deliver_and_report(stack: LocalStack) -> None:
     from linky_pipeline.local.demo.notify import deliver_demo_notifications
 
@@ -36,7 +44,7 @@ def deliver_and_report(stack: LocalStack) -> None:
     with connect(stack.database_url) as conn:
         say("\nRows per table:")
         for table in TABLES:
-            count = conn.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(table))).fetchone()[0]
+            count = _scalar(conn, sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(table)))
             say(f"  {table:<22} {count:>9,}")
         say("\nPer meter (local days; curve = readings, official = daily endpoint):")
         say(
@@ -80,13 +88,10 @@ def secrets_check(stack: LocalStack) -> str:
     secrets = [SANDBOX_CLIENT_SECRET, *stack.issued_tokens()]
     head, _, _ = stack.database_url.rpartition("/")
     with connect(f"{head}/dagster") as conn:
-        events = conn.execute("SELECT count(*) FROM event_logs").fetchone()[0]
-        leaks = sum(
-            conn.execute("SELECT count(*) FROM event_logs WHERE strpos(event, %s) > 0", (s,)).fetchone()[0]
-            for s in secrets
-        )
+        events = _scalar(conn, "SELECT count(*) FROM event_logs")
+        leaks = sum(_scalar(conn, "SELECT count(*) FROM event_logs WHERE strpos(event, %s) > 0", (s,)) for s in secrets)
     with connect(stack.database_url) as conn:
-        leaks += sum(conn.execute(SQL["count_secret_mentions"], {"s": s}).fetchone()[0] for s in secrets)
+        leaks += sum(_scalar(conn, SQL["count_secret_mentions"], {"s": s}) for s in secrets)
     verdict = "none found" if leaks == 0 else f"{leaks} LEAK(S) FOUND"
     return (
         f"Secrets check: client secret and {len(secrets) - 1} access token(s) searched in {events:,} Dagster "

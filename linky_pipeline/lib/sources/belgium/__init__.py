@@ -1,1 +1,1 @@
-"""Belgian sources: Fluvius-style quarter-hour CSV exports (parse, land in raw_load_curves, re-read)."""
+"""Belgian quarter-hour CSV exports (Fluvius customer-portal format): parsing and the landed document."""

@@ -10,7 +10,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime
-from typing import Final
+from typing import Final, TypeAlias
 
 import pandas as pd
 
@@ -21,7 +21,7 @@ from linky_pipeline.lib.sources.belgium.errors import BelgianPayloadError
 API_VERSION: Final = "be-csv-v1"
 ENDPOINT: Final = "quarter_hour_csv"
 QUALITIES: Final = ("read", "estimated", "validated")
-PayloadRow = list  # [start_iso, end_iso, kwh, quality]
+PayloadRow: TypeAlias = list[str | float]  # [start_iso, end_iso, kwh, quality]
 
 
 def local_iso(ts_utc: datetime) -> str:

@@ -25,12 +25,11 @@ from linky_pipeline.lib.domain.localtime import PARIS, today_in
 from linky_pipeline.lib.sources import results
 from linky_pipeline.lib.sources.enedis.answers import error_code
 from linky_pipeline.lib.sources.enedis.endpoints import (
-    API_MODES,
     SOURCES,
     ApiMode,
     ApiVersion,
-    Endpoint,
     EndpointSpec,
+    api_mode_of,
     path_for,
     query_for,
     spec_of,
@@ -88,8 +87,7 @@ class EnedisClient:
         rng: random.Random | None = None,
         token_margin_s: float = 60.0,
     ) -> None:
-        if api_mode not in API_MODES:
-            raise WindowError(f"api_mode={api_mode!r}: expected one of {API_MODES}")
+        api_mode = api_mode_of(api_mode)  # callers outside mypy may still pass any string
         self.base_url = base_url.rstrip("/")
         self.client_id = client_id
         self.api_mode: ApiMode = api_mode
@@ -131,11 +129,12 @@ class EnedisClient:
         return self._pinned
 
     def fetch(
-        self, prm: str, endpoint: Endpoint, start: date, end: date, activation_date: date | None = None
+        self, meter_id: str, endpoint: str, start: date, end: date, activation_date: date | None = None
     ) -> FetchResult:
-        """Every window of [start, end) for one PRM and endpoint; raises instead of returning partial data."""
-        if not isinstance(prm, str) or not _PRM_RE.match(prm):
-            raise WindowError(f"prm={prm!r}: expected 14 digits")
+        """Every window of [start, end) for one PRM (`meter_id`) and endpoint; raises instead of returning
+        partial data. An unknown endpoint name raises WindowError (via spec_of)."""
+        if not isinstance(meter_id, str) or not _PRM_RE.match(meter_id):
+            raise WindowError(f"prm={meter_id!r}: expected 14 digits")
         spec = spec_of(endpoint)
         plan = plan_windows(endpoint, start, end, today=self._today(), activation_date=activation_date)
         counter = CallCounter()
@@ -144,9 +143,9 @@ class EnedisClient:
         discovered: date | None = None
         previous_all_before = False
         for ws, we in plan.windows:
-            answer = self._call(counter, prm, spec, ws, we)
+            answer = self._call(counter, meter_id, spec, ws, we)
             if answer.call.outcome == "before_activation":
-                first_ok, accepted = self._bisect(counter, prm, spec, ws, we)
+                first_ok, accepted = self._bisect(counter, meter_id, spec, ws, we)
                 calls.append(with_range(answer.call, ws, first_ok or we))
                 if accepted is None:
                     previous_all_before = True

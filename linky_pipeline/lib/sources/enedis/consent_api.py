@@ -82,7 +82,7 @@ def consent_url(config: EnedisConsentConfig, api: str, *, state: str, duration: 
     """The authorize URL the customer opens (duration must already be checked ≤ P3Y)."""
     if api not in APIS:
         raise SourceConfigError(f"api {api!r} is not one of {', '.join(APIS)}")
-    return prepare_grant_uri(
+    url: str = prepare_grant_uri(  # authlib is untyped: it builds and returns the URI as a str
         config.authorize_base + AUTHORIZE_PATHS[api],
         client_id=config.client_id,
         response_type="code",
@@ -90,6 +90,7 @@ def consent_url(config: EnedisConsentConfig, api: str, *, state: str, duration: 
         state=state,
         duration=duration,
     )
+    return url
 
 
 def consent_client(config: EnedisConsentConfig, limiter: RateLimiter | None = None) -> EnedisClient:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Final, Literal
+from typing import Final, Literal, TypeGuard
 
 from linky_pipeline.lib.sources.errors import WindowError
 
@@ -19,7 +19,18 @@ ApiVersion = Literal["v5", "2026-v1", "2026-v2"]
 ApiMode = Literal["v5", "2026-v1", "2026-v2", "auto"]
 
 SOURCES: Final[dict[str, str]] = {"v5": "enedis-v5", "2026-v1": "enedis-2026-v1", "2026-v2": "enedis-2026-v2"}
-API_MODES: Final = ("v5", "2026-v1", "2026-v2", "auto")
+API_MODES: Final[tuple[ApiMode, ...]] = ("v5", "2026-v1", "2026-v2", "auto")
+
+
+def _is_api_mode(text: str) -> TypeGuard[ApiMode]:
+    return text in API_MODES
+
+
+def api_mode_of(text: str) -> ApiMode:
+    """`text` as an ApiMode (configuration arrives as a plain string); raises WindowError naming it otherwise."""
+    if not _is_api_mode(text):
+        raise WindowError(f"api_mode={text!r}: expected one of {API_MODES}")
+    return text
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from linky_pipeline.lib.sources.enedis.endpoints import ENDPOINTS
-from linky_pipeline_tests.unit.enedis_payloads import curve_points, daily_points, to_v2_points, v2_body, v5_body
+from linky_pipeline_tests.support.enedis_payloads import curve_points, daily_points, to_v2_points, v2_body, v5_body
 
 CLIENT_ID = "test-client"
 CLIENT_SECRET = "S3cr3t-never-logged-7f3a"

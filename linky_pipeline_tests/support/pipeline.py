@@ -1,4 +1,5 @@
-"""Pipeline fixtures: the sandbox over real HTTP, the real warehouse, an ephemeral Dagster instance."""
+"""Pipeline fixtures (a pytest plugin of the root conftest): the sandbox over real HTTP, the real warehouse, an
+ephemeral Dagster instance, and table checksums to compare runs."""
 
 from collections.abc import Callable, Iterator
 from datetime import date
@@ -88,3 +89,26 @@ def run_pipeline(pg_url: str, sandbox: SandboxServer) -> Callable[..., dg.Execut
         )
 
     return _run
+
+
+PIPELINE_TABLES = (
+    "raw_load_curves",
+    "fetch_state",
+    "readings",
+    "daily_consumption",
+    "monthly_consumption",
+    "daily_max_power",
+)
+
+
+def checksums(db: psycopg.Connection, tables: tuple[str, ...] = PIPELINE_TABLES) -> dict[str, str]:
+    """An md5 per table over every row, to prove re-runs leave tables identical."""
+    db.rollback()
+    out = {}
+    for table in tables:
+        row = db.execute(
+            f"SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) FROM {table} t"
+        ).fetchone()
+        assert row is not None
+        out[table] = str(row[0])
+    return out

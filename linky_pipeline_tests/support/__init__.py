@@ -1,0 +1,1 @@
+"""Test support: helpers, fake servers, seeds and shared fixtures for every test layer (no tests here)."""
