@@ -126,7 +126,10 @@ class CallbackListener:
     @property
     def url(self) -> str:
         """The redirect URI to register: http://127.0.0.1:<port>/callback."""
-        return f"http://{self._server.server_address[0]}:{self.port}{self.path}"
+        host = self._server.server_address[0]
+        if not isinstance(host, str):  # typeshed allows bytes; an AF_INET server reports its host as str
+            host = host.decode()
+        return f"http://{host}:{self.port}{self.path}"
 
     def expect_state(self, state: str) -> None:
         """Only a redirect carrying this state ends the wait; others get a 400 page."""
