@@ -63,7 +63,7 @@ def load(prm: str, start: date, end: date, meter_pk: int) -> tuple[pd.DataFrame,
                 }
             )
         )
-    ident = {"building_code": f"demo-{prm[-4:]}", "meter_pk": meter_pk, "metric": "consumption"}
+    ident: dict[str, str | int] = {"building_code": f"demo-{prm[-4:]}", "meter_pk": meter_pk, "metric": "consumption"}
     daily = pd.concat(daily_parts, ignore_index=True).assign(complete=True, **ident)
     readings = pd.concat(reading_parts, ignore_index=True).assign(**ident)
     return daily, readings
@@ -98,9 +98,9 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.perf_counter()
         out = detect_anomalies(daily, readings, tz=PARIS, emit_from=start, emit_to=end)
         elapsed += time.perf_counter() - t0
-        for row in out.itertuples():
-            key = (prm, row.local_day) if row.granularity == "day" else (prm, row.ts.to_pydatetime())
-            found[row.granularity].add(key)
+        for granularity, local_day, ts in zip(out["granularity"], out["local_day"], out["ts"], strict=True):
+            key = (prm, local_day) if granularity == "day" else (prm, ts.to_pydatetime())
+            found[granularity].add(key)
         for a in injected_anomalies(prm, "consumption", start, end):
             truth[a.granularity].add((prm, a.local_day) if a.granularity == "day" else (prm, a.start))
     print(

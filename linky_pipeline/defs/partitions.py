@@ -11,10 +11,11 @@ from typing import Final
 import dagster as dg
 
 BUILDING_DIMENSION: Final = "building"
+BUILDING_PARTITIONS: Final = "building"  # name of the dynamic partitions set (the instance stores its keys)
 MONTH_DIMENSION: Final = "month"
 FIRST_MONTH: Final = "2023-10-01"
 
-building_partitions = dg.DynamicPartitionsDefinition(name="building")
+building_partitions = dg.DynamicPartitionsDefinition(name=BUILDING_PARTITIONS)
 month_partitions = dg.MonthlyPartitionsDefinition(start_date=FIRST_MONTH, timezone="Europe/Brussels", end_offset=1)
 building_month_partitions = dg.MultiPartitionsDefinition(
     {BUILDING_DIMENSION: building_partitions, MONTH_DIMENSION: month_partitions}

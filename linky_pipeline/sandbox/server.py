@@ -78,6 +78,8 @@ class SandboxServer:
         if self._server is None:
             raise SandboxServerError("url is only known once the server is started")
         host, port = self._server.server_address[:2]
+        if not isinstance(host, str):  # typeshed allows bytes; an AF_INET server reports its host as str
+            host = host.decode()
         return f"http://{host}:{port}"
 
     def start(self) -> None:

@@ -5,7 +5,7 @@ import psycopg
 
 from linky_pipeline.defs import names
 from linky_pipeline.defs.assets.checks import DAILY_CHECKS, daily_check_results
-from linky_pipeline.defs.assets.work import rebuild_each, run_partitions
+from linky_pipeline.defs.assets.work import Materialized, rebuild_each, run_partitions
 from linky_pipeline.defs.partitions import building_month_partitions
 from linky_pipeline.defs.resources.policy import SyncPolicyResource
 from linky_pipeline.defs.resources.warehouse import WarehouseResource
@@ -26,7 +26,7 @@ from linky_pipeline.lib.tables.monthly import rebuild_monthly
 )
 def daily_consumption(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, sync_policy: SyncPolicyResource
-) -> dg.MaterializeResult:
+) -> Materialized:
     """Energy per meter and local day: official daily figure and curve sum side by side, interval statistics,
     DST-aware expected interval count and completeness."""
     reference = sync_policy.policy(context).reference
@@ -47,7 +47,7 @@ def daily_consumption(
     group_name=names.AGGREGATES,
     kinds={"postgres", "pandas"},
 )
-def daily_max_power(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+def daily_max_power(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> Materialized:
     """Peak apparent power (VA) per consumption meter and local day, with the instant of the peak (UTC)."""
     return dg.MaterializeResult(metadata=rebuild_each(run_partitions(context, warehouse), warehouse, rebuild_max_power))
 
@@ -59,6 +59,6 @@ def daily_max_power(context: dg.AssetExecutionContext, warehouse: WarehouseResou
     group_name=names.AGGREGATES,
     kinds={"postgres"},
 )
-def monthly_consumption(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+def monthly_consumption(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> Materialized:
     """Energy per meter and local month with completeness, month-over-month and year-over-year change (%)."""
     return dg.MaterializeResult(metadata=rebuild_each(run_partitions(context, warehouse), warehouse, rebuild_monthly))

@@ -3,7 +3,7 @@
 import dagster as dg
 
 from linky_pipeline.defs import names
-from linky_pipeline.defs.assets.work import rebuild_each, run_partitions
+from linky_pipeline.defs.assets.work import Materialized, rebuild_each, run_partitions
 from linky_pipeline.defs.partitions import building_month_partitions
 from linky_pipeline.defs.resources.warehouse import WarehouseResource
 from linky_pipeline.lib.tables.anomalies import count_by_severity, rebuild_anomalies
@@ -16,7 +16,7 @@ from linky_pipeline.lib.tables.anomalies import count_by_severity, rebuild_anoma
     group_name=names.ANOMALIES,
     kinds={"postgres", "pandas"},
 )
-def consumption_anomalies(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+def consumption_anomalies(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> Materialized:
     """Days and intervals of consumption above 120 % of their 7-day moving average (Minor < 150 % ≤ Major ≤ 200 %
     < Critical), with stable ids so re-runs never duplicate a row or a notification."""
     partitions = run_partitions(context, warehouse)

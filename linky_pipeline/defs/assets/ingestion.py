@@ -5,7 +5,7 @@ import time
 import dagster as dg
 
 from linky_pipeline.defs import names
-from linky_pipeline.defs.assets.work import run_partitions, window_text
+from linky_pipeline.defs.assets.work import Materialized, run_partitions, window_text
 from linky_pipeline.defs.partitions import building_month_partitions
 from linky_pipeline.defs.resources.policy import SyncPolicyResource
 from linky_pipeline.defs.resources.sources import EnedisResource, meter_clients
@@ -26,7 +26,7 @@ def raw_load_curves(
     warehouse: WarehouseResource,
     enedis: EnedisResource,
     sync_policy: SyncPolicyResource,
-) -> dg.MaterializeResult:
+) -> Materialized:
     """Meter API answers exactly as received (one row per meter × endpoint × window, JSON + SHA-256) and the
     per-day fetch state. Final days are never requested again; nightly runs re-fetch the trailing window."""
     started = time.monotonic()

@@ -1,6 +1,6 @@
 """The building × month rectangle a (possibly range) run covers, resolved against the registry."""
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import dagster as dg
 
@@ -9,6 +9,13 @@ from linky_pipeline.defs.resources.warehouse import WarehouseResource
 from linky_pipeline.lib.domain.building_month import BuildingMonth
 from linky_pipeline.lib.domain.registry import building_months
 from linky_pipeline.lib.tables.rebuild import Rebuild, rebuild_partitions
+
+# What the assets return. Dagster reads the return annotation at runtime and only recognises the bare
+# MaterializeResult class (a subscripted one is rejected on assets with checks); mypy wants its type argument.
+if TYPE_CHECKING:
+    Materialized: TypeAlias = dg.MaterializeResult[Any]
+else:
+    Materialized = dg.MaterializeResult
 
 
 def run_partitions(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> list[BuildingMonth]:

@@ -4,8 +4,8 @@ import dagster as dg
 
 from linky_pipeline.defs import names
 from linky_pipeline.defs.automation.runs import history_run_tags
-from linky_pipeline.defs.partitions import building_partitions
-from linky_pipeline.defs.resources.definitions import WarehouseResource
+from linky_pipeline.defs.partitions import BUILDING_PARTITIONS, building_partitions
+from linky_pipeline.defs.resources.warehouse import WarehouseResource
 from linky_pipeline.lib.domain.registry import list_buildings, meters_without_history
 from linky_pipeline.lib.sources.catalog import FETCHED_PROVIDERS
 
@@ -28,7 +28,7 @@ def building_registry_sensor(context: dg.SensorEvaluationContext, warehouse: War
     with warehouse.connect() as conn:
         registry = [b.code for b in list_buildings(conn)]
         never_synced = meters_without_history(conn, FETCHED_PROVIDERS)
-    existing = list(context.instance.get_dynamic_partitions(building_partitions.name))
+    existing = list(context.instance.get_dynamic_partitions(BUILDING_PARTITIONS))
     to_add, to_delete = partition_changes(registry, existing)
     # One history run per meter that has never been fetched: new buildings, and meters added later.
     requests = [

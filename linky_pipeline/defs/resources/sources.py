@@ -15,7 +15,7 @@ from linky_pipeline.lib.sources.ratelimit import PostgresRateLimiter
 from linky_pipeline.lib.store.db import to_psycopg_url
 
 
-class EnedisResource(dg.ConfigurableResource):
+class EnedisResource(dg.ConfigurableResource["EnedisResource"]):
     """Enedis v5 / 2026 API (or the built-in sandbox) behind the quota shared by every process via PostgreSQL."""
 
     base_url: str
@@ -30,21 +30,22 @@ class EnedisResource(dg.ConfigurableResource):
 
     def client(self, policy: SyncPolicy) -> EnedisClient:
         """One client per reference date (one per run): its clock is the run's, so `end` never passes it."""
-        if policy.reference not in self._clients:
+        reference = policy.reference
+        if reference not in self._clients:
             if self._limiter is None:
                 self._limiter = shared_limiter(
                     to_psycopg_url(self.quota_database_url), self.calls_per_second, self.calls_per_hour
                 )
             mode: ApiMode = self.api_mode  # type: ignore[assignment]  # validated by the client
-            self._clients[policy.reference] = EnedisClient(
+            self._clients[reference] = EnedisClient(
                 base_url=self.base_url,
                 client_id=self.client_id,
                 client_secret=self.client_secret,
                 api_mode=mode,
                 limiter=self._limiter,
-                today=lambda reference=policy.reference: reference,
+                today=lambda: reference,
             )
-        return self._clients[policy.reference]
+        return self._clients[reference]
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:  # noqa: ARG002 - Dagster hook
         """Release the HTTP pools and the quota connection when the run ends."""
