@@ -17,6 +17,7 @@ NO_OVERLAPPING_INTERVAL: Final = "no_duplicate_or_overlapping_interval"
 NO_FUTURE_INTERVAL: Final = "no_future_interval"
 CURVE_MATCHES_OFFICIAL: Final = "curve_matches_official_daily_energy"
 COMPLETE_DAYS: Final = "complete_days"
+TIMESCALEDB_JOBS_SUCCEED: Final = "timescaledb_jobs_succeed"
 
 # run tags
 MODE_TAG: Final = "linky/mode"  # nightly | backfill

@@ -11,6 +11,7 @@ from linky_pipeline.defs import names
 from linky_pipeline.defs.resources.warehouse import WarehouseResource
 from linky_pipeline.lib.domain.building_month import BuildingMonth
 from linky_pipeline.lib.domain.registry import list_meters
+from linky_pipeline.lib.store.timescale.server import failed_jobs
 from linky_pipeline.lib.tables.checks import CONSERVATION_TOLERANCE, daily_findings, readings_findings
 
 _ERROR = dg.AssetCheckSeverity.ERROR
@@ -19,6 +20,7 @@ READINGS_CHECKS = [
     dg.AssetCheckSpec(names.NO_NEGATIVE_KWH, asset="readings", blocking=True),
     dg.AssetCheckSpec(names.NO_OVERLAPPING_INTERVAL, asset="readings", blocking=True),
     dg.AssetCheckSpec(names.NO_FUTURE_INTERVAL, asset="readings", blocking=True),
+    dg.AssetCheckSpec(names.TIMESCALEDB_JOBS_SUCCEED, asset="readings", blocking=False),
 ]
 DAILY_CHECKS = [
     dg.AssetCheckSpec(names.CURVE_MATCHES_OFFICIAL, asset="daily_consumption", blocking=True),
@@ -29,14 +31,23 @@ DAILY_CHECKS = [
 def readings_check_results(warehouse: WarehouseResource, partitions: list[BuildingMonth]) -> list[dg.AssetCheckResult]:
     with warehouse.connect() as conn:
         found = [readings_findings(conn, bm, list_meters(conn, bm.building)) for bm in partitions]
+        failures = failed_jobs(conn)
     counts = {
         names.NO_NEGATIVE_KWH: sum(f.negative_kwh for f in found),
         names.NO_OVERLAPPING_INTERVAL: sum(f.overlapping_intervals for f in found),
         names.NO_FUTURE_INTERVAL: sum(f.future_intervals for f in found),
     }
     return [
-        dg.AssetCheckResult(check_name=name, passed=bad == 0, severity=_ERROR, metadata={"bad_rows": bad})
-        for name, bad in counts.items()
+        *(
+            dg.AssetCheckResult(check_name=name, passed=bad == 0, severity=_ERROR, metadata={"bad_rows": bad})
+            for name, bad in counts.items()
+        ),
+        dg.AssetCheckResult(  # WARN: compression/retention lagging is not wrong data, but must not go unnoticed
+            check_name=names.TIMESCALEDB_JOBS_SUCCEED,
+            passed=not failures,
+            severity=_WARN,
+            metadata={"failed_jobs": [f.describe() for f in failures]},
+        ),
     ]
 
 
