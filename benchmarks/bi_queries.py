@@ -6,8 +6,9 @@ two meters per building (consumption, production), 36 months of daily_consumptio
 daily_max_power, about one anomaly a month per consumption meter. Timed: the Grafana dashboard's queries for one
 building over 36 months, a `SELECT *` of every per-building view filtered on one building, and the per-meter
 monthly view filtered on one meter; each `--runs` times for random buildings, p50 and p99 in ms of the round trip
-(query sent → every row received by libpq; turning rows into Python objects is the client's cost, not timed). The pre-fix
-bi.monthly_consumption (window partitioned without building_code, sql/002) is timed beside it as the baseline.
+(query sent → every row received by libpq; turning rows into Python objects is the client's cost, not timed).
+The pre-fix bi.monthly_consumption (window partitioned without building_code, sql/002) is timed beside it as the
+baseline.
 """
 
 from __future__ import annotations

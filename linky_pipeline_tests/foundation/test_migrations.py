@@ -197,3 +197,9 @@ def test_valid_rows_are_accepted(db: psycopg.Connection) -> None:
             "INSERT INTO readings VALUES (%s, 'consumption', '2026-03-29T01:00Z', 1800, 0.25, 'BRUT', 't')", (meter_pk,)
         )
     assert db.execute("SELECT count(*) FROM readings").fetchone() == (1,)
+
+
+def test_each_migration_commits_on_its_own(db: psycopg.Connection) -> None:
+    """A failure in one migration must not roll back the ones before it (each is its own transaction)."""
+    times = [at for _, at in migrations.applied(db)]
+    assert len(set(times)) == len(times)

@@ -112,7 +112,8 @@ def upgrade_report(conn: psycopg.Connection, directory: Path | None = None) -> U
         )
     applied_now: list[str] = []
     waiting: dict[str, str] = {}
-    state = timescale_state(conn)
+    with conn.transaction():  # never leave an implicit transaction open: each migration commits on its own
+        state = timescale_state(conn)
     for migration in load_migrations(directory):
         with conn.transaction():
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
