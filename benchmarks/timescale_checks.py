@@ -72,6 +72,23 @@ def chunk_state(conn: psycopg.Connection) -> str:
     )
 
 
+def columnstore_share(conn: psycopg.Connection) -> str:
+    """Bytes per reading of the chunks in the columnstore alone, and of the others."""
+    rows = conn.execute(
+        "SELECT c.is_compressed, sum(s.total_bytes), sum((SELECT coalesce(sum(cardinality(d.offset_s)), 0) "
+        "FROM reading_days d WHERE d.day >= c.range_start::date AND d.day < c.range_end::date)) "
+        "FROM timescaledb_information.chunks c "
+        "JOIN chunks_detailed_size('reading_days') s ON s.chunk_name = c.chunk_name "
+        "WHERE c.hypertable_name = 'reading_days' GROUP BY 1 ORDER BY 1 DESC"
+    ).fetchall()
+    parts = [
+        f"{'columnstore' if compressed else 'rowstore'}: {int(n):,} readings, {size / n:.1f} B/reading"
+        for compressed, size, n in rows
+        if n
+    ]
+    return "; ".join(parts)
+
+
 def materialise(url: str, code: str) -> tuple[float, dict[str, object]]:
     instance = dg.DagsterInstance.ephemeral()
     instance.add_dynamic_partitions("building", [code])
@@ -185,6 +202,7 @@ def status(url: str, compress: bool) -> None:
                     conn.execute("CALL run_job(%s)", (job.job_id,))
                     print(f"ran job {job.job_id} ({job.proc})")
         print(chunk_state(conn))
+        print(columnstore_share(conn))
 
 
 def main() -> None:

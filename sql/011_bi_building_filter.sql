@@ -40,3 +40,38 @@ WINDOW
                        RANGE BETWEEN INTERVAL '1 month' PRECEDING AND INTERVAL '1 month' PRECEDING),
     same_month_last_year AS (PARTITION BY m.building_code, m.meter_pk, mc.metric ORDER BY mc.month
                              RANGE BETWEEN INTERVAL '12 months' PRECEDING AND INTERVAL '12 months' PRECEDING);
+
+-- bi.daily_consumption_by_building: grouped straight from daily_consumption (which carries building_code, indexed
+-- with the day) instead of from bi.daily_consumption, so a building's 36 months are read through that index and
+-- grouped before the names and local keys are computed (once per day, not once per meter and day). Same rows:
+-- every daily row's meter exists (foreign key) and belongs to the row's building (the rebuild writes both).
+CREATE OR REPLACE VIEW bi.daily_consumption_by_building AS
+SELECT
+    d.building_code,
+    b.name AS building_name,
+    d.metric,
+    d.day,
+    (d.day::timestamp AT TIME ZONE b.timezone) AS day_start,
+    date_trunc('month', d.day)::date AS month,
+    to_char(d.day, 'YYYY-MM') AS month_key,
+    d.total_kwh,
+    d.meter_count,
+    d.meters_with_data,
+    d.interval_count,
+    d.expected_count,
+    d.completeness
+FROM (
+    SELECT
+        building_code,
+        metric,
+        day,
+        sum(total_kwh) AS total_kwh,
+        count(*)::integer AS meter_count,
+        (count(*) FILTER (WHERE source_used <> 'none'))::integer AS meters_with_data,
+        sum(interval_count)::integer AS interval_count,
+        sum(expected_count)::integer AS expected_count,
+        avg(completeness) AS completeness
+    FROM public.daily_consumption
+    GROUP BY building_code, metric, day
+) d
+JOIN public.buildings b ON b.code = d.building_code;

@@ -17,7 +17,7 @@ from linky_pipeline.lib.domain.registry import add_building, add_meter, get_buil
 from linky_pipeline.lib.tables import pgbinary as pgb
 from linky_pipeline.lib.tables.daily import rebuild_daily
 from linky_pipeline.lib.tables.packing import MJ_PER_KWH
-from linky_pipeline.lib.tables.readings import write_month
+from linky_pipeline.lib.tables.readings import write_building, write_month
 
 MONTH = date(2026, 9, 1)
 EAN = "541448820052377134"
@@ -138,3 +138,32 @@ def test_arrays_are_encoded_as_the_server_sends_them(
     else:
         encoded = pgb.int_array(pgb.int_elements(np.array(items), oid), oid)
     assert db.execute(f"SELECT array_send({literal})").fetchone() == (encoded,)
+
+
+def test_a_month_filled_by_another_writer_meanwhile_is_compared_not_duplicated(
+    db: psycopg.Connection, pg_url: str
+) -> None:
+    """write_building COPies months it saw empty; if another writer stored a day in between, the COPY meets the
+    primary key, and the month is written again the comparing way (the other writer's different value becomes a
+    revision)."""
+    _be_meter(db)
+    start = local_midnight_utc(MONTH, BRUSSELS)
+    rows = [(start + timedelta(minutes=15 * i), 900, 0.1) for i in range(2 * 96)]
+    bm = get_building(db, "gent").month(MONTH)
+    meters = list_meters(db, "gent")
+    calls: list[int] = []
+
+    def readings_of(month: object) -> tuple[pd.DataFrame, list]:
+        calls.append(1)
+        if len(calls) == 1:  # between the emptiness check and the COPY, someone stores the 1st with other values
+            with psycopg.connect(pg_url) as other:
+                other.execute(
+                    "INSERT INTO readings VALUES (%s, 'consumption', %s, 900, 0.2, 'BRUT', 'other')",
+                    (meters[0].pk, rows[0][0]),
+                )
+        return _frame(db, rows), []
+
+    done = write_building(db, meters, [bm], readings_of)
+    assert len(calls) == 2
+    assert (done.days_inserted, done.days_rewritten, done.revisions) == (1, 1, 1)
+    assert db.execute("SELECT count(*), sum(kwh) FROM readings").fetchone() == (2 * 96, pytest.approx(0.1 * 192))

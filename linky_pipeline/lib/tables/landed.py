@@ -106,13 +106,8 @@ def landed_answers(
     """Every successful answer of these endpoints overlapping the month, parsed (cached), oldest fetch first, as
     one frame with meter_pk and `ref` (index into the returned answers) added."""
     by_pk = {m.pk: m for m in meters}
-    answers = [
-        Answer(*row)
-        for row in conn.execute(
-            SQL["select_landed_answers"],
-            {"meters": list(by_pk), "endpoints": list(endpoints), "start": bm.month, "end": bm.next_month},
-        ).fetchall()
-    ]
+    params = {"meters": list(by_pk), "endpoints": list(endpoints), "start": bm.month, "end": bm.next_month}
+    answers = [Answer(*row) for row in conn.execute(SQL["select_landed_answers"], params).fetchall()]
     frames: list[pd.DataFrame | None] = [PARSED.get(_key(a, by_pk[a.meter_pk].meter_id)) for a in answers]
     missing = [a for a, f in zip(answers, frames, strict=True) if f is None]
     if missing:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from typing import Final
 from zoneinfo import ZoneInfo
 
@@ -37,8 +38,8 @@ class ReadingValueError(ValueError):
 @dataclass(slots=True, eq=False)
 class DayRow:
     """One reading_days row. quality/source hold one value when uniform over the day, else one per interval.
-    `refs` (not stored) says, per interval, which landed answer the value came from. `encoded` caches the binary
-    form of the five arrays (what the server's array_send returns)."""
+    `refs` (not stored) says, per interval, which landed answer the value came from. `encoded` caches the row as a
+    binary COPY tuple, and `arrays_at` where its length-prefixed array fields start."""
 
     meter_pk: int
     metric: str
@@ -49,36 +50,39 @@ class DayRow:
     quality: list[str]
     source: list[str]
     refs: np.ndarray | None = None
-    encoded: tuple[bytes, ...] | None = None
+    encoded: bytes | None = None
+    arrays_at: int = 0
 
     def __post_init__(self) -> None:
-        self.offset_s = np.asarray(self.offset_s, dtype=np.int32)
-        self.interval_s = np.asarray(self.interval_s, dtype=np.int32)
-        self.energy_mj = np.asarray(self.energy_mj, dtype=np.int64)
-        self.quality, self.source = list(self.quality), list(self.source)
+        if not isinstance(self.offset_s, np.ndarray):  # read back from the database: lists
+            self.offset_s = np.asarray(self.offset_s, dtype=np.int32)
+            self.interval_s = np.asarray(self.interval_s, dtype=np.int32)
+            self.energy_mj = np.asarray(self.energy_mj, dtype=np.int64)
 
     @property
     def key(self) -> Key:
         return (self.meter_pk, self.metric, self.day)
 
-    def arrays(self) -> tuple[bytes, ...]:
+    def copy_tuple(self) -> bytes:
         if self.encoded is None:
-            self.encoded = (
-                pgb.int_array(pgb.int_elements(self.offset_s, pgb.INT4), pgb.INT4),
-                pgb.int_array(pgb.int_elements(self.interval_s, pgb.INT4), pgb.INT4),
-                pgb.int_array(pgb.int_elements(self.energy_mj, pgb.INT8), pgb.INT8),
+            self.encoded, self.arrays_at = pgb.day_tuple(
+                self.meter_pk,
+                self.metric,
+                self.day,
+                pgb.int_elements(self.offset_s, pgb.INT4),
+                pgb.int_elements(self.interval_s, pgb.INT4),
+                pgb.int_elements(self.energy_mj, pgb.INT8),
                 pgb.text_array(self.quality),
                 pgb.text_array(self.source),
             )
         return self.encoded
 
     def digest(self) -> str:
-        """md5 of the arrays' binary form: the server computes the same over the stored row
-        (tables/sql/select_reading_day_digests.sql), so equal digests mean an unchanged day."""
-        return hashlib.md5(b"".join(self.arrays()), usedforsecurity=False).hexdigest()
-
-    def copy_tuple(self) -> bytes:
-        return pgb.copy_tuple([pgb.int8(self.meter_pk), pgb.text(self.metric), pgb.pg_date(self.day), *self.arrays()])
+        """md5 of the row's array fields as a binary COPY sends them (length, then array_send bytes); the server
+        computes the same over a stored row (tables/sql/select_reading_day_digests.sql), so equal digests mean an
+        unchanged day."""
+        data = self.copy_tuple()
+        return hashlib.md5(data[self.arrays_at :], usedforsecurity=False).hexdigest()
 
     def ts(self, i: int) -> datetime:
         """UTC start of interval i (offsets count from 00:00 UTC of `day`)."""
@@ -110,14 +114,20 @@ def _uniform_groups(labels: np.ndarray, group_of: np.ndarray, groups: int) -> np
     return ~np.bincount(group_of, weights=differs, minlength=groups).astype(bool)
 
 
+@lru_cache(maxsize=65_536)
+def _midnight_us(day: date, tz: ZoneInfo) -> int:
+    return int(local_midnight_utc(day, tz).timestamp()) * 1_000_000
+
+
 def _local_days(utc: np.ndarray, tz: ZoneInfo) -> np.ndarray:
     """The local date of each UTC instant (naive datetime64[us]): a search among the local midnights of the span,
     computed once per day with zoneinfo, instead of converting every instant."""
-    first = (utc.min() - np.timedelta64(1, "D")).astype("datetime64[D]").item()
-    last = (utc.max() + np.timedelta64(1, "D")).astype("datetime64[D]").item()
-    days = [first + timedelta(days=k) for k in range((last - first).days + 1)]
-    midnights = np.array([local_midnight_utc(d, tz).replace(tzinfo=None) for d in days], dtype="datetime64[us]")
-    dates: np.ndarray = np.array(days, dtype="datetime64[D]")[np.searchsorted(midnights, utc, side="right") - 1]
+    first = (utc.min() - np.timedelta64(1, "D")).astype("datetime64[D]")
+    last = (utc.max() + np.timedelta64(1, "D")).astype("datetime64[D]")
+    days = np.arange(first, last + np.timedelta64(1, "D"), dtype="datetime64[D]")
+    epoch_us = [_midnight_us(d, tz) for d in days.tolist()]
+    midnights = np.array(epoch_us, dtype=np.int64).view("datetime64[us]")
+    dates: np.ndarray = days[np.searchsorted(midnights, utc, side="right") - 1]
     return dates
 
 
@@ -149,37 +159,31 @@ def pack_days(frame: pd.DataFrame, tz: ZoneInfo) -> list[DayRow]:
     starts = np.flatnonzero(changed)
     ends = np.append(starts[1:], len(frame))
     group_of = np.cumsum(changed) - 1
-    one_quality = _uniform_groups(quality, group_of, len(starts))
-    one_source = _uniform_groups(source, group_of, len(starts))
-    offsets_b = memoryview(pgb.int_elements(offset, pgb.INT4))
-    intervals_b = memoryview(pgb.int_elements(interval32, pgb.INT4))
-    energies_b = memoryview(pgb.int_elements(energy, pgb.INT8))
-    days = local_day.astype(object)
+    one_quality = _uniform_groups(quality, group_of, len(starts)).tolist()
+    one_source = _uniform_groups(source, group_of, len(starts)).tolist()
+    offsets_b = pgb.int_elements(offset, pgb.INT4)  # every row's elements at once; each day takes a slice
+    intervals_b = pgb.int_elements(interval32, pgb.INT4)
+    energies_b = pgb.int_elements(energy, pgb.INT8)
+    days = local_day[starts].astype(object).tolist()
+    meters, metrics = meter[starts].tolist(), [str(m) for m in metric[starts]]
+    first_quality, first_source = [str(q) for q in quality[starts]], [str(x) for x in source[starts]]
     rows = []
     for g, (s, e) in enumerate(zip(starts.tolist(), ends.tolist(), strict=True)):
-        qualities = [str(quality[s])] if one_quality[g] else [str(q) for q in quality[s:e]]
-        sources = [str(source[s])] if one_source[g] else [str(x) for x in source[s:e]]
-        encoded = (
-            pgb.int_array(offsets_b[8 * s : 8 * e], pgb.INT4),
-            pgb.int_array(intervals_b[8 * s : 8 * e], pgb.INT4),
-            pgb.int_array(energies_b[12 * s : 12 * e], pgb.INT8),
+        qualities = [first_quality[g]] if one_quality[g] else [str(q) for q in quality[s:e]]
+        sources = [first_source[g]] if one_source[g] else [str(x) for x in source[s:e]]
+        row = DayRow(meters[g], metrics[g], days[g], offset[s:e], interval32[s:e], energy[s:e], qualities, sources)
+        row.refs = refs[s:e]
+        row.encoded, row.arrays_at = pgb.day_tuple(
+            meters[g],
+            metrics[g],
+            days[g],
+            offsets_b[8 * s : 8 * e],
+            intervals_b[8 * s : 8 * e],
+            energies_b[12 * s : 12 * e],
             pgb.text_array(qualities),
             pgb.text_array(sources),
         )
-        rows.append(
-            DayRow(
-                int(meter[s]),
-                str(metric[s]),
-                days[s],
-                offset[s:e],
-                interval32[s:e],
-                energy[s:e],
-                qualities,
-                sources,
-                refs[s:e],
-                encoded,
-            )
-        )
+        rows.append(row)
     return rows
 
 

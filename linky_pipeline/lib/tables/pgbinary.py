@@ -9,6 +9,7 @@ from __future__ import annotations
 import struct
 from collections.abc import Sequence
 from datetime import date
+from functools import lru_cache
 from typing import Final
 
 import numpy as np
@@ -21,6 +22,11 @@ TEXT: Final = 25
 _POSTGRES_EPOCH: Final = date(2000, 1, 1).toordinal()
 
 
+_I2: Final = struct.Struct(">h")
+_I4: Final = struct.Struct(">i")
+
+
+@lru_cache(maxsize=4096)
 def _array_header(oid: int, count: int) -> bytes:
     if count == 0:
         return struct.pack(">iii", 0, 0, oid)
@@ -44,15 +50,27 @@ def int_array(elements: bytes | memoryview, oid: int) -> bytes:
 
 
 def text_array(values: Sequence[str]) -> bytes:
+    if len(values) == 1:
+        return _one_text(values[0])
     parts = [_array_header(TEXT, len(values))]
     for value in values:
         data = value.encode()
-        parts.append(struct.pack(">i", len(data)) + data)
+        parts.append(_I4.pack(len(data)) + data)
     return b"".join(parts)
 
 
+@lru_cache(maxsize=1024)
+def _one_text(value: str) -> bytes:
+    """The usual case: one quality or source for a whole day (a handful of distinct values)."""
+    data = value.encode()
+    return _array_header(TEXT, 1) + _I4.pack(len(data)) + data
+
+
+_I8: Final = struct.Struct(">q")
+
+
 def int8(value: int) -> bytes:
-    return struct.pack(">q", value)
+    return _I8.pack(value)
 
 
 def text(value: str) -> bytes:
@@ -60,13 +78,53 @@ def text(value: str) -> bytes:
 
 
 def pg_date(value: date) -> bytes:
-    return struct.pack(">i", value.toordinal() - _POSTGRES_EPOCH)
+    return _I4.pack(value.toordinal() - _POSTGRES_EPOCH)
 
 
 def copy_tuple(fields: Sequence[bytes]) -> bytes:
     """One tuple of a binary COPY stream (no NULL fields)."""
-    parts = [struct.pack(">h", len(fields))]
+    parts = [_I2.pack(len(fields))]
     for field in fields:
-        parts.append(struct.pack(">i", len(field)))
+        parts.append(_I4.pack(len(field)))
         parts.append(field)
     return b"".join(parts)
+
+
+@lru_cache(maxsize=1024)
+def _day_tuple_layout(metric_len: int, count: int, quality_len: int, source_len: int) -> struct.Struct:
+    return struct.Struct(
+        f">h iq i{metric_len}s ii iiiiii{8 * count}s iiiiii{8 * count}s iiiiii{12 * count}s "
+        f"i{quality_len}s i{source_len}s"
+    )
+
+
+def day_tuple(
+    meter_pk: int,
+    metric: str,
+    day: date,
+    offsets: bytes,
+    lengths: bytes,
+    energies: bytes,
+    quality: bytes,
+    source: bytes,
+) -> tuple[bytes, int]:
+    """A reading_days tuple of a binary COPY in one struct.pack: (meter_pk, metric, day, int4[] offsets, int4[]
+    lengths, int8[] energies, text[] quality, text[] source), from the elements parts (int_elements) and the whole
+    text arrays. Returns the bytes and where the length-prefixed array fields start (what the digest covers)."""
+    count = len(offsets) // 8
+    name = _utf8(metric)
+    layout = _day_tuple_layout(len(name), count, len(quality), len(source))
+    int4_size, int8_size = 20 + 8 * count, 20 + 12 * count
+    data = layout.pack(
+        8, 8, meter_pk, len(name), name, 4, day.toordinal() - _POSTGRES_EPOCH,
+        int4_size, 1, 0, INT4, count, 1, offsets,
+        int4_size, 1, 0, INT4, count, 1, lengths,
+        int8_size, 1, 0, INT8, count, 1, energies,
+        len(quality), quality, len(source), source,
+    )  # fmt: skip
+    return data, 2 + 12 + 4 + len(name) + 8
+
+
+@lru_cache(maxsize=64)
+def _utf8(value: str) -> bytes:
+    return value.encode()

@@ -9,21 +9,24 @@ compressed chunks compressed; chunks a run did rewrite are recompressed before i
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 
 import pandas as pd
 import psycopg
 
-from linky_pipeline.lib.domain.building_month import BuildingMonth
-from linky_pipeline.lib.domain.registry import Meter
+from linky_pipeline.lib.domain.building_month import BuildingMonth, months_by_building
+from linky_pipeline.lib.domain.registry import Meter, list_meters
 from linky_pipeline.lib.sources.catalog import READING_ENDPOINTS
+from linky_pipeline.lib.store.locks import lock_building_month
 from linky_pipeline.lib.store.sql import SqlFiles
 from linky_pipeline.lib.store.timescale.server import allow_decompression, recompress_touched_chunks
 from linky_pipeline.lib.tables import pgbinary as pgb
 from linky_pipeline.lib.tables.landed import Answer, landed_answers
 from linky_pipeline.lib.tables.packing import MJ_PER_KWH, DayRow, Key, Revision, pack_days, revisions
-from linky_pipeline.lib.tables.rebuild import Connect, rebuild_on
+from linky_pipeline.lib.tables.rebuild import Connect
 
 SQL = SqlFiles(__name__)
 TABLE = "reading_days"
@@ -72,8 +75,8 @@ def month_readings(
 
 def stored_digests(conn: psycopg.Connection, meter_pks: list[int], start: date, end: date) -> dict[Key, str]:
     """The digest of every stored day (computed by the server: the arrays themselves stay there)."""
-    rows = conn.execute(SQL["select_reading_day_digests"], {"meters": meter_pks, "start": start, "end": end}).fetchall()
-    return {(r[0], r[1], r[2]): r[3] for r in rows}
+    params = {"meters": meter_pks, "start": start, "end": end}
+    return {(r[0], r[1], r[2]): r[3] for r in conn.execute(SQL["select_reading_day_digests"], params).fetchall()}
 
 
 def _key_params(keys: list[Key]) -> dict[str, object]:
@@ -129,7 +132,12 @@ def write_days(
     answers: list[Answer] | None = None,
 ) -> MonthWrite:
     """Make reading_days for these meters and local days [start, end) equal `rows`, writing only the difference."""
-    stored = stored_digests(conn, meter_pks, start, end)
+    return _write(conn, rows, answers, stored_digests(conn, meter_pks, start, end))
+
+
+def _write(
+    conn: psycopg.Connection, rows: list[DayRow], answers: list[Answer] | None, stored: dict[Key, str]
+) -> MonthWrite:
     done = MonthWrite()
     if not stored:
         fresh, changed, gone = rows, [], []
@@ -175,6 +183,43 @@ def rebuild_readings(conn: psycopg.Connection, bm: BuildingMonth, meters: list[M
     return write_month(conn, bm, meters, frame, answers).intervals_written
 
 
+Readings = Callable[[BuildingMonth], tuple[pd.DataFrame, list[Answer]]]
+
+
+def months_with_days(conn: psycopg.Connection, meter_pks: list[int], first: date, end: date) -> set[date]:
+    """Months of [first, end) in which these meters have at least one stored day."""
+    rows = conn.execute(SQL["select_months_with_days"], {"meters": meter_pks, "start": first, "end": end}).fetchall()
+    return {r[0] for r in rows}
+
+
+def write_building(
+    conn: psycopg.Connection, meters: list[Meter], months: list[BuildingMonth], readings_of: Readings
+) -> MonthWrite:
+    """One building's months, each in its own transaction under its lock (`readings_of` is called inside it, so
+    what it reads is what the lock protects). A month holding no stored day is COPied without comparing (one
+    query for the whole building tells which); if another writer filled it meanwhile, the COPY meets the primary
+    key and the month is done again the comparing way."""
+    pks = [m.pk for m in meters]
+    with conn.transaction():
+        filled = months_with_days(conn, pks, months[0].month, months[-1].next_month) if months else set()
+    total = MonthWrite()
+    for bm in months:
+        if bm.month not in filled:
+            try:
+                with conn.transaction():
+                    lock_building_month(conn, bm.building, bm.month)
+                    frame, answers = readings_of(bm)
+                    total.add(_write(conn, pack_days(frame, bm.tz), answers, {}))
+                continue
+            except psycopg.errors.UniqueViolation:
+                pass  # rolled back: compare with what the other writer stored
+        with conn.transaction():
+            lock_building_month(conn, bm.building, bm.month)
+            frame, answers = readings_of(bm)
+            total.add(write_days(conn, pks, bm.month, bm.next_month, pack_days(frame, bm.tz), answers))
+    return total
+
+
 @dataclass
 class ReadingsRun:
     """A run's readings rebuild: per-day outcome, revisions and TimescaleDB chunks recompressed."""
@@ -186,20 +231,16 @@ class ReadingsRun:
 
 
 def rebuild_readings_run(connect: Connect, partitions: list[BuildingMonth]) -> ReadingsRun:
-    """Every building-month of the run on one connection (one transaction each), then the compressed chunks the
-    run rewrote are recompressed in one more transaction."""
+    """Every building-month of the run on one connection, each in its transaction under its lock, then the
+    compressed chunks the run rewrote are recompressed in one more transaction."""
     started = time.monotonic()
     total = MonthWrite()
-
-    def rebuild(conn: psycopg.Connection, bm: BuildingMonth, meters: list[Meter]) -> int:
-        frame, answers = month_readings(conn, meters, bm)
-        done = write_month(conn, bm, meters, frame, answers)
-        total.add(done)
-        return done.intervals_written
-
     recompressed: list[str] = []
     with connect() as conn:
-        rebuild_on(conn, partitions, rebuild)
+        for code, months in months_by_building(partitions).items():
+            with conn.transaction():
+                meters = list_meters(conn, code)
+            total.add(write_building(conn, meters, months, partial(month_readings, conn, meters)))
         if total.touched:
             with conn.transaction():
                 recompressed = recompress_touched_chunks(conn, TABLE, min(total.touched), max(total.touched))
