@@ -10,6 +10,7 @@ import pytest
 
 from linky_pipeline.defs.assets.aggregates import daily_consumption, daily_max_power, monthly_consumption
 from linky_pipeline.defs.assets.anomalies import consumption_anomalies
+from linky_pipeline.defs.assets.costs import daily_cost, monthly_cost
 from linky_pipeline.defs.assets.ingestion import raw_load_curves
 from linky_pipeline.defs.assets.readings import readings
 from linky_pipeline.defs.automation.runs import rectangle_tags
@@ -29,6 +30,7 @@ PIPELINE_ASSETS = [
     monthly_consumption,
     consumption_anomalies,
 ]
+COST_ASSETS = [*PIPELINE_ASSETS, daily_cost, monthly_cost]
 
 
 @pytest.fixture
