@@ -38,6 +38,7 @@ BI_VIEWS = (
     "daily_cost",
     "daily_cost_periods",
     "monthly_cost",
+    "usage_alerts",
 )
 
 

@@ -20,6 +20,7 @@ ALLOWED_BASE_TABLES = {
     "daily_cost",
     "daily_cost_periods",
     "monthly_cost",
+    "usage_alerts",
 }
 EXPECTED_VIEWS = {
     "buildings",
@@ -34,6 +35,7 @@ EXPECTED_VIEWS = {
     "daily_cost",
     "daily_cost_periods",
     "monthly_cost",
+    "usage_alerts",
 }
 
 

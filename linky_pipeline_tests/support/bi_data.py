@@ -210,6 +210,13 @@ def _seed_costs(db: psycopg.Connection, data: BiData, today: date) -> None:
                 "VALUES ('hq', %s, %s, %s, %s, %s, %s)",
                 (pk, day, period, part, price, part * price),
             )
+    peak_day = today - timedelta(days=2)
+    db.execute(
+        "INSERT INTO usage_alerts (alert_id, building_code, meter_pk, rule, period_start, local_day, value, baseline, "
+        "unit, ratio_percent, threshold_percent, severity, message) VALUES (%s, 'hq', %s, 'subscribed_power', %s, %s, "
+        "10.2, 9, 'kVA', 113.333, 100, 'Minor', 'Puissance maximale 10,20 kVA')",
+        (hashlib.md5(b"peak", usedforsecurity=False).hexdigest(), pk, peak_day, peak_day),
+    )
     for month, rows in by_month.items():
         kwh, energy, subscription = (sum(r[k] for r in rows) for k in range(3))
         days = calendar.monthrange(month.year, month.month)[1]

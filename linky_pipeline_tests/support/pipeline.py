@@ -13,6 +13,7 @@ from linky_pipeline.defs.assets.anomalies import consumption_anomalies
 from linky_pipeline.defs.assets.costs import daily_cost, monthly_cost
 from linky_pipeline.defs.assets.ingestion import raw_load_curves
 from linky_pipeline.defs.assets.readings import readings
+from linky_pipeline.defs.assets.usage_alerts import usage_alerts
 from linky_pipeline.defs.automation.runs import rectangle_tags
 from linky_pipeline.defs.resources.definitions import SyncPolicyResource, WarehouseResource
 from linky_pipeline.defs.resources.sources import EnedisResource
@@ -31,6 +32,7 @@ PIPELINE_ASSETS = [
     consumption_anomalies,
 ]
 COST_ASSETS = [*PIPELINE_ASSETS, daily_cost, monthly_cost]
+ALERT_ASSETS = [*COST_ASSETS, usage_alerts]
 
 
 @pytest.fixture

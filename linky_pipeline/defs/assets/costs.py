@@ -16,7 +16,7 @@ from linky_pipeline.lib.tables.cost import cost_summary, rebuild_daily_cost, reb
     group_name=names.COSTS,
     kinds={"postgres", "pandas"},
 )
-def daily_cost(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+def daily_cost(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult[None]:
     """kWh and € per tariff period, subscription share, total, completeness and `partial` per consumption meter and
     local day (detail per period in daily_cost_periods). Intervals straddling a period boundary are split pro rata;
     an unknown Tempo colour leaves that energy unpriced and the day partial."""
@@ -34,7 +34,7 @@ def daily_cost(context: dg.AssetExecutionContext, warehouse: WarehouseResource) 
     group_name=names.COSTS,
     kinds={"postgres"},
 )
-def monthly_cost(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+def monthly_cost(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult[None]:
     """The local month per priced meter (sum of its days, exact decimals), with the days priced and partial."""
     partitions = run_partitions(context, warehouse)
     metadata = rebuild_each(partitions, warehouse, rebuild_monthly_cost)
