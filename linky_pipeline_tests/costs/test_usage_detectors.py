@@ -72,6 +72,9 @@ def test_week_over_week_energy_and_cost() -> None:
     assert "+50 %" in found.loc[0, "message"]
     costs = detect_week_over_week(_weeks([v * 0.25 for v in values]), rule=RULE_WOW_COST, **MARCH)
     assert costs["unit"].tolist() == ["EUR"]
-    holed = _weeks(values).assign(valid=lambda f: f["day"] != date(2026, 3, 4))  # an incomplete day in that week
-    assert detect_week_over_week(holed, rule=RULE_WOW_ENERGY, **MARCH).empty
+    one_hole = _weeks(values).assign(valid=lambda f: f["day"] != date(2026, 3, 4))  # 6 valid days: scaled to 7
+    (estimated,) = detect_week_over_week(one_hole, rule=RULE_WOW_ENERGY, **MARCH).itertuples()
+    assert estimated.value == 210.0 and "(estimée)" in estimated.message
+    holed = _weeks(values).assign(valid=lambda f: ~f["day"].between(date(2026, 3, 3), date(2026, 3, 5)))
+    assert detect_week_over_week(holed, rule=RULE_WOW_ENERGY, **MARCH).empty  # 4 valid days: not judged
     assert detect_week_over_week(_weeks(values), rule=RULE_WOW_ENERGY, threshold_percent=160, **MARCH).empty

@@ -4,8 +4,8 @@
 - `detect_standby_rises`: the night's base load (the lowest interval power between 00:00 and 06:00 local) above
   the median of the 28 previous nights × threshold; only the first night of a run of flagged nights is emitted,
   so one rise is one alert, not one a night until the baseline catches up.
-- `detect_week_over_week`: a complete local week (Monday–Sunday) above the previous complete week × threshold,
-  for energy (kWh) or cost (€).
+- `detect_week_over_week`: a local week (Monday–Sunday, at least 5 valid days, scaled to 7) above the previous
+  such week × threshold, for energy (kWh) or cost (€).
 """
 
 from __future__ import annotations
@@ -207,11 +207,14 @@ def detect_week_over_week(
     emit_to: date,
     threshold_percent: float | None = None,
     min_excess: float | None = None,
+    min_days: int = 5,
 ) -> pd.DataFrame:
-    """Complete weeks (7 valid days, Monday–Sunday) above the previous complete week × threshold/100.
+    """Weeks (Monday–Sunday, ≥ `min_days` valid days, scaled to 7) above the previous such week × threshold/100.
 
     daily: meter_pk, day, value, valid (energy: complete days of daily_consumption; cost: non-partial daily_cost).
     A week is emitted on its Sunday when that Sunday is in [emit_from, emit_to)."""
+    if not 1 <= min_days <= 7:
+        raise AnomalyInputError(f"min_days must be in [1, 7], got {min_days!r}")
     if rule not in (RULE_WOW_ENERGY, RULE_WOW_COST):
         raise AnomalyInputError(f"rule must be {RULE_WOW_ENERGY} or {RULE_WOW_COST}, got {rule!r}")
     threshold = float(threshold_percent if threshold_percent is not None else DEFAULT_THRESHOLDS[rule])
@@ -225,15 +228,19 @@ def detect_week_over_week(
             continue
         monday = day - timedelta(days=day.weekday())
         sums.setdefault((int(meter_pk), monday), []).append(float(value))
-    weeks = {key: sum(values) for key, values in sums.items() if len(values) == 7}
+    # A week is judged with at least `min_days` valid days, scaled to 7 (a meter that never reports on Tuesdays
+    # still has comparable weeks); the value is then the estimated week, said so in the message.
+    weeks = {key: sum(values) * 7 / len(values) for key, values in sums.items() if len(values) >= min_days}
+    counts = {key: len(values) for key, values in sums.items()}
     for (meter_pk, first), total in sorted(weeks.items()):
         previous = weeks.get((meter_pk, first - timedelta(days=7)))
         sunday = first + timedelta(days=6)
         if previous is None or previous <= 0 or not emit_from <= sunday < emit_to:
             continue
         if total > previous * threshold / 100 and total - previous >= excess:
+            estimated = " (estimée)" if counts[(meter_pk, first)] < 7 else ""
             message = (
-                f"{what} de la semaine du {first:%d/%m} au {sunday:%d/%m/%Y} : {french(total)} "
+                f"{what} de la semaine du {first:%d/%m} au {sunday:%d/%m/%Y}{estimated} : {french(total)} "
                 f"{'kWh' if unit == 'kWh' else '€'}, +{french(100 * (total / previous - 1), 0)} % par rapport à "
                 f"la semaine précédente ({french(previous)})"
             )
