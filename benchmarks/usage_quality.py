@@ -107,7 +107,7 @@ def power_case(series: Series, start: date, end: date, rng: np.random.Generator)
     natural_kva = float(series.max_power["max_power_va"].max()) / 1000 * 1.05
     rating = next((r for r in KVA_RATINGS if r >= natural_kva), KVA_RATINGS[-1])
     frame = series.max_power.copy()
-    truth = set()
+    truth: set[object] = set()
     for day in _days(start, end):
         if day in series.holes or rng.random() >= 1 / 30:
             continue
@@ -120,7 +120,7 @@ def power_case(series: Series, start: date, end: date, rng: np.random.Generator)
 
 def standby_case(series: Series, start: date, end: date, rng: np.random.Generator) -> tuple[set[object], set[object]]:
     frame = series.readings.copy()
-    truth = set()
+    truth: set[object] = set()
     night = start + timedelta(days=int(rng.integers(10, 40)))
     while night < end - timedelta(days=1):
         if night not in series.holes:
@@ -139,7 +139,7 @@ def week_cases(
     series: Series, start: date, end: date, rng: np.random.Generator
 ) -> dict[str, tuple[set[object], set[object]]]:
     frame = series.readings.copy()
-    truth = set()
+    truth: set[object] = set()
     monday = start + timedelta(days=(7 - start.weekday()) % 7 + 7 * int(rng.integers(2, 6)))
     while monday + timedelta(days=7) <= end:
         week = (frame["day"] >= monday) & (frame["day"] < monday + timedelta(days=7))
@@ -163,7 +163,8 @@ def week_cases(
     out = {}
     for rule, daily in ((RULE_WOW_ENERGY, energy_daily), (RULE_WOW_COST, cost_daily)):
         found = detect_week_over_week(daily, rule=rule, building_code="b", emit_from=start, emit_to=end)
-        out[rule] = ({(series.prm, d) for d in found["local_day"]}, truth)
+        detected: set[object] = {(series.prm, d) for d in found["local_day"]}
+        out[rule] = (detected, truth)
     return out
 
 
