@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import os
+from datetime import timedelta
 from pathlib import Path
 
 import click
+import httpx
 
 from linky_pipeline.commands.common import warehouse
 from linky_pipeline.lib.domain import identifiers as ids
 from linky_pipeline.lib.tables import tariff_store
 from linky_pipeline.lib.tariffs.models import Tariff
+from linky_pipeline.lib.tariffs.rte_tempo import RteTempoClient, TempoApiError
 from linky_pipeline.lib.tariffs.tempo_calendar import parse_tempo_file
 from linky_pipeline.lib.tariffs.validate import TariffError, build_tariff
 
@@ -123,3 +127,29 @@ def tempo_load(path: Path) -> None:
     days = sorted(colours)
     span = f"{days[0].isoformat()}..{days[-1].isoformat()}" if days else "no day"
     click.echo(f"tempo: {len(colours)} day(s) read ({span}), {changed} new or changed")
+
+
+@tempo.command("fetch")
+@click.option("--from", "first", required=True, help="First local day (YYYY-MM-DD).")
+@click.option("--to", "last", required=True, help="Last local day, included (YYYY-MM-DD).")
+def tempo_fetch(first: str, last: str) -> None:
+    """Load colours from RTE's Tempo API (LINKY_RTE_API_BASE, LINKY_RTE_CLIENT_ID, LINKY_RTE_CLIENT_SECRET; the
+    sandbox emulates it: `LINKY_RTE_API_BASE=<sandbox url>` with the sandbox credentials)."""
+    settings = {
+        name: os.environ.get(name, "")
+        for name in ("LINKY_RTE_API_BASE", "LINKY_RTE_CLIENT_ID", "LINKY_RTE_CLIENT_SECRET")
+    }
+    missing = [name for name, value in settings.items() if not value]
+    if missing:
+        raise click.UsageError(f"set {', '.join(missing)} to fetch Tempo colours (or use `tariffs tempo load FILE`)")
+    with warehouse() as conn:
+        start, end = ids.iso_date("from", first), ids.iso_date("to", last) + timedelta(days=1)
+        client = RteTempoClient(*settings.values())
+        try:
+            colours = client.colours(start, end)
+        except (TempoApiError, httpx.HTTPError) as exc:
+            raise click.ClickException(f"Tempo API: {type(exc).__name__}: {exc}") from None
+        finally:
+            client.close()
+        changed = tariff_store.store_tempo_days(conn, colours, "rte-api")
+    click.echo(f"tempo: {len(colours)} day(s) known from the API, {changed} new or changed")
