@@ -111,3 +111,10 @@ def test_naive_or_odd_intervals_are_refused() -> None:
         price_days(frame.assign(ts=frame["ts"].dt.tz_localize(None)), [hphc_tariff()], 1, DAYS, PARIS)
     with pytest.raises(PricingInputError, match="whole"):
         price_days(frame.assign(interval_s=1799), [hphc_tariff()], 1, DAYS, PARIS)
+
+
+def test_days_without_any_reading_have_no_cost() -> None:
+    empty = day_intervals(NORMAL_DAY).iloc[0:0]
+    assert price_days(empty, [hphc_tariff()], 1, DAYS, PARIS) == []
+    assert price_days(day_intervals(NORMAL_DAY), [hphc_tariff()], 1, DAYS, PARIS)[0].day == NORMAL_DAY
+    assert price_intervals(empty, [hphc_tariff()], 1, PARIS).empty

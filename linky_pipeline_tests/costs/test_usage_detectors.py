@@ -78,3 +78,13 @@ def test_week_over_week_energy_and_cost() -> None:
     holed = _weeks(values).assign(valid=lambda f: ~f["day"].between(date(2026, 3, 3), date(2026, 3, 5)))
     assert detect_week_over_week(holed, rule=RULE_WOW_ENERGY, **MARCH).empty  # 4 valid days: not judged
     assert detect_week_over_week(_weeks(values), rule=RULE_WOW_ENERGY, threshold_percent=160, **MARCH).empty
+
+
+def test_empty_inputs_give_no_alert() -> None:
+    empty = readings(1).iloc[0:0]
+    assert detect_standby_rises(empty, tz=PARIS, **MARCH).empty
+    daytime = readings(1)
+    daytime = daytime[daytime["ts"].dt.tz_convert(PARIS).dt.hour >= 8]  # no night interval at all
+    assert detect_standby_rises(daytime, tz=PARIS, **MARCH).empty
+    assert detect_week_over_week(_weeks([]), rule=RULE_WOW_ENERGY, **MARCH).empty
+    assert detect_power_overruns(pd.DataFrame(columns=["meter_pk", "day", "max_power_va"]), {}, **MARCH).empty

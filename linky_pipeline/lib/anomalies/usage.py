@@ -170,8 +170,10 @@ def detect_standby_rises(
     nights before the window have their own baseline (a rise that began last month is not reported again)."""
     _check_threshold(threshold_percent, 100)
     nights = night_base_load(readings, tz)
-    rows = []
-    for meter_key, group in nights[nights["valid"]].groupby("meter_pk"):
+    rows: list[dict[str, object]] = []
+    if nights.empty:
+        return empty_alerts()
+    for meter_key, group in nights.loc[nights["valid"].astype(bool)].groupby("meter_pk"):
         meter_pk = int(str(meter_key))
         series = group.set_index(pd.to_datetime(group["day"]))["standby_kw"].sort_index()
         calendar = pd.date_range(series.index.min(), series.index.max(), freq="D")

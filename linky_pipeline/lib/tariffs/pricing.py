@@ -103,6 +103,15 @@ def _minutes(intervals: pd.DataFrame, tz: ZoneInfo) -> pd.DataFrame:
     missing = [c for c in INTERVAL_COLUMNS if c not in intervals.columns]
     if missing:
         raise PricingInputError(f"intervals are missing column(s) {missing}")
+    if intervals.empty:
+        return pd.DataFrame(
+            {
+                "row": pd.Series(dtype="int64"),
+                "day": pd.Series(dtype="datetime64[us]"),
+                "mod": pd.Series(dtype="int64"),
+                "kwh": pd.Series(dtype="float64"),
+            }
+        )
     ts = pd.to_datetime(intervals["ts"])
     if ts.dt.tz is None:
         raise PricingInputError("intervals.ts must be timezone-aware UTC interval starts")
@@ -173,7 +182,8 @@ def price_days(
     tz: ZoneInfo,
     colours: Mapping[date, Colour] | None = None,
 ) -> list[DayCost]:
-    """Cost of each local day in `days` that has a tariff for this meter (days without one are left out)."""
+    """Cost of each local day in `days` that has a tariff for this meter and at least one interval: a day without
+    a tariff, or without any reading, has no cost (unknown is not zero); a day partly covered is `partial`."""
     colours = colours or {}
     minutes = _minutes(intervals, tz)
     classified = _classify(minutes, lambda d: tariff_for(tariffs, meter_pk, d), colours)
@@ -182,7 +192,7 @@ def price_days(
     result = []
     for day in sorted(set(days)):
         tariff = tariff_for(tariffs, meter_pk, day)
-        if tariff is None:
+        if tariff is None or not covered.get(day):
             continue
         stamp = pd.Timestamp(day)
         periods = []
