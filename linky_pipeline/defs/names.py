@@ -7,7 +7,8 @@ INGESTION: Final = "ingestion"
 READINGS: Final = "readings"
 AGGREGATES: Final = "aggregates"
 ANOMALIES: Final = "anomalies"
-SYNC_GROUPS: Final = (INGESTION, READINGS, AGGREGATES, ANOMALIES)
+COSTS: Final = "costs"
+SYNC_GROUPS: Final = (INGESTION, READINGS, AGGREGATES, COSTS, ANOMALIES)
 SYNC_JOB: Final = "linky_sync"
 
 # asset checks

@@ -10,8 +10,10 @@ import pytest
 
 from linky_pipeline.defs.assets.aggregates import daily_consumption, daily_max_power, monthly_consumption
 from linky_pipeline.defs.assets.anomalies import consumption_anomalies
+from linky_pipeline.defs.assets.costs import daily_cost, monthly_cost
 from linky_pipeline.defs.assets.ingestion import raw_load_curves
 from linky_pipeline.defs.assets.readings import readings
+from linky_pipeline.defs.assets.usage_alerts import usage_alerts
 from linky_pipeline.defs.automation.runs import rectangle_tags
 from linky_pipeline.defs.resources.definitions import SyncPolicyResource, WarehouseResource
 from linky_pipeline.defs.resources.sources import EnedisResource
@@ -29,6 +31,8 @@ PIPELINE_ASSETS = [
     monthly_consumption,
     consumption_anomalies,
 ]
+COST_ASSETS = [*PIPELINE_ASSETS, daily_cost, monthly_cost]
+ALERT_ASSETS = [*COST_ASSETS, usage_alerts]
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ import dagster as dg
 
 from linky_pipeline.defs.resources.notifier import notifier_from_env
 from linky_pipeline.defs.resources.policy import SyncPolicyResource
+from linky_pipeline.defs.resources.reports import ReportsResource
 from linky_pipeline.defs.resources.sources import EnedisResource
 from linky_pipeline.defs.resources.warehouse import WarehouseResource
 
@@ -37,6 +38,7 @@ def resources() -> dg.Definitions:
             ),
             "sync_policy": SyncPolicyResource(**_present(_POLICY_ENV)),
             "notifier": notifier_from_env(),
+            "reports": ReportsResource(**_present({"reports_dir": dg.EnvVar("LINKY_REPORTS_DIR")})),
         },
         executor=dg.in_process_executor,
     )

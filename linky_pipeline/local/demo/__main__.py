@@ -99,11 +99,17 @@ def main() -> int:
     with local_stack() as stack:
         say(f"  database  {stack.database_url}\n  sandbox   {stack.sandbox_url}\n  dagster   {stack.dagster_home}")
         register(stack)
+        from linky_pipeline.local.demo.costs import load_tempo, register_tariffs, render_reports, use_reports_dir
+
+        reports_dir = use_reports_dir()
+        register_tariffs(stack)
+        load_tempo(stack)
         with dg.DagsterInstance.get() as instance:
             backfill(instance)
+            report_month = render_reports(instance, [code for code, _, _ in DEMO_BUILDINGS])
         from linky_pipeline.local.demo.report import deliver_and_report
 
-        deliver_and_report(stack)
+        deliver_and_report(stack, report_month, reports_dir)
     say(f"Done in {time.monotonic() - started:.0f} s. `make dev` opens the Dagster UI on the same state.")
     return 0
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -23,6 +25,10 @@ TABLES = (
     "monthly_consumption",
     "daily_max_power",
     "consumption_anomalies",
+    "daily_cost",
+    "monthly_cost",
+    "usage_alerts",
+    "monthly_reports",
     "notifications",
     "audit_log",
 )
@@ -37,7 +43,7 @@ def _scalar(conn: psycopg.Connection, query: Any, params: Any = None) -> int:
     return int(row[0]) if row else 0
 
 
-def deliver_and_report(stack: LocalStack) -> None:
+def deliver_and_report(stack: LocalStack, report_month: date, reports_dir: Path) -> None:
     from linky_pipeline.local.demo.notify import deliver_demo_notifications
 
     delivered, in_mailbox = deliver_demo_notifications(stack)
@@ -75,11 +81,31 @@ def deliver_and_report(stack: LocalStack) -> None:
             say(f"  {code:<12} {granularity:<8} {severity:<8} {count:>4}")
         if not rows:
             say("  none")
+        say_costs(conn, report_month, reports_dir)
     say(
         f"\nE-mails delivered by this run: {delivered} ({in_mailbox} in {stack.mailbox}/, one .eml file each; "
         "each anomaly is notified once, so a second demo run sends none)."
     )
     say(secrets_check(stack))
+
+
+def say_costs(conn: psycopg.Connection, report_month: date, reports_dir: Path) -> None:
+    """Costs of the last three months per priced building, usage alerts by rule, and the reports written."""
+    say("\nCosts (daily_cost → monthly_cost; partial = incomplete days or unknown Tempo colour):")
+    rows = conn.execute(SQL["demo_cost_summary"]).fetchall()
+    for code, tariff, month, kwh, total, partial_days in rows:
+        say(f"  {code:<12} {tariff:<55} {month:%Y-%m}  {kwh:>8.1f} kWh  {total:>8.2f} €  partial days {partial_days}")
+    if not rows:
+        say("  none")
+    alerts = conn.execute("SELECT rule, count(*) FROM usage_alerts GROUP BY 1 ORDER BY 1").fetchall()
+    say("Usage alerts: " + (", ".join(f"{rule} {n}" for rule, n in alerts) or "none"))
+    say(f"Monthly reports of {report_month:%Y-%m} (HTML + PDF, under {reports_dir}):")
+    for code, pdf, kwh, total in conn.execute(
+        "SELECT building_code, pdf_path, kwh, total_eur FROM monthly_reports WHERE month = %s ORDER BY 1",
+        (report_month,),
+    ):
+        cost = f"{total:.2f} €" if total is not None else "no tariff"
+        say(f"  {code:<12} {kwh:>8.1f} kWh  {cost:>10}  {pdf}")
 
 
 def secrets_check(stack: LocalStack) -> str:
