@@ -72,6 +72,7 @@ def run_pipeline(pg_url: str, sandbox: SandboxServer) -> Callable[..., dg.Execut
         assets: list | None = None,
         instance: dg.DagsterInstance | None = None,
         pin_today: bool = True,
+        ores: dict[str, object] | None = None,
     ) -> dg.ExecuteInProcessResult:
         instance = instance or default_instance
         known = set(instance.get_dynamic_partitions("building"))
@@ -89,7 +90,7 @@ def run_pipeline(pg_url: str, sandbox: SandboxServer) -> Callable[..., dg.Execut
                 quota_database_url=warehouse.database_url,
                 calls_per_second=500,
             ),
-            "ores": ores_resource(sandbox, warehouse.database_url),
+            "ores": ores_resource(sandbox, warehouse.database_url, **(ores or {})),
             "sync_policy": SyncPolicyResource(today=reference.isoformat() if pin_today else ""),
         }
         return dg.materialize(
