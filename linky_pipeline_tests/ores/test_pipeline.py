@@ -172,3 +172,22 @@ def test_a_refresh_token_revoked_mid_run_loses_the_consent_once_and_nothing_else
     assert again.success and _metadata(again, "raw_load_curves", "consent_lost") == []
     db.rollback()
     assert db.execute("SELECT count(*) FROM notifications WHERE kind = 'consent_lost'").fetchone() == (1,)
+
+
+def test_an_unconfigured_ores_fails_its_meters_only(db: psycopg.Connection, belgian: str, run_pipeline) -> None:
+    result = run_pipeline(["liege", "paris"], date(2026, 10, 1), date(2026, 10, 1), ores={"base_url": ""})
+    assert result.success
+    errors = _metadata(result, "raw_load_curves", "gaps")
+    assert errors == 0
+    checks = {c.check_name: c for c in result.get_asset_check_evaluations()}
+    synced = checks["every_meter_synced"]
+    assert not synced.passed
+    assert synced.metadata["meter_errors"].value == {
+        f"liege/{DEMO_EAN}": f"SourceConfigError: ORES is not configured: set LINKY_ORES_BASE_URL (meter {DEMO_EAN})"
+    }
+    db.rollback()
+    paris = db.execute(
+        "SELECT count(*) FROM readings r JOIN meters m ON m.id = r.meter_pk WHERE m.meter_id = %s", (PARIS_PRM,)
+    ).fetchone()[0]
+    assert paris == 31 * 48 + 2
+    assert db.execute("SELECT DISTINCT status FROM meters WHERE provider = 'ores'").fetchall() == [("active",)]

@@ -200,3 +200,16 @@ def test_ores_is_mounted_beside_the_enedis_emulator(server: SandboxServer) -> No
     control = httpx.post(f"{server.ores_url}/sandbox/control", json={"access_ttl_s": -1})
     assert control.status_code == 400 and "access_ttl_s" in control.json()["error_description"]
     assert "client_secret" not in httpx.get(f"{server.ores_url}/sandbox/control").json()
+
+
+def test_tokens_outlive_a_sandbox_restart_but_not_tampering(server: SandboxServer) -> None:
+    tokens = _tokens(server)
+    with SandboxServer() as restarted:  # `make dev` after `make demo`: a new process, the stored tokens still work
+        day = _day(date(2026, 11, 2))
+        assert _curve(restarted, tokens["access_token"], "consumption", DEMO_EAN, **day).status_code == 200
+        renewed = _token(restarted, grant_type="refresh_token", refresh_token=tokens["refresh_token"])
+        assert renewed.status_code == 200
+        assert _token(restarted, grant_type="refresh_token", refresh_token=tokens["refresh_token"]).status_code == 400
+        body, _, mac = tokens["access_token"].partition(".")
+        forged = body[:-2] + ("AA" if body[-2:] != "AA" else "BB") + "." + mac
+        assert _curve(restarted, forged, "consumption", DEMO_EAN, **day).status_code == 401

@@ -56,7 +56,7 @@ def _duration(consent: ConsentApi, duration: str | None, now: datetime) -> tuple
 def _check_needs(consent: ConsentApi, api: str, vault: Vault | None, meter_id: str | None) -> None:
     if consent.needs_vault(api) and vault is None:
         raise ConsentConfigError(
-            f"a {consent.provider} {api} consent stores credentials encrypted: LINKY_ENCRYPTION_KEYS is needed"
+            f"{consent.provider} {api} consents store credentials encrypted: LINKY_ENCRYPTION_KEYS is needed"
         )
     if consent.needs_meter_id(api):
         if not meter_id:

@@ -126,4 +126,8 @@ class OresConsent:
         return tuple(found)
 
     def close(self) -> None:
+        """Release the HTTP pool and the limiter's connection, if it has one."""
         self._http.close()
+        close_limiter = getattr(self._limiter, "close", None)
+        if callable(close_limiter):
+            close_limiter()
