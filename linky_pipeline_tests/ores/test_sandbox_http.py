@@ -131,6 +131,8 @@ def test_curves_follow_annex_c_and_brussels_dst(server: SandboxServer) -> None:
     assert len(today["interval_readings"]) == 48
     long = _curve(server, token, "consumption", DEMO_EAN, **_day(date(2026, 1, 1), 40))
     assert long.status_code == 400 and "31 days" in long.json()["error_description"]
+    autumn = _curve(server, token, "consumption", DEMO_EAN, **_day(date(2025, 10, 1), 31))  # 31 days and 1 hour
+    assert autumn.status_code == 200 and len(autumn.json()["interval_readings"]) == 31 * 48 + 2
     old = _curve(server, token, "consumption", DEMO_EAN, **_day(date(2023, 1, 1)))
     assert old.status_code == 400 and old.json()["error"] == "history_limit"
     naive = _curve(server, token, "consumption", DEMO_EAN, start="2026-01-01T00:00:00", end="2026-01-02T00:00:00")

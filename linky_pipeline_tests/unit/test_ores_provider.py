@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -11,6 +11,7 @@ from linky_pipeline.lib.sources import catalog
 from linky_pipeline.lib.sources.errors import SourceConfigError, WindowError
 from linky_pipeline.lib.sources.ores.provider import ORES
 from linky_pipeline.lib.sources.ores.settings import OresSettings
+from linky_pipeline.lib.sources.user_tokens import TokenSet
 from linky_pipeline.sandbox.ores.meters import DEMO_EAN, SEED_PRM
 
 
@@ -81,3 +82,18 @@ def test_settings_from_the_seeds_environment_variables() -> None:
         OresSettings(base_url="ftp://x", client_id="a", client_secret="b")
     with pytest.raises(SourceConfigError, match="imported from files"):
         catalog.consent_api("be_csv", building="b", environ={})
+
+
+def test_a_token_is_renewed_before_it_expires_but_not_before_every_call() -> None:
+    issued = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+    hour = TokenSet("a", "r", issued + timedelta(hours=1), issued)
+    margin = timedelta(seconds=60)
+    assert not hour.expiring(issued + timedelta(minutes=58, seconds=59), margin)
+    assert hour.expiring(issued + timedelta(minutes=59), margin)
+    minute = TokenSet("a", "r", issued + timedelta(seconds=60), issued)  # lives less than twice the margin
+    assert not minute.expiring(issued + timedelta(seconds=29), margin)
+    assert minute.expiring(issued + timedelta(seconds=30), margin)
+    unknown_issue = TokenSet("a", "r", issued + timedelta(seconds=60))
+    assert unknown_issue.expiring(issued, margin)
+    assert not TokenSet("a", "r", None).expiring(issued + timedelta(days=400), margin)
+    assert "'a'" not in repr(hour) and "'r'" not in repr(hour)

@@ -17,15 +17,16 @@ from linky_pipeline.lib.sources.errors import ConsentLostError
 from linky_pipeline.lib.sources.user_tokens import StoredTokens, TokenSet
 
 Connect = Callable[[], psycopg.Connection]
-_ACCESS_EXPIRY = "SELECT expires_at FROM meter_credentials WHERE meter_pk = %s AND name = 'access_token'"
+_ACCESS_TIMES = "SELECT expires_at, updated_at FROM meter_credentials WHERE meter_pk = %s AND name = 'access_token'"
 
 
 def _read(conn: psycopg.Connection, vault: Vault, meter_pk: int) -> TokenSet | None:
     access = credentials.load(conn, vault, meter_pk, "access_token")
     if access is None:
         return None
-    row = conn.execute(_ACCESS_EXPIRY, (meter_pk,)).fetchone()
-    return TokenSet(access, credentials.load(conn, vault, meter_pk, "refresh_token"), row[0] if row else None)
+    row = conn.execute(_ACCESS_TIMES, (meter_pk,)).fetchone()
+    expires_at, stored_at = row if row else (None, None)  # stored when issued: its lifetime bounds the margin
+    return TokenSet(access, credentials.load(conn, vault, meter_pk, "refresh_token"), expires_at, stored_at)
 
 
 def save_tokens(conn: psycopg.Connection, vault: Vault, meter_pks: list[int], tokens: TokenSet) -> None:

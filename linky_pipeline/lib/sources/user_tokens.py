@@ -21,10 +21,16 @@ class TokenSet:
     access_token: str = field(repr=False)
     refresh_token: str | None = field(repr=False)
     expires_at: datetime | None
+    issued_at: datetime | None = None
 
     def expiring(self, now: datetime, margin: timedelta) -> bool:
-        """True when the access token is gone or will be within `margin` (unknown expiry: never)."""
-        return self.expires_at is not None and now >= self.expires_at - margin
+        """True when the access token is gone or will be within `margin` (unknown expiry: never). A token living
+        less than twice the margin is renewed halfway through its life, not before every call."""
+        if self.expires_at is None:
+            return False
+        if self.issued_at is not None:
+            margin = min(margin, (self.expires_at - self.issued_at) / 2)
+        return now >= self.expires_at - margin
 
 
 @dataclass(frozen=True)

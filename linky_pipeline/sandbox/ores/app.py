@@ -177,7 +177,8 @@ class OresSandbox:
         start, end = _instant("start", query.get("start")), _instant("end", query.get("end"))
         if start >= end:
             raise OresError(400, "invalid_request", "start must be before end")
-        if end - start > timedelta(days=snap.max_window_days):
+        local_span = end.astimezone(BRUSSELS).date() - start.astimezone(BRUSSELS).date()
+        if local_span > timedelta(days=snap.max_window_days):  # Brussels days: a 25-hour day counts as one
             raise OresError(400, "invalid_request", f"the period must not exceed {snap.max_window_days} days")
         today = snap.effective_today()
         if start < _months_before(local_midnight_utc(today, BRUSSELS), snap.history_months):

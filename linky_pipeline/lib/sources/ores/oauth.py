@@ -90,7 +90,7 @@ def _token_set(body: Mapping[str, Any], previous_refresh: str | None, now: datet
     except (TypeError, ValueError):
         raise MalformedResponseError(f"ores token: expires_in={lifetime!r} is not a number") from None
     expires_at = now + timedelta(seconds=seconds) if seconds is not None else None
-    return TokenSet(access, str(refresh) if refresh else None, expires_at)
+    return TokenSet(access, str(refresh) if refresh else None, expires_at, issued_at=now)
 
 
 def _error_of(response: httpx.Response) -> str:
