@@ -48,6 +48,7 @@ def test_debug_run_leaks_no_secret_and_handles_revoked_consent(
     for name in ("httpx", "httpcore", "linky_pipeline", "dagster"):
         logging.getLogger(name).setLevel(logging.DEBUG)
 
+    caplog.clear()  # only the run's own logs: the consent above was this test's browser talking
     result = run_pipeline(["liege", "normal"], date(2026, 10, 1), date(2026, 10, 1))
     assert result.success
     assert httpx.get(f"{sandbox.ores_url}/sandbox/stats").json()["calls"]["token:refresh_token"] == 1
