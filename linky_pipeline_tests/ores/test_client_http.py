@@ -279,3 +279,18 @@ def test_a_meter_without_tokens_says_how_to_connect_it(
     add_meter(db, "mons", "ores", SEED_PRM, "consumption")
     with pytest.raises(SourceConfigError, match="meters connect --provider ores"), _client(pg_url, server, vault) as c:
         c.fetch(SEED_PRM, CURVE, TODAY - timedelta(days=3), TODAY)
+
+
+def test_without_rotation_the_refresh_token_is_kept(
+    pg_url: str, db: psycopg.Connection, server: SandboxServer, vault: Vault, liege: list[ConnectedMeter]
+) -> None:
+    httpx.post(f"{server.ores_url}/sandbox/control", json={"rotate_refresh_tokens": False})
+    refresh = _stored(db, vault, liege[0].pk, "refresh_token")
+    access = _stored(db, vault, liege[0].pk, "access_token")
+    _faults(server, {"fault": "401"}, {"fault": "401", "after": 1})
+    with _client(pg_url, server, vault) as client:
+        for day in (date(2026, 11, 1), date(2026, 11, 2)):  # each fetch is refused once and refreshes once
+            assert client.fetch(DEMO_EAN, CURVE, day, day + timedelta(days=1)).windows[0].http_status == 200
+    assert _stats(server)["calls"]["token:refresh_token"] == 2
+    assert _stored(db, vault, liege[1].pk, "refresh_token") == refresh  # the answers carried none: ours is kept
+    assert _stored(db, vault, liege[1].pk, "access_token") != access

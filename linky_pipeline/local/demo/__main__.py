@@ -82,7 +82,8 @@ def connect_belgian(stack: LocalStack) -> None:
         finally:
             consent.close()
     directions = " + ".join(m.direction for m in meters)
-    say(f"  {code}: ORES meter {ean} connected through the OAuth2 consent flow ({directions})")
+    verb = "connected" if any(m.created for m in meters) else "re-consented"
+    say(f"  {code}: ORES meter {ean} {verb} through the OAuth2 consent flow ({directions})")
 
 
 def month_chunks(first: date, last: date, size: int) -> list[tuple[date, date]]:
