@@ -8,7 +8,7 @@ from linky_pipeline.defs import names
 from linky_pipeline.defs.assets.work import Materialized, run_partitions, window_text
 from linky_pipeline.defs.partitions import building_month_partitions
 from linky_pipeline.defs.resources.policy import SyncPolicyResource
-from linky_pipeline.defs.resources.sources import EnedisResource, meter_clients
+from linky_pipeline.defs.resources.sources import EnedisResource, OresResource, meter_clients
 from linky_pipeline.defs.resources.warehouse import WarehouseResource
 from linky_pipeline.lib.sync.run import sync_partitions
 
@@ -25,6 +25,7 @@ def raw_load_curves(
     context: dg.AssetExecutionContext,
     warehouse: WarehouseResource,
     enedis: EnedisResource,
+    ores: OresResource,
     sync_policy: SyncPolicyResource,
 ) -> Materialized:
     """Meter API answers exactly as received (one row per meter × endpoint × window, JSON + SHA-256) and the
@@ -33,7 +34,7 @@ def raw_load_curves(
     partitions = run_partitions(context, warehouse)
     policy = sync_policy.policy(context)
     summary = sync_partitions(
-        warehouse.connect, meter_clients(policy, enedis), partitions, policy, actor=f"run:{context.run.run_id}"
+        warehouse.connect, meter_clients(policy, enedis, ores), partitions, policy, actor=f"run:{context.run.run_id}"
     )
     for building, error in summary.failures.items():
         context.log.error(f"{building}: {error}")

@@ -9,12 +9,18 @@ import warnings
 from datetime import date
 
 import dagster as dg
+import httpx
 
 from linky_pipeline.defs.automation.runs import history_months, rectangle_tags
+from linky_pipeline.lib.consent.flow import connect_meters
+from linky_pipeline.lib.consent.state import StateSigner
+from linky_pipeline.lib.consent.vault import Vault
 from linky_pipeline.lib.domain.localtime import PARIS, next_month, today_in
 from linky_pipeline.lib.domain.registry import RegistryError, add_building, add_meter
+from linky_pipeline.lib.sources import catalog
 from linky_pipeline.lib.store.db import connect
 from linky_pipeline.local.stack import LocalStack, local_stack
+from linky_pipeline.sandbox.ores import DEMO_EAN
 
 DEMO_BUILDINGS = [
     ("demo-normal", "Résidence Normale", [("22516914714270", "consumption")]),
@@ -25,6 +31,9 @@ DEMO_BUILDINGS = [
         [("12655648759651", "consumption"), ("12655648759651", "production")],
     ),
 ]
+# A Belgian building on ORES (the seed's contract, emulated): its customer consents through the OAuth2 flow.
+BELGIAN_BUILDING = ("demo-liege", "Maison Liège (ORES, panneaux solaires)", DEMO_EAN)
+BUILDING_CODES = [code for code, _, _ in DEMO_BUILDINGS] + [BELGIAN_BUILDING[0]]
 MONTHS_PER_RUN = 12
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}  # the UI has the full event log
 
@@ -43,6 +52,38 @@ def register(stack: LocalStack) -> None:
             for prm, direction in meters:
                 with contextlib.suppress(RegistryError):  # already registered by an earlier demo
                     add_meter(conn, code, "enedis", prm, direction)
+    connect_belgian(stack)
+
+
+def connect_belgian(stack: LocalStack) -> None:
+    """`meters connect --provider ores` as a new user runs it, the browser being an HTTP client that follows the
+    sandbox's redirects to the local listener (its customer 0 owns the demo EAN, with solar panels)."""
+    code, name, ean = BELGIAN_BUILDING
+    with connect(stack.database_url) as conn:
+        try:
+            add_building(conn, code, name, "Europe/Brussels")
+        except RegistryError:
+            say(f"  building {code} already registered")
+        consent = catalog.consent_api("ores", building=code, conninfo=stack.database_url)
+        try:
+            meters = connect_meters(
+                conn,
+                consent,
+                StateSigner.from_env(),
+                building_code=code,
+                actor="make demo",
+                vault=Vault.from_env(),
+                meter_id=ean,
+                sandbox_customer=0,
+                announce=lambda _url: None,
+                open_browser=lambda url: httpx.get(url, follow_redirects=True, timeout=30),
+                timeout_s=60,
+            )
+        finally:
+            consent.close()
+    directions = " + ".join(m.direction for m in meters)
+    verb = "connected" if any(m.created for m in meters) else "re-consented"
+    say(f"  {code}: ORES meter {ean} {verb} through the OAuth2 consent flow ({directions})")
 
 
 def month_chunks(first: date, last: date, size: int) -> list[tuple[date, date]]:
@@ -62,13 +103,14 @@ def backfill(instance: dg.DagsterInstance) -> None:
     from linky_pipeline.definitions import defs
 
     job = defs().resolve_job_def("linky_sync")
-    instance.add_dynamic_partitions("building", [code for code, _, _ in DEMO_BUILDINGS])
+    known = set(instance.get_dynamic_partitions("building"))
+    instance.add_dynamic_partitions("building", [code for code in BUILDING_CODES if code not in known])
     first, last = history_months(today_in(PARIS))
     chunks = month_chunks(first, last, MONTHS_PER_RUN)
-    total = len(chunks) * len(DEMO_BUILDINGS)
-    say(f"Backfilling {len(DEMO_BUILDINGS)} buildings × {first:%Y-%m}..{last:%Y-%m} in {total} Dagster runs")
+    total = len(chunks) * len(BUILDING_CODES)
+    say(f"Backfilling {len(BUILDING_CODES)} buildings × {first:%Y-%m}..{last:%Y-%m} in {total} Dagster runs")
     step = 0
-    for code, _, _ in DEMO_BUILDINGS:
+    for code in BUILDING_CODES:
         for start, end in chunks:
             step += 1
             began = time.monotonic()
@@ -95,9 +137,12 @@ def main() -> int:
     warnings.filterwarnings("ignore", category=dg.BetaWarning)
     warnings.filterwarnings("ignore", category=dg.PreviewWarning)
     started = time.monotonic()
-    say("linky_pipeline demo: local PostgreSQL + offline Enedis sandbox, no credentials needed")
+    say("linky_pipeline demo: local PostgreSQL + offline Enedis and ORES sandbox, no credentials needed")
     with local_stack() as stack:
-        say(f"  database  {stack.database_url}\n  sandbox   {stack.sandbox_url}\n  dagster   {stack.dagster_home}")
+        say(
+            f"  database  {stack.database_url}\n  sandbox   {stack.sandbox_url} (ORES: {stack.ores_url})\n"
+            f"  dagster   {stack.dagster_home}"
+        )
         register(stack)
         from linky_pipeline.local.demo.costs import load_tempo, register_tariffs, render_reports, use_reports_dir
 
@@ -106,10 +151,10 @@ def main() -> int:
         load_tempo(stack)
         with dg.DagsterInstance.get() as instance:
             backfill(instance)
-            report_month = render_reports(instance, [code for code, _, _ in DEMO_BUILDINGS])
+            report_month = render_reports(instance, BUILDING_CODES)
         from linky_pipeline.local.demo.report import deliver_and_report
 
-        deliver_and_report(stack, report_month, reports_dir)
+        deliver_and_report(stack, report_month, reports_dir, belgian=(BELGIAN_BUILDING[0], BELGIAN_BUILDING[2]))
     say(f"Done in {time.monotonic() - started:.0f} s. `make dev` opens the Dagster UI on the same state.")
     return 0
 
