@@ -119,7 +119,11 @@ class SandboxApp:
         refused = self.quotas.admit(client_id, snap.quota_per_second, snap.quota_per_hour)
         if refused is not None:
             raise _QuotaRefusal(refused.kind, refused.retry_after_s, next_access_text(refused.next_access))
-        fault = self.faults.draw(snap.seed, key, snap.error_rate, snap.malformed_rate)
+        fault = self.faults.draw(snap.seed, key, snap.error_rate, snap.malformed_rate, snap.echo_rate)
+        if fault == "echo":  # a gateway quoting the request back, credentials included
+            raise ApiError(
+                400, "invalid_request", f"Request rejected: Authorization: Bearer {token} (access_token={token})"
+            )
         if fault == "500":
             raise ApiError(500, "technical_error", "Technical error. Please try later.")
         if fault == "503":

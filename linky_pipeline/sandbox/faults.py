@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-Fault = Literal["500", "503", "malformed"]
+Fault = Literal["500", "503", "malformed", "echo"]
 
 
 class TokenStore:
@@ -118,9 +118,11 @@ class FaultPlan:
         self._lock = threading.Lock()
         self._attempts: Counter[str] = Counter()
 
-    def draw(self, seed: int, key: str, error_rate: float, malformed_rate: float) -> Fault | None:
+    def draw(
+        self, seed: int, key: str, error_rate: float, malformed_rate: float, echo_rate: float = 0.0
+    ) -> Fault | None:
         """The fault (if any) this attempt of `key` suffers."""
-        if error_rate <= 0 and malformed_rate <= 0:
+        if error_rate <= 0 and malformed_rate <= 0 and echo_rate <= 0:
             return None
         with self._lock:
             attempt = self._attempts[key]
@@ -129,6 +131,8 @@ class FaultPlan:
             return "500" if _unit(seed, key, attempt, "kind") < 0.5 else "503"
         if _unit(seed, key, attempt, "malformed") < malformed_rate:
             return "malformed"
+        if _unit(seed, key, attempt, "echo") < echo_rate:
+            return "echo"
         return None
 
     def reset(self) -> None:

@@ -63,6 +63,7 @@ class SandboxSettings:
     error_rate: float = 0.0
     latency_ms: int = 0
     malformed_rate: float = 0.0
+    echo_rate: float = 0.0  # share of data calls refused with a 400 that echoes the bearer token (scrubbing tests)
     token_ttl_s: int = 12600
     quota_per_second: int = 5
     quota_per_hour: int = 10000
@@ -84,6 +85,7 @@ class SandboxSettings:
                 error_rate=self.error_rate,
                 latency_ms=self.latency_ms,
                 malformed_rate=self.malformed_rate,
+                echo_rate=self.echo_rate,
                 token_ttl_s=self.token_ttl_s,
                 quota_per_second=self.quota_per_second,
                 quota_per_hour=self.quota_per_hour,
@@ -99,7 +101,7 @@ class SandboxSettings:
         for name, value in changes.items():
             if name == "today":
                 parsed[name] = None if value is None else _parse_day(name, value)
-            elif name in ("error_rate", "malformed_rate"):
+            elif name in ("error_rate", "malformed_rate", "echo_rate"):
                 parsed[name] = float(_number(name, value, 0.0, 1.0))
             elif name == "latency_ms":
                 parsed[name] = int(_number(name, value, 0, 60_000, integer=True))
@@ -126,6 +128,7 @@ class SandboxSettings:
             "error_rate": snap.error_rate,
             "latency_ms": snap.latency_ms,
             "malformed_rate": snap.malformed_rate,
+            "echo_rate": snap.echo_rate,
             "token_ttl_s": snap.token_ttl_s,
             "quota_per_second": snap.quota_per_second,
             "quota_per_hour": snap.quota_per_hour,

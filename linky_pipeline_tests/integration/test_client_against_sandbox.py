@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from datetime import date
 
@@ -10,7 +11,7 @@ import pytest
 
 from linky_pipeline.lib.domain.localtime import PARIS, days_in_range, expected_intervals
 from linky_pipeline.lib.sources.enedis.client import EnedisClient
-from linky_pipeline.lib.sources.errors import ConsentLostError, WrongDirectionError
+from linky_pipeline.lib.sources.errors import ApiError, ConsentLostError, WrongDirectionError
 from linky_pipeline.lib.sources.ratelimit import InMemoryRateLimiter
 from linky_pipeline.lib.sources.transport import RetryPolicy
 from linky_pipeline.local.stack import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
@@ -94,3 +95,18 @@ def test_faults_and_quota_give_identical_results(sandbox: SandboxServer) -> None
         faulty = fetch_all(api)
     for a, b in zip(clean, faulty, strict=True):
         pd.testing.assert_frame_equal(a, b)
+
+
+def test_an_error_echoing_the_bearer_token_is_scrubbed_everywhere(
+    sandbox: SandboxServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    sandbox.settings.update({"echo_rate": 1.0})
+    with client(sandbox) as api, pytest.raises(ApiError) as refused:
+        api.fetch("22516914714270", "daily_consumption", date(2026, 11, 1), date(2026, 11, 3))
+    tokens = sandbox.app.tokens.issued()
+    assert tokens and refused.value.status == 400
+    assert "Authorization: ***" in str(refused.value)
+    shown = "\n".join([str(refused.value), repr(refused.value), caplog.text])
+    for secret in (*tokens, SANDBOX_CLIENT_SECRET):
+        assert secret not in shown

@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from linky_pipeline.lib.sources.scrub import scrub
+
 
 class SourceError(Exception):
-    """Base of every error raised by a meter source."""
+    """Base of every error raised by a meter source; its text is scrubbed of anything secret-shaped (provider
+    answers echo requests), so an exception can be logged or put in metadata as it is."""
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*(scrub(a) if isinstance(a, str) else a for a in args))
 
 
 class SourceParseError(SourceError):
@@ -14,8 +20,8 @@ class SourceParseError(SourceError):
 
     def __init__(self, field: str, value: object, reason: str) -> None:
         self.field = field
-        self.value = value
-        shown = repr(value)
+        self.value = scrub(value) if isinstance(value, str) else value
+        shown = repr(self.value)
         if len(shown) > 120:
             shown = shown[:117] + "..."
         super().__init__(f"{field}={shown}: {reason}")

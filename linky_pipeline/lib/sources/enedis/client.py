@@ -51,6 +51,7 @@ from linky_pipeline.lib.sources.errors import (
 )
 from linky_pipeline.lib.sources.ratelimit import RateLimiter
 from linky_pipeline.lib.sources.results import FetchResult, Outcome, WindowCall, json_or_none, with_range
+from linky_pipeline.lib.sources.scrub import scrub_json
 from linky_pipeline.lib.sources.transport import CallCounter, RetryPolicy, Transport
 
 logger = logging.getLogger(__name__)
@@ -245,7 +246,7 @@ class EnedisClient:
             if response.status_code != 401:
                 return response
             if renewed:
-                code, _ = error_code(json_or_none(response.content))
+                code, _ = error_code(json_or_none(response.content), (*self._tokens.secrets(), token))
                 raise AuthenticationError(401, code, f"{what}: a freshly issued token was refused")
             logger.debug("%s: token refused, renewing once", what)
             self._tokens.invalidate(token)
@@ -269,7 +270,8 @@ class EnedisClient:
             def landed(
                 outcome: Outcome, status: int = status, payload: Any = payload, digest: str = digest
             ) -> WindowCall:
-                return WindowCall(spec.name, ws, we, version, status, request, payload, digest, outcome)
+                kept = payload if outcome == "ok" else scrub_json(payload, self._tokens.secrets())
+                return WindowCall(spec.name, ws, we, version, status, request, kept, digest, outcome)
 
             if status == 200:
                 try:
@@ -285,7 +287,7 @@ class EnedisClient:
                     continue
                 logger.debug("%s: ok, %d rows", what, len(frame))
                 return _Answer(landed("ok"), frame)
-            code, text = error_code(payload)
+            code, text = error_code(payload, self._tokens.secrets())
             logger.debug("%s: HTTP %d code=%s", what, status, code)
             if status == 404 and code in NO_DATA_CODES:
                 return _Answer(landed("no_data"), None)

@@ -46,6 +46,11 @@ class TokenProvider:
             self._token, self._expires_at = self._fetch(counter)
             return self._token
 
+    def secrets(self) -> tuple[str, ...]:
+        """What must never be repeated anywhere: the client secret and the cached token (for the scrubber)."""
+        with self._lock:
+            return tuple(s for s in (self._client_secret, self._token) if s)
+
     def invalidate(self, token: str) -> None:
         """Forget `token` if it is still the cached one (another thread may have renewed it already)."""
         with self._lock:
