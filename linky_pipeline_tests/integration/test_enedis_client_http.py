@@ -431,3 +431,28 @@ def test_no_secret_or_token_in_any_log_line(
     for secret in (CLIENT_SECRET, *fake.issued):
         assert secret not in text
     assert "Bearer" not in text and "authorization" not in text.lower()
+
+
+def test_a_bad_content_encoding_is_a_transient_fault_of_one_call(
+    make_client: Callable[..., EnedisClient], fake: FakeEnedis
+) -> None:
+    fake.script("daily_consumption", reply(200, b"this is not gzip", {"Content-Encoding": "gzip"}))
+    result = make_client().fetch(PRM, "daily_consumption", date(2026, 11, 1), date(2026, 11, 3))
+    assert len(result.frame) == 2 and len(fake.data_requests()) == 2
+    fake.script("daily_consumption", reply(200, b"\x00\x01broken", {"Content-Encoding": "deflate"}), times=5)
+    with pytest.raises(ApiUnavailableError, match="DecodingError after 5 attempts"):
+        make_client().fetch(PRM, "daily_consumption", date(2026, 11, 1), date(2026, 11, 3))
+
+
+def test_a_redirect_names_its_status_and_host_but_not_its_query(
+    make_client: Callable[..., EnedisClient], fake: FakeEnedis
+) -> None:
+    fake.script("daily_consumption", reply(302, b"", {"Location": "https://login.example.com:8443/sso?ticket=T1CKET"}))
+    with pytest.raises(ApiError) as redirected:
+        make_client().fetch(PRM, "daily_consumption", date(2026, 11, 1), date(2026, 11, 3))
+    assert redirected.value.status == 302
+    assert "redirected (HTTP 302) to https://login.example.com:8443" in str(redirected.value)
+    assert "T1CKET" not in str(redirected.value) and "/sso" not in str(redirected.value)
+    fake.script("/token", reply(302, b"", {"Location": "/elsewhere?x=1"}))
+    with pytest.raises(ApiError, match=r"token: the API redirected \(HTTP 302\) to a path on the same host"):
+        make_client().fetch(PRM, "daily_consumption", date(2026, 11, 1), date(2026, 11, 3))

@@ -11,10 +11,11 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 
 import httpx
 
-from linky_pipeline.lib.sources.errors import ApiUnavailableError, QuotaExceededError
+from linky_pipeline.lib.sources.errors import ApiError, ApiUnavailableError, QuotaExceededError
 from linky_pipeline.lib.sources.ratelimit import RateLimiter
 
 logger = logging.getLogger(__name__)
@@ -36,7 +37,7 @@ class RetryPolicy:
 
     def backoff(self, attempt: int, rng: random.Random) -> float:
         """Exponential delay before retry number `attempt` (1-based), with jitter in [50 %, 100 %]."""
-        return min(self.backoff_cap_s, self.backoff_base_s * 2 ** (attempt - 1)) * (0.5 + rng.random() / 2)
+        return float(min(self.backoff_cap_s, self.backoff_base_s * 2.0 ** (attempt - 1)) * (0.5 + rng.random() / 2))
 
 
 class CallCounter:
@@ -60,6 +61,17 @@ def parse_next_access(text: str) -> datetime | None:
         sign = 1 if offset[0] == "+" else -1
         moment -= sign * timedelta(hours=int(offset[1:3]), minutes=int(offset[3:5]))
     return moment
+
+
+def redirect_text(response: httpx.Response) -> str:
+    """A redirect described without its query string or path (they can carry tokens): status and target host."""
+    location = response.headers.get("Location", "")
+    target = urlsplit(location)
+    if target.hostname:
+        host = f"{target.scheme}://{target.hostname}" + (f":{target.port}" if target.port else "")
+    else:
+        host = "a path on the same host" if location else "nowhere (no Location header)"
+    return f"the API redirected (HTTP {response.status_code}) to {host}; an API base URL or gateway problem"
 
 
 def quota_wait(response: httpx.Response, now: datetime) -> tuple[float, datetime | None]:
@@ -122,7 +134,7 @@ class Transport:
             counter.calls += 1
             try:
                 response = self.http.request(method, url, params=params, data=data, json=json, headers=headers)
-            except httpx.TransportError as exc:  # timeouts, refused/reset connections, truncated bodies
+            except (httpx.TransportError, httpx.DecodingError) as exc:  # timeouts, resets, cut or mis-encoded bodies
                 failures += 1
                 logger.debug("%s: %s on attempt %d", what, type(exc).__name__, failures)
                 if failures >= self.policy.max_attempts:
@@ -147,4 +159,6 @@ class Transport:
                     raise ApiUnavailableError(f"{what}: HTTP {status} after {failures} attempts")
                 self.sleep(self.policy.backoff(failures, self.rng))
                 continue
+            if 300 <= status < 400:
+                raise ApiError(status, None, f"{what}: {redirect_text(response)}")
             return response
