@@ -15,7 +15,7 @@ from linky_pipeline.lib.consent.revoke import disconnect_meter
 from linky_pipeline.lib.consent.state import StateSigner
 from linky_pipeline.lib.consent.vault import Vault, VaultError
 from linky_pipeline.lib.sources.enedis.consent_api import EnedisConsentConfig
-from linky_pipeline.lib.sources.enedis.quota import shared_limiter
+from linky_pipeline.lib.sources.enedis.quota import shared_quotas
 from linky_pipeline.lib.sources.errors import SourceError
 from linky_pipeline.lib.store import audit, erasure
 from linky_pipeline.lib.store.db import database_url, to_psycopg_url
@@ -36,9 +36,10 @@ def _user_errors() -> Iterator[None]:
 @click.option(
     "--api",
     type=click.Choice(["v5", "2026"]),
-    default="v5",
+    default="2026",
     show_default=True,
-    help="v5: code + usage_point_id redirect; 2026: autorisation_id + subscribed_services.",
+    help="2026: autorisation_id + subscribed_services (the only API since 2026-09-28); v5 (legacy): "
+    "code + usage_point_id redirect.",
 )
 @click.option("--duration", default="P3Y", show_default=True, help="ISO-8601 consent duration, at most P3Y.")
 @click.option(
@@ -95,7 +96,7 @@ def connect(
                 callback_url=pasted,
                 read_callback_url=reader,
                 sandbox_customer=sandbox_customer,
-                limiter=shared_limiter(to_psycopg_url(database_url())),
+                limiter=shared_quotas(to_psycopg_url(database_url())),
                 announce=lambda url: click.echo(f"Open this URL to give consent ({provider}, {api}):\n{url}"),
                 open_browser=None if no_browser else webbrowser.open,
                 timeout_s=timeout_s,

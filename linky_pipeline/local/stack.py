@@ -63,12 +63,15 @@ def write_dagster_home(state_dir: Path, database_url: str) -> Path:
 def local_stack(state_dir: Path = LOCAL_STATE, sandbox_port: int = 0) -> Iterator[LocalStack]:
     """Database (migrated) + sandbox + environment for the Dagster resources, torn down on exit."""
     from linky_pipeline.sandbox.server import SandboxServer
+    from linky_pipeline.sandbox.settings import SandboxSettings
 
     state_dir = state_dir.resolve()
+    # LINKY_QUOTA_TIME_SCALE scales the sandbox's quota clock and the pipeline's limiter alike (benchmarks)
+    time_scale = float(os.environ.get("LINKY_QUOTA_TIME_SCALE", "1") or 1)
     with local_database(state_dir) as url:
         with connect(url) as conn:
             migrations.upgrade(conn)
-        sandbox = SandboxServer(port=sandbox_port)
+        sandbox = SandboxServer(port=sandbox_port, settings=SandboxSettings(time_scale=time_scale))
         sandbox.start()
         try:
             home = write_dagster_home(state_dir, url)
@@ -78,7 +81,8 @@ def local_stack(state_dir: Path = LOCAL_STATE, sandbox_port: int = 0) -> Iterato
                     "LINKY_ENEDIS_API_BASE": sandbox.url,
                     "LINKY_ENEDIS_CLIENT_ID": SANDBOX_CLIENT_ID,
                     "LINKY_ENEDIS_CLIENT_SECRET": SANDBOX_CLIENT_SECRET,
-                    "LINKY_ENEDIS_API_MODE": os.environ.get("LINKY_ENEDIS_API_MODE", "v5"),
+                    "LINKY_ENEDIS_API_MODE": os.environ.get("LINKY_ENEDIS_API_MODE", "2026-v2"),
+                    "LINKY_QUOTA_TIME_SCALE": str(time_scale),
                     "DAGSTER_HOME": str(home),
                 }
             )

@@ -65,8 +65,9 @@ class SandboxSettings:
     malformed_rate: float = 0.0
     echo_rate: float = 0.0  # share of data calls refused with a 400 that echoes the bearer token (scrubbing tests)
     token_ttl_s: int = 12600
-    quota_per_second: int = 5
-    quota_per_hour: int = 10000
+    quota_per_second: int = 5  # per API and client_id, as Enedis grants since the 2026 switch
+    quota_per_hour: int = 1000
+    time_scale: float = 1.0  # quota clock: 1000 makes an hour window last 3.6 s (benchmarks of hours of quota)
     withheld_days: frozenset[tuple[str, date]] = frozenset()
     seed: int = 0
     client_id: str = DEFAULT_CLIENT_ID
@@ -89,6 +90,7 @@ class SandboxSettings:
                 token_ttl_s=self.token_ttl_s,
                 quota_per_second=self.quota_per_second,
                 quota_per_hour=self.quota_per_hour,
+                time_scale=self.time_scale,
                 withheld_days=self.withheld_days,
                 seed=self.seed,
                 client_id=self.client_id,
@@ -109,6 +111,8 @@ class SandboxSettings:
                 parsed[name] = int(_number(name, value, 0, 10**7, integer=True))
             elif name in ("quota_per_second", "quota_per_hour"):
                 parsed[name] = int(_number(name, value, 1, 10**9, integer=True))
+            elif name == "time_scale":
+                parsed[name] = float(_number(name, value, 0.001, 1_000_000))
             elif name == "seed":
                 parsed[name] = int(_number(name, value, -(2**63), 2**63, integer=True))
             elif name == "withheld_days":
@@ -132,6 +136,7 @@ class SandboxSettings:
             "token_ttl_s": snap.token_ttl_s,
             "quota_per_second": snap.quota_per_second,
             "quota_per_hour": snap.quota_per_hour,
+            "time_scale": snap.time_scale,
             "withheld_days": [
                 {"usage_point_id": prm, "day": day.isoformat()} for prm, day in sorted(snap.withheld_days)
             ],

@@ -33,7 +33,7 @@ PIPELINE_ASSETS = [
 
 @pytest.fixture
 def sandbox() -> Iterator[SandboxServer]:
-    server = SandboxServer(settings=SandboxSettings(today=REFERENCE, quota_per_second=1000))
+    server = SandboxServer(settings=SandboxSettings(today=REFERENCE, quota_per_second=1000, quota_per_hour=100_000))
     server.start()
     yield server
     server.stop()
@@ -65,6 +65,7 @@ def run_pipeline(pg_url: str, sandbox: SandboxServer) -> Callable[..., dg.Execut
         assets: list | None = None,
         instance: dg.DagsterInstance | None = None,
         pin_today: bool = True,
+        api_mode: str = "2026-v2",
     ) -> dg.ExecuteInProcessResult:
         instance = instance or default_instance
         known = set(instance.get_dynamic_partitions("building"))
@@ -80,7 +81,9 @@ def run_pipeline(pg_url: str, sandbox: SandboxServer) -> Callable[..., dg.Execut
                 client_id=SANDBOX_CLIENT_ID,
                 client_secret=SANDBOX_CLIENT_SECRET,
                 quota_database_url=warehouse.database_url,
+                api_mode=api_mode,
                 calls_per_second=500,
+                calls_per_hour=100_000,  # test runs backfill years in seconds; the quota tests scale time instead
             ),
             "sync_policy": SyncPolicyResource(today=reference.isoformat() if pin_today else ""),
         }

@@ -19,6 +19,7 @@ from linky_pipeline.lib.domain.localtime import PARIS
 from linky_pipeline.lib.domain.registry import get_building
 from linky_pipeline.lib.sources.enedis import consent_api as enedis
 from linky_pipeline.lib.sources.enedis.client import EnedisClient
+from linky_pipeline.lib.sources.quotas import QuotaBook
 from linky_pipeline.lib.sources.ratelimit import RateLimiter
 
 PROVIDER = "enedis"
@@ -41,7 +42,7 @@ def start_consent(
     signer: StateSigner,
     building_code: str,
     *,
-    api: str = "v5",
+    api: str = "2026",
     duration: str = "P3Y",
     redirect_uri: str,
     sandbox_customer: int | None = None,
@@ -110,7 +111,7 @@ def connect_meters(
     *,
     building_code: str,
     actor: str,
-    api: str = "v5",
+    api: str = "2026",
     duration: str = "P3Y",
     vault: Vault | None = None,
     callback_port: int = 0,
@@ -120,7 +121,7 @@ def connect_meters(
     announce: Callable[[str], object] = print,
     open_browser: Callable[[str], object] | None = None,
     timeout_s: float = 600.0,
-    limiter: RateLimiter | None = None,
+    limiter: RateLimiter | QuotaBook | None = None,
     client: EnedisClient | None = None,
 ) -> list[ConnectedMeter]:
     """What `meters connect` does (owns `conn`'s transactions: commits as it goes).

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
 from linky_pipeline.lib.sources.scrub import scrub
@@ -39,6 +40,23 @@ class ApiError(SourceError):
         self.code = code
         text = f"HTTP {status} code={code!r}"
         super().__init__(f"{text}: {detail}" if detail else text)
+
+
+class RequestRejectedError(ApiError):
+    """Every attempt of one request got HTTP 500: Enedis answers 500 (not 400) to a request outside its contract, so
+    after a bounded retry this is a request error naming the endpoint and parameters, not an outage to wait out."""
+
+    def __init__(
+        self, method: str, path: str, params: Mapping[str, str], attempts: int, code: str | None = None
+    ) -> None:
+        self.method, self.path, self.params = method, path, dict(params)
+        shown = ", ".join(f"{k}={v}" for k, v in sorted(self.params.items())) or "no query parameters"
+        super().__init__(
+            500,
+            code,
+            f"{method} {path} ({shown}) answered HTTP 500 on each of {attempts} attempts: the API rejects this "
+            "request (Enedis answers 500 to a request outside its published contract) or fails on it every time",
+        )
 
 
 class AuthenticationError(ApiError):

@@ -22,7 +22,9 @@ from authlib.oauth2.rfc6749.parameters import prepare_grant_uri
 from linky_pipeline.lib.domain.localtime import PARIS
 from linky_pipeline.lib.sources.enedis.answers import error_code
 from linky_pipeline.lib.sources.enedis.client import EnedisClient
+from linky_pipeline.lib.sources.enedis.quota import SUBSCRIBED_SERVICES
 from linky_pipeline.lib.sources.errors import ConsentApiError, SourceConfigError
+from linky_pipeline.lib.sources.quotas import QuotaBook
 from linky_pipeline.lib.sources.ratelimit import RateLimiter
 from linky_pipeline.lib.sources.results import json_or_none
 
@@ -93,8 +95,8 @@ def consent_url(config: EnedisConsentConfig, api: str, *, state: str, duration: 
     return url
 
 
-def consent_client(config: EnedisConsentConfig, limiter: RateLimiter | None = None) -> EnedisClient:
-    """The client the consent calls go through (pass the shared limiter so they count against the quota)."""
+def consent_client(config: EnedisConsentConfig, limiter: RateLimiter | QuotaBook | None = None) -> EnedisClient:
+    """The client the consent calls go through (pass the shared quotas so they count on the APIs they hit)."""
     return EnedisClient(config.api_base, config.client_id, config.client_secret, limiter=limiter)
 
 
@@ -111,7 +113,9 @@ def probe_directions(client: EnedisClient, prm: str, today: date) -> tuple[str, 
     params = {"usage_point_id": prm, "start": (today - timedelta(days=1)).isoformat(), "end": today.isoformat()}
 
     def probe(direction: str) -> httpx.Response:
-        return client.authorized("GET", PROBE_PATHS[direction], what=f"consent probe {direction}", params=params)
+        return client.authorized(
+            "GET", PROBE_PATHS[direction], api=f"daily_{direction}", what=f"consent probe {direction}", params=params
+        )
 
     consumption = probe("consumption")
     if consumption.status_code == 400 and _code(consumption) == WRONG_DIRECTION:
@@ -153,6 +157,7 @@ def subscribed_services(client: EnedisClient, autorisation_id: str) -> list[Gran
     response = client.authorized(
         "POST",
         SUBSCRIBED_SERVICES_PATH,
+        api=SUBSCRIBED_SERVICES,
         what="subscribed_services",
         json_body={"autorisationId": autorisation_id, "comptage": False},
     )

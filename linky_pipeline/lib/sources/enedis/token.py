@@ -9,6 +9,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from linky_pipeline.lib.sources.enedis.labels import number
+from linky_pipeline.lib.sources.enedis.quota import TOKEN
 from linky_pipeline.lib.sources.errors import AuthenticationError, MalformedResponseError, SourceParseError
 from linky_pipeline.lib.sources.transport import CallCounter, Transport
 
@@ -60,7 +61,13 @@ class TokenProvider:
     def _fetch(self, counter: CallCounter) -> tuple[str, datetime]:
         form = {"grant_type": "client_credentials", "client_id": self._client_id, "client_secret": self._client_secret}
         response = self._transport.send(
-            "POST", self._url, counter=counter, what="token", data=form, headers={"Accept": "application/json"}
+            "POST",
+            self._url,
+            api=TOKEN,
+            counter=counter,
+            what="token",
+            data=form,
+            headers={"Accept": "application/json"},
         )
         self.fetches += 1
         try:
