@@ -18,7 +18,7 @@ from typing import TypeVar
 import pandas as pd
 
 from linky_pipeline.lib.domain import identifiers as ids
-from linky_pipeline.lib.domain.canonical import empty_readings
+from linky_pipeline.lib.domain.canonical import empty_readings, with_point_metadata
 from linky_pipeline.lib.domain.localtime import BRUSSELS
 from linky_pipeline.lib.sources.belgium import csv_columns as cols
 from linky_pipeline.lib.sources.belgium.errors import BelgianCsvError, BelgianImportError
@@ -203,7 +203,7 @@ def readings_frame(meter_id: str, rows: list[tuple[str, datetime, int, float, st
     if not rows:
         return empty_readings()
     rows = sorted(rows, key=lambda r: (r[0], r[1]))
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         {
             "meter_id": pd.Series([meter_id] * len(rows), dtype="string"),
             "metric": pd.Series([r[0] for r in rows], dtype="string"),
@@ -214,3 +214,4 @@ def readings_frame(meter_id: str, rows: list[tuple[str, datetime, int, float, st
             "source": pd.Series([SOURCE] * len(rows), dtype="string"),
         }
     )
+    return with_point_metadata(frame)
