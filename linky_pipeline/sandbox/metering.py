@@ -152,14 +152,11 @@ def select_days(endpoint: Endpoint, query: MeteringQuery, settings: SandboxSetti
         raise ApiError(400, "ADAM-ERR0125", "The start date is before the history limit of this data")
     if endpoint.kind == "curve" and not spec.curve_enabled:
         raise ApiError(404, *NO_DATA)
-    days = [
-        d
-        for d in days_in_range(query.start, query.end)
-        if not spec.has_hole(d) and (query.prm, d) not in settings.withheld_days
-    ]
-    if not days:
+    asked = [d for d in days_in_range(query.start, query.end) if not spec.has_hole(d)]
+    days = [d for d in asked if (query.prm, d) not in settings.withheld_days | settings.empty_days]
+    if not days and not any((query.prm, d) in settings.empty_days for d in asked):
         raise ApiError(404, *NO_DATA)
-    return days
+    return days  # empty: a 200 without a single point
 
 
 def v5_body(endpoint: Endpoint, query: MeteringQuery, days: list[date]) -> dict[str, Any]:

@@ -41,17 +41,17 @@ def _number(name: str, value: Any, lo: float, hi: float, integer: bool = False) 
     return value
 
 
-def _withheld(value: Any) -> frozenset[tuple[str, date]]:
+def _meter_days(name: str, value: Any) -> frozenset[tuple[str, date]]:
     if not isinstance(value, list):
-        raise SettingsError(f"withheld_days must be a list of {{usage_point_id, day}}, got {value!r}")
+        raise SettingsError(f"{name} must be a list of {{usage_point_id, day}}, got {value!r}")
     out: set[tuple[str, date]] = set()
     for item in value:
         if not isinstance(item, dict) or set(item) != {"usage_point_id", "day"}:
-            raise SettingsError(f"withheld_days items need exactly usage_point_id and day, got {item!r}")
+            raise SettingsError(f"{name} items need exactly usage_point_id and day, got {item!r}")
         prm = item["usage_point_id"]
         if not isinstance(prm, str) or not _PRM.match(prm):
-            raise SettingsError(f"withheld_days.usage_point_id must be 14 digits, got {prm!r}")
-        out.add((prm, _parse_day("withheld_days.day", item["day"])))
+            raise SettingsError(f"{name}.usage_point_id must be 14 digits, got {prm!r}")
+        out.add((prm, _parse_day(f"{name}.day", item["day"])))
     return frozenset(out)
 
 
@@ -68,7 +68,8 @@ class SandboxSettings:
     quota_per_second: int = 5  # per API and client_id, as Enedis grants since the 2026 switch
     quota_per_hour: int = 1000
     time_scale: float = 1.0  # quota clock: 1000 makes an hour window last 3.6 s (benchmarks of hours of quota)
-    withheld_days: frozenset[tuple[str, date]] = frozenset()
+    withheld_days: frozenset[tuple[str, date]] = frozenset()  # answered 404 no_data_found
+    empty_days: frozenset[tuple[str, date]] = frozenset()  # answered 200 without their points (the 2026 failure)
     seed: int = 0
     client_id: str = DEFAULT_CLIENT_ID
     client_secret: str = field(default=DEFAULT_CLIENT_SECRET, repr=False)
@@ -92,6 +93,7 @@ class SandboxSettings:
                 quota_per_hour=self.quota_per_hour,
                 time_scale=self.time_scale,
                 withheld_days=self.withheld_days,
+                empty_days=self.empty_days,
                 seed=self.seed,
                 client_id=self.client_id,
                 client_secret=self.client_secret,
@@ -115,8 +117,8 @@ class SandboxSettings:
                 parsed[name] = float(_number(name, value, 0.001, 1_000_000))
             elif name == "seed":
                 parsed[name] = int(_number(name, value, -(2**63), 2**63, integer=True))
-            elif name == "withheld_days":
-                parsed[name] = _withheld(value)
+            elif name in ("withheld_days", "empty_days"):
+                parsed[name] = _meter_days(name, value)
             else:
                 raise SettingsError(f"unknown setting {name!r}")
         with self._lock:
@@ -140,6 +142,7 @@ class SandboxSettings:
             "withheld_days": [
                 {"usage_point_id": prm, "day": day.isoformat()} for prm, day in sorted(snap.withheld_days)
             ],
+            "empty_days": [{"usage_point_id": prm, "day": day.isoformat()} for prm, day in sorted(snap.empty_days)],
             "seed": snap.seed,
             "client_id": snap.client_id,
         }

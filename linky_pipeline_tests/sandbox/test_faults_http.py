@@ -247,3 +247,15 @@ def test_anomalies_endpoint(client: httpx.Client) -> None:
     both = client.get("/sandbox/anomalies", params={"usage_point_id": "12655648759651"}).json()["anomalies"]
     assert {a["direction"] for a in both} == {"consumption", "production"}
     assert client.get("/sandbox/anomalies", params={"usage_point_id": "1"}).status_code == 400
+
+
+def test_empty_days_answer_200_without_their_points(client: httpx.Client) -> None:
+    _control(client, empty_days=[{"usage_point_id": PRM, "day": "2026-11-03"}])
+    client.headers["Authorization"] = f"Bearer {new_token(client)}"
+    week = client.get(DC, params=WEEK).json()["meter_reading"]["interval_reading"]
+    assert "2026-11-03" not in [p["date"] for p in week] and len(week) == 6
+    one_day = {"pointId": PRM, "dateDebut": "2026-11-03", "dateFin": "2026-11-04"}
+    empty = client.get("/mesure_synchrone_auto/v2/courbe_de_charge_consommation", params=one_day)
+    assert empty.status_code == 200 and empty.json()["grandeur"][0]["points"] == []
+    assert client.get("/sandbox/control").json()["empty_days"] == [{"usage_point_id": PRM, "day": "2026-11-03"}]
+    assert _control(client, empty_days=[{"usage_point_id": "12", "day": "2026-11-03"}]).status_code == 400

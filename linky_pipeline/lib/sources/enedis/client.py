@@ -163,8 +163,18 @@ class EnedisClient:
             if answer.frame is not None:
                 frames.append(answer.frame)
         frame = results.combine(spec.kind, frames)
+        empty = results.days_answered_empty(spec.kind, frame, calls, PARIS)
+        if empty:
+            logger.warning(
+                "%s prm=%s: HTTP 200 without any point for %d day(s) from %s", endpoint, meter_id, len(empty), empty[0]
+            )
         return FetchResult(
-            calls, frame, counter.calls, results.days_without_points(spec.kind, frame, calls, PARIS), discovered
+            calls,
+            frame,
+            counter.calls,
+            results.days_without_points(spec.kind, frame, calls, PARIS),
+            discovered,
+            empty,
         )
 
     def _bisect(
