@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import click
 
 from linky_pipeline.commands.common import warehouse
+from linky_pipeline.lib.consent.contract import meter_details, refresh_contracts
 from linky_pipeline.lib.domain import identifiers as ids
 from linky_pipeline.lib.domain import registry
+from linky_pipeline.lib.domain.localtime import PARIS
+from linky_pipeline.lib.sources.enedis.consent_api import EnedisConsentConfig, consent_client
+from linky_pipeline.lib.sources.enedis.quota import shared_quotas
+from linky_pipeline.lib.sources.errors import SourceConfigError
+from linky_pipeline.lib.store.db import database_url, to_psycopg_url
 
 
 @click.group()
@@ -61,16 +69,79 @@ def meters_add(building: str, provider: str, meter_id: str, direction: str, acti
     click.echo(f"added meter {meter.provider}/{meter.meter_id} ({meter.direction}) to {meter.building_code}")
 
 
+LIST_COLUMNS = (
+    "building",
+    "provider",
+    "meter",
+    "direction",
+    "status",
+    "activation",
+    "kva",
+    "consent",
+    "consent_end",
+    "measures",
+)
+
+
 @meters.command("list")
 @click.option("--building", default=None)
 def meters_list(building: str | None) -> None:
-    """List meters."""
+    """List meters with their activation date, subscribed power and consent (status, end, measure types)."""
     with warehouse() as conn:
         if building:
             registry.get_building(conn, building)
-        for m in registry.list_meters(conn, building):
-            activation = m.activation_date.isoformat() if m.activation_date else "-"
-            click.echo(f"{m.building_code}\t{m.provider}\t{m.meter_id}\t{m.direction}\t{m.status}\t{activation}")
+        found = registry.list_meters(conn, building)
+        details = meter_details(conn, building)
+    click.echo("\t".join(LIST_COLUMNS))
+    for m in found:
+        d = details.get(m.pk)
+        cells = [
+            m.building_code,
+            m.provider,
+            m.meter_id,
+            m.direction,
+            m.status,
+            m.activation_date.isoformat() if m.activation_date else "-",
+            f"{d.subscribed_kva.normalize():f}" if d and d.subscribed_kva is not None else "-",
+            (d.consent_status or "-") if d else "-",
+            d.consent_end.astimezone(PARIS).date().isoformat() if d and d.consent_end else "-",
+            ",".join(d.consented_measures) if d and d.consented_measures else "-",
+        ]
+        click.echo("\t".join(cells))
+
+
+@meters.command("contract")
+@click.option("--building", default=None, help="Only this building's meters (default: every active Enedis meter).")
+def meters_contract(building: str | None) -> None:
+    """Read each Enedis meter's contract summary (last activation date, subscribed kVA) into the registry."""
+    try:
+        config = EnedisConsentConfig.from_env()
+    except SourceConfigError as exc:
+        raise click.UsageError(str(exc)) from None
+    with warehouse() as conn:
+        if building:
+            registry.get_building(conn, building)
+        targets = [
+            (m.pk, m.meter_id, m.direction)
+            for m in registry.list_meters(conn, building, active_only=True)
+            if m.provider == "enedis"
+        ]
+        quotas = shared_quotas(to_psycopg_url(database_url()))
+        try:
+            with consent_client(config, quotas) as client, conn.transaction():
+                done = refresh_contracts(conn, client, targets, datetime.now(UTC))
+        finally:
+            quotas.close()
+    for r in done:
+        if r.error:
+            click.echo(f"{r.meter_id}\tnot read: {r.error}")
+            continue
+        activation = ", ".join(f"{k} since {v.isoformat()}" for k, v in sorted(r.activation.items())) or "-"
+        kva = f"{r.subscribed_kva:g} kVA" if r.subscribed_kva is not None else "- kVA"
+        notes = f"\t({'; '.join(r.problems)})" if r.problems else ""
+        click.echo(f"{r.meter_id}\t{activation}\t{kva}{notes}")
+    if not done:
+        click.echo("no active Enedis meter")
 
 
 @meters.command("disable")

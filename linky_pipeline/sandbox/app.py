@@ -15,6 +15,7 @@ from urllib.parse import parse_qsl
 
 from linky_pipeline.sandbox.anomalies import AnomalyQueryError, injected_anomalies
 from linky_pipeline.sandbox.consent import ConsentStore, authorize, subscribed_services
+from linky_pipeline.sandbox.contract import contract_body
 from linky_pipeline.sandbox.faults import (
     CallStats,
     FaultPlan,
@@ -90,6 +91,8 @@ class SandboxApp:
                 return self._metering(name, path in V2_PATHS, path, raw_query, query, headers, snap)
             if method == "POST" and path == "/subscribed_services/v1":
                 return self._subscribed(path, headers, body, snap)
+            if method == "GET" and path.startswith("/synth_contrat_auto/v1"):
+                return self._contract(path, raw_query, headers, snap)
             return json_response(404, {"error": "not_found", "error_description": f"no resource at {path}"})
         except ApiError as err:
             return _error(err)
@@ -179,10 +182,23 @@ class SandboxApp:
             payload = json.loads(body or b"null")
         except ValueError:
             raise ApiError(400, "invalid_request", "body must be JSON") from None
-        response = json_response(200, subscribed_services(payload, self.consents))
+        response = json_response(200, subscribed_services(payload, self.consents, snap))
         if fault == "malformed":
             response.body = response.body[: max(1, len(response.body) // 2)]
         return response
+
+    def _contract(self, path: str, raw_query: str, headers: Mapping[str, str], snap: SandboxSettings) -> Response:
+        """The PRM travels in the path; anything else (the PRM as a query parameter) is outside the contract: 500."""
+        try:
+            self._gate(f"GET {path}?{raw_query}", "synth_contrat_auto", headers, snap)
+        except _QuotaRefusal as refusal:
+            return refusal.response()
+        except _Unavailable:
+            return Response(503, b"", {})
+        prm = path.removeprefix("/synth_contrat_auto/v1").strip("/")
+        if not prm or "/" in prm or raw_query:
+            raise ApiError(500, "technical_error", "Technical error. Please try later.")
+        return json_response(200, contract_body(prm), {"Content-Type": "application/octet-stream"})
 
     def _control(self, method: str, path: str, query: dict[str, str], body: bytes) -> Response:
         if method == "GET" and path == "/sandbox/health":

@@ -70,6 +70,7 @@ class SandboxSettings:
     time_scale: float = 1.0  # quota clock: 1000 makes an hour window last 3.6 s (benchmarks of hours of quota)
     withheld_days: frozenset[tuple[str, date]] = frozenset()  # answered 404 no_data_found
     empty_days: frozenset[tuple[str, date]] = frozenset()  # answered 200 without their points (the 2026 failure)
+    subscribed_services_empty: int = 0  # first calls per consent answering an empty/null service list
     seed: int = 0
     client_id: str = DEFAULT_CLIENT_ID
     client_secret: str = field(default=DEFAULT_CLIENT_SECRET, repr=False)
@@ -94,6 +95,7 @@ class SandboxSettings:
                 time_scale=self.time_scale,
                 withheld_days=self.withheld_days,
                 empty_days=self.empty_days,
+                subscribed_services_empty=self.subscribed_services_empty,
                 seed=self.seed,
                 client_id=self.client_id,
                 client_secret=self.client_secret,
@@ -107,6 +109,8 @@ class SandboxSettings:
                 parsed[name] = None if value is None else _parse_day(name, value)
             elif name in ("error_rate", "malformed_rate", "echo_rate"):
                 parsed[name] = float(_number(name, value, 0.0, 1.0))
+            elif name == "subscribed_services_empty":
+                parsed[name] = int(_number(name, value, 0, 100, integer=True))
             elif name == "latency_ms":
                 parsed[name] = int(_number(name, value, 0, 60_000, integer=True))
             elif name == "token_ttl_s":
@@ -143,6 +147,7 @@ class SandboxSettings:
                 {"usage_point_id": prm, "day": day.isoformat()} for prm, day in sorted(snap.withheld_days)
             ],
             "empty_days": [{"usage_point_id": prm, "day": day.isoformat()} for prm, day in sorted(snap.empty_days)],
+            "subscribed_services_empty": snap.subscribed_services_empty,
             "seed": snap.seed,
             "client_id": snap.client_id,
         }

@@ -10,6 +10,7 @@ import psycopg
 from psycopg.pq import TransactionStatus
 
 from linky_pipeline.lib.consent.callback import CallbackListener, parse_redirect
+from linky_pipeline.lib.consent.contract import refresh_contracts
 from linky_pipeline.lib.consent.duration import check_consent_duration
 from linky_pipeline.lib.consent.errors import ConsentConfigError, ForgedStateError
 from linky_pipeline.lib.consent.state import StateSigner
@@ -99,9 +100,12 @@ def complete_consent(
         return store_grants(conn, building_code, PROVIDER, grants, api=api, actor=actor)
     assert result.autorisation_id is not None
     grants = enedis.subscribed_services(client, result.autorisation_id)
-    return store_grants(
+    connected = store_grants(
         conn, building_code, PROVIDER, grants, api=api, actor=actor, vault=vault, autorisation_id=result.autorisation_id
     )
+    with conn.transaction():  # activation date and subscribed power; a failing contract API never undoes the consent
+        refresh_contracts(conn, client, [(m.pk, m.meter_id, m.direction) for m in connected], current)
+    return connected
 
 
 def connect_meters(
