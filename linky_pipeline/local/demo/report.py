@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 import psycopg
 from psycopg import sql
 
@@ -75,11 +76,23 @@ def deliver_and_report(stack: LocalStack) -> None:
             say(f"  {code:<12} {granularity:<8} {severity:<8} {count:>4}")
         if not rows:
             say("  none")
+    say(quota_report(stack))
     say(
         f"\nE-mails delivered by this run: {delivered} ({in_mailbox} in {stack.mailbox}/, one .eml file each; "
         "each anomaly is notified once, so a second demo run sends none)."
     )
     say(secrets_check(stack))
+
+
+def quota_report(stack: LocalStack) -> str:
+    """What the sandbox counted per API in its current hour window, against the per-API quota it enforces."""
+    report = httpx.get(f"{stack.sandbox_url}/sandbox/quota", timeout=10).json()
+    used = ", ".join(f"{api} {n}" for api, n in report["used_this_hour"].items()) or "none"
+    refused = sum(report["refused"].values())
+    return (
+        f"\nEnedis quota (enforced by the sandbox per API: {report['per_second']}/s, {report['per_hour']}/h): calls "
+        f"in the current hour: {used}; refused with a 429: {refused}."
+    )
 
 
 def secrets_check(stack: LocalStack) -> str:
