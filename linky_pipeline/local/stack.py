@@ -67,11 +67,11 @@ def local_stack(state_dir: Path = LOCAL_STATE, sandbox_port: int = 0) -> Iterato
 
     state_dir = state_dir.resolve()
     # LINKY_QUOTA_TIME_SCALE scales the sandbox's quota clock and the pipeline's limiter alike (benchmarks)
-    time_scale = float(os.environ.get("LINKY_QUOTA_TIME_SCALE", "1") or 1)
+    time_scale = int(os.environ.get("LINKY_QUOTA_TIME_SCALE", "") or 1)
     with local_database(state_dir) as url:
         with connect(url) as conn:
             migrations.upgrade(conn)
-        sandbox = SandboxServer(port=sandbox_port, settings=SandboxSettings(time_scale=time_scale))
+        sandbox = SandboxServer(port=sandbox_port, settings=SandboxSettings(time_scale=float(time_scale)))
         sandbox.start()
         try:
             home = write_dagster_home(state_dir, url)

@@ -14,7 +14,7 @@ import pytest
 from linky_pipeline.lib.domain.localtime import PARIS, days_in_range, expected_intervals
 from linky_pipeline.lib.sources.enedis.client import EnedisClient
 from linky_pipeline.lib.sources.enedis.quota import shared_quotas
-from linky_pipeline.lib.sources.errors import ApiError, ConsentLostError, WrongDirectionError
+from linky_pipeline.lib.sources.errors import ApiError, ConsentLostError, RequestRejectedError, WrongDirectionError
 from linky_pipeline.lib.sources.ratelimit import InMemoryRateLimiter
 from linky_pipeline.lib.sources.transport import RetryPolicy
 from linky_pipeline.local.stack import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
@@ -142,3 +142,22 @@ def test_per_api_quotas_on_a_scaled_clock_agree_with_the_sandbox(sandbox: Sandbo
         assert sum(n for _, n in counts) == 20 and max(n for _, n in counts) <= per_hour
     shared = set(windows["consumption_load_curve"]) & set(windows["production_load_curve"])
     assert len(shared) >= 2  # both APIs were served in the same windows, side by side
+
+
+def test_a_request_outside_the_v2_contract_is_a_request_error_after_three_500s(sandbox: SandboxServer) -> None:
+    """The gateway answers 500 to a misspelt request; the client stops after 3 attempts and names the request."""
+    params = {"usage_point_id": "22516914714270", "dateDebut": "2026-11-01", "dateFin": "2026-11-02"}
+    with client(sandbox, retry=RetryPolicy(backoff_base_s=0.01)) as api, pytest.raises(RequestRejectedError) as error:
+        api.authorized(
+            "GET",
+            "/mesure_synchrone_auto/v2/consommation_quotidienne",
+            api="daily_consumption",
+            what="x",
+            params=params,
+        )
+    path = "/mesure_synchrone_auto/v2/consommation_quotidienne"
+    assert httpx.get(f"{sandbox.url}/sandbox/stats").json()["calls"][path] == 3
+    assert str(error.value).startswith(
+        f"HTTP 500 code='technical_error': GET {path} (dateDebut=2026-11-01, dateFin=2026-11-02, "
+        "usage_point_id=22516914714270) answered HTTP 500 on each of 3 attempts"
+    )

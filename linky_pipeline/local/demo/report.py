@@ -67,6 +67,12 @@ def deliver_and_report(stack: LocalStack) -> None:
                 f"  {code:<12} {prm:<15} {direction:<11} {first!s:<10} {days:>5} {readings:>8,} "
                 f"{complete:>7.1%} {gaps:>7}  {why}"
             )
+        empty = conn.execute(
+            "SELECT m.building_code, count(*) FILTER (WHERE e.resolved_at IS NULL) FROM empty_answers e "
+            "JOIN meters m ON m.id = e.meter_pk GROUP BY 1 ORDER BY 1"
+        ).fetchall()
+        shown = ", ".join(f"{code} {n}" for code, n in empty) or "none"
+        say(f"\nDays a 200 answered without any point (check no_silent_empty_answer, never a quiet gap): {shown}")
         say("\nAnomalies (7-day moving average rule):")
         rows = conn.execute(
             "SELECT building_code, granularity, severity, count(*) FROM consumption_anomalies "
@@ -91,7 +97,7 @@ def quota_report(stack: LocalStack) -> str:
     refused = sum(report["refused"].values())
     return (
         f"\nEnedis quota (enforced by the sandbox per API: {report['per_second']}/s, {report['per_hour']}/h): calls "
-        f"in the current hour: {used}; refused with a 429: {refused}."
+        f"in the current hour: {used}; refused with a 429 (each waited out and retried by the client): {refused}."
     )
 
 

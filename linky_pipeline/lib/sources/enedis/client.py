@@ -164,8 +164,8 @@ class EnedisClient:
                 frames.append(answer.frame)
         frame = results.combine(spec.kind, frames)
         empty = results.days_answered_empty(spec.kind, frame, calls, PARIS)
-        if empty:
-            logger.warning(
+        if empty:  # reported by the landing (check + notification), not only logged
+            logger.info(
                 "%s prm=%s: HTTP 200 without any point for %d day(s) from %s", endpoint, meter_id, len(empty), empty[0]
             )
         return FetchResult(
