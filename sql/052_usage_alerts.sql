@@ -15,7 +15,7 @@ ALTER TABLE alert_rules ADD CONSTRAINT alert_rules_threshold_percent_check CHECK
 
 ALTER TABLE notifications DROP CONSTRAINT notifications_kind_check;
 ALTER TABLE notifications ADD CONSTRAINT notifications_kind_check CHECK (kind IN (
-    'anomaly', 'consent_expiry', 'consent_lost', 'run_failure', 'usage_alert', 'monthly_report'));
+    'anomaly', 'consent_expiry', 'consent_lost', 'run_failure', 'empty_answer', 'usage_alert', 'monthly_report'));
 
 CREATE TABLE usage_alerts (
     alert_id           text PRIMARY KEY CHECK (alert_id ~ '^[0-9a-f]{32}$'),   -- stable hash of the natural key

@@ -13,6 +13,7 @@ SYNC_JOB: Final = "linky_sync"
 
 # asset checks
 EVERY_METER_SYNCED: Final = "every_meter_synced"
+NO_SILENT_EMPTY_ANSWER: Final = "no_silent_empty_answer"
 NO_NEGATIVE_KWH: Final = "no_negative_kwh"
 NO_OVERLAPPING_INTERVAL: Final = "no_duplicate_or_overlapping_interval"
 NO_FUTURE_INTERVAL: Final = "no_future_interval"

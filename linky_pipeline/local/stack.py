@@ -83,13 +83,17 @@ def local_stack(state_dir: Path = LOCAL_STATE, sandbox_port: int = 0) -> Iterato
     from linky_pipeline.sandbox.ores.settings import CLIENT_ID as ORES_CLIENT_ID
     from linky_pipeline.sandbox.ores.settings import CLIENT_SECRET as ORES_CLIENT_SECRET
     from linky_pipeline.sandbox.server import SandboxServer
+    from linky_pipeline.sandbox.settings import SandboxSettings
 
     state_dir = state_dir.resolve()
+    # LINKY_QUOTA_TIME_SCALE scales the sandbox's quota clock and the pipeline's limiter alike (benchmarks)
+    time_scale = int(os.environ.get("LINKY_QUOTA_TIME_SCALE", "") or 1)
     with local_database(state_dir) as url:
         with connect(url) as conn:
             migrations.upgrade(conn)
         sandbox = SandboxServer(
             port=sandbox_port,
+            settings=SandboxSettings(time_scale=float(time_scale)),
             ores_settings=OresSandboxSettings(
                 min_interval_s=ORES_SANDBOX_PACE_S, access_ttl_s=ORES_SANDBOX_TOKEN_TTL_S
             ),
@@ -103,7 +107,8 @@ def local_stack(state_dir: Path = LOCAL_STATE, sandbox_port: int = 0) -> Iterato
                     "LINKY_ENEDIS_API_BASE": sandbox.url,
                     "LINKY_ENEDIS_CLIENT_ID": SANDBOX_CLIENT_ID,
                     "LINKY_ENEDIS_CLIENT_SECRET": SANDBOX_CLIENT_SECRET,
-                    "LINKY_ENEDIS_API_MODE": os.environ.get("LINKY_ENEDIS_API_MODE", "v5"),
+                    "LINKY_ENEDIS_API_MODE": os.environ.get("LINKY_ENEDIS_API_MODE", "2026-v2"),
+                    "LINKY_QUOTA_TIME_SCALE": str(time_scale),
                     "LINKY_ORES_BASE_URL": sandbox.ores_url,
                     "LINKY_ORES_CLIENT_ID": ORES_CLIENT_ID,
                     "LINKY_ORES_CLIENT_SECRET": ORES_CLIENT_SECRET,

@@ -82,10 +82,10 @@ def test_connect_user_errors_are_one_line(
     add_building(db, "beta")
     db.commit()
     redirect = _consent_redirect(consent, signer, "v5", 0)
-    forged = CliRunner().invoke(connect, ["--building", "beta", "--callback-url", redirect])
+    forged = CliRunner().invoke(connect, ["--building", "beta", "--api", "v5", "--callback-url", redirect])
     assert forged.exit_code == 1 and "invalid signature for building 'beta'" in forged.output
     monkeypatch.setenv("LINKY_STATE_SECRET", "too-short")
-    weak = CliRunner().invoke(connect, ["--building", "alpha", "--callback-url", redirect])
+    weak = CliRunner().invoke(connect, ["--building", "alpha", "--api", "v5", "--callback-url", redirect])
     assert weak.exit_code == 1 and "LINKY_STATE_SECRET must be at least 32 characters" in weak.output
     assert "too-short" not in weak.output
     db.rollback()
@@ -109,6 +109,7 @@ def test_paste_mode_prints_url_then_reads_the_redirect(
         signer,
         building_code="alpha",
         actor="test",
+        api="v5",
         callback_port=8765,
         read_callback_url=paste,
         sandbox_customer=4,
@@ -122,7 +123,9 @@ def test_paste_mode_command_prints_the_url(db: psycopg.Connection, env: None) ->
     add_building(db, "alpha")
     db.commit()
     result = CliRunner().invoke(
-        connect, ["--building", "alpha", "--callback-url", "-", "--no-browser", "--sandbox-customer", "4"], input=""
+        connect,
+        ["--building", "alpha", "--api", "v5", "--callback-url", "-", "--no-browser", "--sandbox-customer", "4"],
+        input="",
     )
     assert "dataconnect/v1/oauth2/authorize?response_type=code&client_id=sandbox-client" in result.output
     assert "state=v1.enedis." in result.output and "Paste the redirect URL" in result.output

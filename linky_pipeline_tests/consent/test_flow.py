@@ -192,7 +192,9 @@ def test_forged_state_in_the_redirect_stores_nothing(
     alpha: psycopg.Connection, consent: EnedisConsent, signer: StateSigner
 ) -> None:
     # an attacker swaps the last digit: the sandbox picks another customer, the MAC no longer matches
-    pending = start_consent(consent, signer, "alpha", sandbox_customer=1, redirect_uri="http://127.0.0.1:9/cb")
+    pending = start_consent(
+        consent, signer, "alpha", api="v5", sandbox_customer=1, redirect_uri="http://127.0.0.1:9/cb"
+    )
     forged = pending.state[:-1] + "2"
     redirect = httpx.get(pending.url.replace(pending.state, forged)).headers["location"]
     with pytest.raises(ForgedStateError):

@@ -91,7 +91,7 @@ def test_a_backfill_is_exact_per_brussels_day_under_the_buildings_quota(
         assert round(row["sum"], 6) == sum(day_wh(DEMO_EAN, "consumption", day)) / 1000
     assert per_day.loc[date(2026, 3, 29), "size"] == 46
     # one limiter for the building, and it counted every data call
-    assert [lim.provider for lim in limiters] == ["ores:liege"]
+    assert [lim.key for lim in limiters] == ["ores:liege"]
     counted = db.execute("SELECT hour_count FROM api_rate_limits WHERE provider = 'ores:liege'").fetchone()[0]
     assert counted == result.calls == 13
     limiters[0].close()

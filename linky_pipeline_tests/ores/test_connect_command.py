@@ -63,10 +63,12 @@ def test_connect_an_ores_meter_end_to_end(pg_url: str, db: psycopg.Connection) -
         assert f"connected ores/{DEMO_EAN} (production) in liege" in output
         listed = _cli(env, "meters", "list", "--building", "liege").stdout
         issued = sandbox.ores.issued()
-    lines = sorted(listed.splitlines())
+    header, *rows = listed.splitlines()
+    assert header.split("\t")[-1] == "token_expiry"
+    lines = sorted(rows)
     assert len(lines) == 2
     for line, direction in zip(lines, ("consumption", "production"), strict=True):
         assert re.fullmatch(
-            rf"liege\tores\t{DEMO_EAN}\t{direction}\tactive\t-\ttoken until \d{{4}}-\d\d-\d\dT\d\d:\d\dZ", line
+            rf"liege\tores\t{DEMO_EAN}\t{direction}\tactive(\t-){{5}}\t\d{{4}}-\d\d-\d\dT\d\d:\d\dZ", line
         ), line
     assert not any(token in output + listed for token in issued) and CLIENT_SECRET not in output

@@ -84,3 +84,28 @@ def test_debug_run_leaks_no_secret_and_handles_revoked_consent(
         ).fetchone()[0]
         == 31 * 48 + 2
     )
+
+
+def test_an_api_error_echoing_the_bearer_token_reaches_no_log_event_or_table(
+    db, building, run_pipeline, sandbox, caplog
+) -> None:
+    """Issue 17 §4: the gateway quotes the request, Authorization header included, in error_description."""
+    building("echo", ("22516914714270", "consumption"))
+    sandbox.settings.update({"echo_rate": 1.0})
+    caplog.set_level(logging.DEBUG)
+    for name in ("httpx", "httpcore", "linky_pipeline", "dagster"):
+        logging.getLogger(name).setLevel(logging.DEBUG)
+    result = run_pipeline(["echo"], date(2026, 10, 1), date(2026, 10, 1))
+    check = next(c for c in result.get_asset_check_evaluations() if c.check_name == "every_meter_synced")
+    error = check.metadata["meter_errors"].value["echo/22516914714270"]
+    assert "HTTP 400 code='invalid_request'" in error and "Authorization: ***" in error
+    tokens = sandbox.app.tokens.issued()
+    assert tokens
+    events = "\n".join(str(e) for e in result.all_events)
+    db.rollback()
+    stored = (
+        db.execute("SELECT coalesce(string_agg(payload::text, ''), '') FROM raw_load_curves").fetchone()[0]
+        + db.execute("SELECT coalesce(string_agg(details::text, ''), '') FROM audit_log").fetchone()[0]
+    )
+    for token in (*tokens, SANDBOX_CLIENT_SECRET):
+        assert token not in caplog.text and token not in events and token not in stored

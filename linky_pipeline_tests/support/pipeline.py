@@ -42,7 +42,7 @@ ALERT_ASSETS = [*COST_ASSETS, usage_alerts]
 @pytest.fixture
 def sandbox() -> Iterator[SandboxServer]:
     server = SandboxServer(
-        settings=SandboxSettings(today=REFERENCE, quota_per_second=1000),
+        settings=SandboxSettings(today=REFERENCE, quota_per_second=1000, quota_per_hour=100_000),
         ores_settings=OresSandboxSettings(today=REFERENCE),
     )
     server.start()
@@ -77,6 +77,7 @@ def run_pipeline(pg_url: str, sandbox: SandboxServer) -> Callable[..., dg.Execut
         instance: dg.DagsterInstance | None = None,
         pin_today: bool = True,
         ores: dict[str, object] | None = None,
+        api_mode: str = "2026-v2",
     ) -> dg.ExecuteInProcessResult:
         instance = instance or default_instance
         known = set(instance.get_dynamic_partitions("building"))
@@ -92,7 +93,9 @@ def run_pipeline(pg_url: str, sandbox: SandboxServer) -> Callable[..., dg.Execut
                 client_id=SANDBOX_CLIENT_ID,
                 client_secret=SANDBOX_CLIENT_SECRET,
                 quota_database_url=warehouse.database_url,
+                api_mode=api_mode,
                 calls_per_second=500,
+                calls_per_hour=100_000,  # test runs backfill years in seconds; the quota tests scale time instead
             ),
             "ores": ores_resource(sandbox, warehouse.database_url, **(ores or {})),
             "sync_policy": SyncPolicyResource(today=reference.isoformat() if pin_today else ""),

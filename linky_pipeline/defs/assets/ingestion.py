@@ -19,7 +19,10 @@ from linky_pipeline.lib.sync.run import sync_partitions
     group_name=names.INGESTION,
     kinds={"postgres", "python"},
     pool="enedis_api",
-    check_specs=[dg.AssetCheckSpec(names.EVERY_METER_SYNCED, asset="raw_load_curves", blocking=False)],
+    check_specs=[
+        dg.AssetCheckSpec(names.EVERY_METER_SYNCED, asset="raw_load_curves", blocking=False),
+        dg.AssetCheckSpec(names.NO_SILENT_EMPTY_ANSWER, asset="raw_load_curves", blocking=False),
+    ],
 )
 def raw_load_curves(
     context: dg.AssetExecutionContext,
@@ -51,8 +54,17 @@ def raw_load_curves(
         severity=dg.AssetCheckSeverity.WARN,
         metadata={"meter_errors": dg.MetadataValue.json(summary.meter_errors)},
     )
+    empty = dg.AssetCheckResult(  # an HTTP 200 without any point for an expected day: reported, never a quiet gap
+        check_name=names.NO_SILENT_EMPTY_ANSWER,
+        passed=not summary.empty_answers,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={
+            "days": sum(len(days) for days in summary.empty_answers.values()),
+            "empty_answers": dg.MetadataValue.json(summary.empty_answers),
+        },
+    )
     return dg.MaterializeResult(
-        check_results=[synced],
+        check_results=[synced, empty],
         metadata={
             "window": window_text(partitions),
             "reference_date": policy.reference.isoformat(),

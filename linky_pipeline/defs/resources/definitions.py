@@ -11,7 +11,8 @@ from linky_pipeline.defs.resources.reports import ReportsResource
 from linky_pipeline.defs.resources.sources import EnedisResource, OresResource
 from linky_pipeline.defs.resources.warehouse import WarehouseResource
 
-# Optional settings: passed as EnvVar only when the variable exists, so an unset one keeps the field's default.
+# Optional settings: passed as EnvVar only when the variable is set and not empty (compose passes unset ones as
+# empty strings), so an unset one keeps the field's default.
 _POLICY_ENV = {
     "trailing_days": dg.EnvVar.int("LINKY_SYNC_TRAILING_DAYS"),
     "max_concurrency": dg.EnvVar.int("LINKY_SYNC_MAX_CONCURRENCY"),
@@ -27,11 +28,17 @@ _ORES_ENV = {
     "calls_per_minute": dg.EnvVar.int("LINKY_ORES_CALLS_PER_MINUTE"),
     "calls_per_hour": dg.EnvVar.int("LINKY_ORES_CALLS_PER_HOUR"),
 }
+_ENEDIS_ENV = {
+    "api_mode": dg.EnvVar("LINKY_ENEDIS_API_MODE"),
+    "calls_per_hour": dg.EnvVar.int("LINKY_ENEDIS_CALLS_PER_HOUR"),
+    "quota_overrides": dg.EnvVar("LINKY_ENEDIS_QUOTA_OVERRIDES"),
+    "quota_time_scale": dg.EnvVar.int("LINKY_QUOTA_TIME_SCALE"),
+}
 
 
 def _present(settings: dict[str, Any]) -> dict[str, Any]:
     """Read when the code location loads its definitions (a function, not import time)."""
-    return {field: var for field, var in settings.items() if var.env_var_name in os.environ}
+    return {field: var for field, var in settings.items() if os.environ.get(var.env_var_name)}
 
 
 @dg.definitions
@@ -43,8 +50,8 @@ def resources() -> dg.Definitions:
                 base_url=dg.EnvVar("LINKY_ENEDIS_API_BASE"),
                 client_id=dg.EnvVar("LINKY_ENEDIS_CLIENT_ID"),
                 client_secret=dg.EnvVar("LINKY_ENEDIS_CLIENT_SECRET"),
-                api_mode=dg.EnvVar("LINKY_ENEDIS_API_MODE"),
                 quota_database_url=dg.EnvVar("LINKY_DATABASE_URL"),
+                **_present(_ENEDIS_ENV),
             ),
             "ores": OresResource(database_url=dg.EnvVar("LINKY_DATABASE_URL"), **_present(_ORES_ENV)),
             "sync_policy": SyncPolicyResource(**_present(_POLICY_ENV)),

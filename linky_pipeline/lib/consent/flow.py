@@ -14,6 +14,7 @@ import psycopg
 from psycopg.pq import TransactionStatus
 
 from linky_pipeline.lib.consent.callback import CallbackListener, parse_redirect, redirect_base
+from linky_pipeline.lib.consent.contract import refresh_contracts
 from linky_pipeline.lib.consent.duration import check_consent_duration
 from linky_pipeline.lib.consent.errors import ConsentConfigError, ForgedStateError
 from linky_pipeline.lib.consent.state import StateSigner
@@ -127,7 +128,7 @@ def complete_consent(
         now=current,
         meter_id=meter_id,
     )
-    return store_grants(
+    connected = store_grants(
         conn,
         building_code,
         consent.provider,
@@ -138,6 +139,9 @@ def complete_consent(
         secrets=outcome.secrets,
         expires_at=outcome.expires_at,
     )
+    with conn.transaction():  # activation date and subscribed power; a failing contract API never undoes the consent
+        refresh_contracts(conn, consent, [(m.pk, m.meter_id, m.direction) for m in connected], current)
+    return connected
 
 
 def connect_meters(

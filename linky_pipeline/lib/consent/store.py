@@ -60,18 +60,30 @@ def store_grants(
                     f"meter {provider}/{grant.meter_id}/{grant.direction} already belongs to building "
                     f"{row[1]!r}, not {building_code!r}; disconnect it there first"
                 )
+            measures = list(grant.measures) or None  # what the consent covers (2026: CDC, PMAX, ENERGIE…)
             if row is None:
                 inserted = conn.execute(
                     "INSERT INTO meters (building_code, provider, meter_id, direction, status, consent_start, "
-                    "consent_end) VALUES (%s, %s, %s, %s, 'active', %s, %s) RETURNING id",
-                    (building_code, provider, grant.meter_id, grant.direction, grant.consent_start, grant.consent_end),
+                    "consent_end, consented_measures, consent_status) "
+                    "VALUES (%s, %s, %s, %s, 'active', %s, %s, %s, %s) RETURNING id",
+                    (
+                        building_code,
+                        provider,
+                        grant.meter_id,
+                        grant.direction,
+                        grant.consent_start,
+                        grant.consent_end,
+                        measures,
+                        grant.service_state,
+                    ),
                 ).fetchone()
                 assert inserted is not None
                 pk, created = int(inserted[0]), True
             else:
                 conn.execute(
-                    "UPDATE meters SET consent_start = %s, consent_end = %s, status = 'active' WHERE id = %s",
-                    (grant.consent_start, grant.consent_end, row[0]),
+                    "UPDATE meters SET consent_start = %s, consent_end = %s, status = 'active', "
+                    "consented_measures = %s, consent_status = %s WHERE id = %s",
+                    (grant.consent_start, grant.consent_end, measures, grant.service_state, row[0]),
                 )
                 pk, created = int(row[0]), False
             if secrets and vault is not None:
@@ -92,6 +104,7 @@ def store_grants(
                     "consent_start": grant.consent_start.isoformat(),
                     "consent_end": grant.consent_end.isoformat() if grant.consent_end else None,
                     "service_state": grant.service_state,
+                    "measures": list(grant.measures),
                 },
             )
             out.append(

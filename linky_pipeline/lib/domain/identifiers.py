@@ -66,17 +66,29 @@ def timezone_name(value: str) -> str:
     return value
 
 
+def _digits_problem(value: str, length: int) -> str | None:
+    """Why `value` is not exactly `length` ASCII digits: the first non-digit (1-based position) or the length."""
+    for position, char in enumerate(value, start=1):
+        if char not in "0123456789":
+            return f"character {position} ({char!r}) is not a digit"
+    if len(value) != length:
+        return f"got {len(value)} digits"
+    return None
+
+
 def prm(value: str) -> str:
     """A French PRM (or the seed's ORES `prm`): exactly 14 digits, no public checksum (leading zeros kept)."""
-    if not re.fullmatch(r"[0-9]{14}", value):
-        raise InvalidValueError("PRM", value, f"a PRM has exactly 14 digits (got {len(value)} characters)")
+    problem = _digits_problem(value, 14)
+    if problem:
+        raise InvalidValueError("PRM", value, f"a PRM has exactly 14 digits; {problem}")
     return value
 
 
 def ean(value: str) -> str:
     """A Belgian EAN-18 (GSRN) with its GS1 mod-10 check digit."""
-    if not re.fullmatch(r"[0-9]{18}", value):
-        raise InvalidValueError("EAN", value, f"an EAN has exactly 18 digits (got {len(value)} characters)")
+    problem = _digits_problem(value, 18)
+    if problem:
+        raise InvalidValueError("EAN", value, f"an EAN has exactly 18 digits; {problem}")
     if not gs1_check_digit_ok(value):
         raise InvalidValueError("EAN", value, "wrong GS1 check digit")
     return value

@@ -19,6 +19,7 @@ WEBHOOK_EVENTS: Final = {
     "run_failure": "run.failed",
     "usage_alert": "usage_alert.detected",
     "monthly_report": "report.monthly",
+    "empty_answer": "data.empty_answer",
 }
 
 
@@ -209,6 +210,22 @@ def render_monthly_report_email(payload: dict[str, Any], *, dashboard_base_url: 
     )
 
 
+def render_empty_answer_email(payload: dict[str, Any], *, dashboard_base_url: str) -> RenderedEmail:
+    """The API answered 200 with no measure for days it should have: the data is missing, not zero."""
+    name = _need("empty_answer", payload, "building_name")
+    meter = _need("empty_answer", payload, "meter_id")
+    days = [str(d) for d in _need("empty_answer", payload, "days")]
+    shown = ", ".join(days[:10]) + (f" (+{len(days) - 10})" if len(days) > 10 else "")
+    body = (
+        f"Bonjour,\n\nLe gestionnaire de réseau a répondu sans aucune mesure pour le compteur {meter} (bâtiment "
+        f"{name}) pour {len(days)} jour(s) : {shown}.\nCes jours restent marqués manquants (rien n'a été enregistré "
+        "comme zéro) et seront redemandés.\n\n"
+        f"Tableau de bord : {dashboard_url(dashboard_base_url, payload.get('building_code', ''))}\n\n"
+        "Cordialement,\nL'équipe KoproGo\n"
+    )
+    return RenderedEmail(subject=f"Données Linky absentes - Bâtiment {name}", body=body)
+
+
 _RENDERERS: Final = {
     "anomaly": render_anomaly_email,
     "consent_expiry": render_consent_expiry_email,
@@ -216,6 +233,7 @@ _RENDERERS: Final = {
     "run_failure": render_run_failure_email,
     "usage_alert": render_usage_alert_email,
     "monthly_report": render_monthly_report_email,
+    "empty_answer": render_empty_answer_email,
 }
 
 

@@ -18,7 +18,7 @@ from linky_pipeline.lib.sources.consent import ConsentApi
 from linky_pipeline.lib.sources.enedis.consent import EnedisConsent
 from linky_pipeline.lib.sources.enedis.consent_api import EnedisConsentConfig
 from linky_pipeline.lib.sources.enedis.provider import ENEDIS
-from linky_pipeline.lib.sources.enedis.quota import shared_limiter
+from linky_pipeline.lib.sources.enedis.quota import shared_quotas
 from linky_pipeline.lib.sources.errors import SourceConfigError, WindowError
 from linky_pipeline.lib.sources.ores.consent import OresConsent
 from linky_pipeline.lib.sources.ores.provider import ORES
@@ -72,8 +72,8 @@ FETCHED_PROVIDERS: Final = sorted(
 
 
 def _enedis_consent(env: Mapping[str, str], conninfo: str | None, building: str) -> ConsentApi:  # noqa: ARG001
-    """Consent calls count against the application's shared quota."""
-    return EnedisConsent(EnedisConsentConfig.from_env(env), limiter=shared_limiter(conninfo) if conninfo else None)
+    """Consent calls count against the application's shared quota of the API they hit."""
+    return EnedisConsent(EnedisConsentConfig.from_env(env), limiter=shared_quotas(conninfo) if conninfo else None)
 
 
 def _ores_consent(env: Mapping[str, str], conninfo: str | None, building: str) -> ConsentApi:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Protocol
 
 
@@ -18,6 +18,7 @@ class Grant:
     consent_start: datetime
     consent_end: datetime | None
     service_state: str | None = None
+    measures: tuple[str, ...] = ()  # measure types the consent covers (Enedis 2026: CDC, PMAX, ENERGIE…)
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,25 @@ class ConsentResult:
     grants: list[Grant]
     secrets: dict[str, str] = field(default_factory=dict, repr=False)  # credential name → value
     expires_at: dict[str, datetime] = field(default_factory=dict)  # credential name → expiry
+
+
+class ContractFacts(Protocol):
+    """What the registry keeps from a meter's contract (where the provider has a contract API)."""
+
+    @property
+    def activation(self) -> Mapping[str, date]:
+        """Direction → last activation (local) day."""
+        ...
+
+    @property
+    def subscribed_kva(self) -> float | None: ...
+
+    @property
+    def problems(self) -> tuple[str, ...]:
+        """What could not be read (shapes differ between captures), for the log."""
+        ...
+
+    def activation_for(self, direction: str) -> date | None: ...
 
 
 class ConsentApi(Protocol):
@@ -79,6 +99,10 @@ class ConsentApi(Protocol):
         meter_id: str | None,
     ) -> ConsentResult:
         """Turn a verified redirect's query parameters into grants (calls the provider as needed)."""
+        ...
+
+    def read_contract(self, meter_id: str) -> ContractFacts | None:
+        """The meter's contract facts, or None when the provider has no contract API."""
         ...
 
     def close(self) -> None:

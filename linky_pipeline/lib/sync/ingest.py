@@ -19,6 +19,7 @@ from linky_pipeline.lib.sources.errors import ConsentLostError, SourceError
 from linky_pipeline.lib.sources.provider import MeterClient
 from linky_pipeline.lib.sources.results import FetchResult
 from linky_pipeline.lib.store.sql import SqlFiles
+from linky_pipeline.lib.sync.empty_answers import EmptyDays, record_empty_answers
 from linky_pipeline.lib.sync.landing import KnownStates
 from linky_pipeline.lib.sync.planner import days_to_fetch, spanning_range
 
@@ -35,6 +36,7 @@ class IngestReport:
     no_data_days: list[str] = field(default_factory=list)
     consent_lost: dict[str, str] = field(default_factory=dict)  # meter id → provider error code (403)
     meter_errors: dict[str, str] = field(default_factory=dict)  # meter id → error; its days stay unfetched
+    empty_answers: dict[str, list[str]] = field(default_factory=dict)  # meter id → days a 200 answered empty
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,7 @@ def land_building(
 ) -> IngestReport:
     """Write raw answers and per-day fetch state in the caller's transaction."""
     now = datetime.now(UTC)
+    answered: list[EmptyDays] = []
     for item in fetched:
         result = item.result
         for call in result.windows:
@@ -138,10 +141,13 @@ def land_building(
             if call.outcome == "before_activation"
             for d in days_in_range(call.start, call.end)
         }
+        with_points: list[date] = []
         for day in item.days:
             status, points = (
                 ("before_activation", 0) if day in refused else day_status(kind, day, coverage, building.tz, activation)
             )
+            if points:
+                with_points.append(day)
             if status == "no_data":
                 report.no_data_days.append(f"{item.meter.meter_id}/{item.endpoint}/{day.isoformat()}")
             conn.execute(
@@ -156,4 +162,7 @@ def land_building(
                     "fetched_at": now,
                 },
             )
+        empty = [d for d in result.empty_answer_days if d in set(item.days)]
+        answered.append(EmptyDays(item.meter.pk, item.meter.meter_id, item.endpoint, empty, with_points))
+    report.empty_answers = record_empty_answers(conn, answered, now)
     return report

@@ -50,6 +50,11 @@ class SyncSummary:
         return {f"{r.building}/{m}": e for r in self.reports for m, e in r.meter_errors.items()}
 
     @property
+    def empty_answers(self) -> dict[str, list[str]]:
+        """building/meter → days an HTTP 200 answered without any point (recorded and notified once)."""
+        return {f"{r.building}/{m}": days for r in self.reports for m, days in r.empty_answers.items()}
+
+    @property
     def consent_lost(self) -> list[str]:
         return sorted({m for r in self.reports for m in r.consent_lost})
 

@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import httpx
 import psycopg
 from psycopg import sql
 
@@ -77,6 +78,12 @@ def deliver_and_report(
                 f"  {code:<12} {prm:<18} {direction:<11} {first!s:<10} {days:>5} {readings:>8,} "
                 f"{complete:>7.1%} {gaps:>7}  {why}"
             )
+        empty = conn.execute(
+            "SELECT m.building_code, count(*) FILTER (WHERE e.resolved_at IS NULL) FROM empty_answers e "
+            "JOIN meters m ON m.id = e.meter_pk GROUP BY 1 ORDER BY 1"
+        ).fetchall()
+        shown = ", ".join(f"{code} {n}" for code, n in empty) or "none"
+        say(f"\nDays a 200 answered without any point (check no_silent_empty_answer, never a quiet gap): {shown}")
         say("\nAnomalies (7-day moving average rule):")
         rows = conn.execute(
             "SELECT building_code, granularity, severity, count(*) FROM consumption_anomalies "
@@ -92,6 +99,7 @@ def deliver_and_report(
             for line in ores_lines(conn, stack.ores_url, *belgian):
                 say(line)
         say_costs(conn, report_month, reports_dir)
+    say(quota_report(stack))
     say(
         f"\nE-mails delivered by this run: {delivered} ({in_mailbox} in {stack.mailbox}/, one .eml file each; "
         "each anomaly is notified once, so a second demo run sends none)."
@@ -116,6 +124,17 @@ def say_costs(conn: psycopg.Connection, report_month: date, reports_dir: Path) -
     ):
         cost = f"{total:.2f} €" if total is not None else "no tariff"
         say(f"  {code:<12} {kwh:>8.1f} kWh  {cost:>10}  {pdf}")
+
+
+def quota_report(stack: LocalStack) -> str:
+    """What the sandbox counted per API in its current hour window, against the per-API quota it enforces."""
+    report = httpx.get(f"{stack.sandbox_url}/sandbox/quota", timeout=10).json()
+    used = ", ".join(f"{api} {n}" for api, n in report["used_this_hour"].items()) or "none"
+    refused = sum(report["refused"].values())
+    return (
+        f"\nEnedis quota (enforced by the sandbox per API: {report['per_second']}/s, {report['per_hour']}/h): calls "
+        f"in the current hour: {used}; refused with a 429 (each waited out and retried by the client): {refused}."
+    )
 
 
 def secrets_check(stack: LocalStack) -> str:

@@ -11,7 +11,9 @@ from linky_pipeline.lib.domain.localtime import PARIS
 from linky_pipeline.lib.sources.consent import ConsentResult, Grant
 from linky_pipeline.lib.sources.enedis import consent_api as api
 from linky_pipeline.lib.sources.enedis.client import EnedisClient
+from linky_pipeline.lib.sources.enedis.contract import ContractSummary, fetch_contract
 from linky_pipeline.lib.sources.errors import ConsentApiError
+from linky_pipeline.lib.sources.quotas import QuotaBook
 from linky_pipeline.lib.sources.ratelimit import RateLimiter
 
 MAX_DURATION: Final = "P3Y"  # "ne peut excéder 3 ans" (maximum_duration_exceeded beyond)
@@ -28,11 +30,14 @@ class EnedisConsent:
     """ConsentApi for Enedis Data Connect; its calls share the client's token, transport and quota."""
 
     provider: Final = "enedis"
-    variants: Final = api.APIS
+    variants: Final = ("2026", "v5")  # the first is the default: 2026 is the only live API since 2026-09-28
     max_duration: Final = MAX_DURATION
 
     def __init__(
-        self, config: api.EnedisConsentConfig, client: EnedisClient | None = None, limiter: RateLimiter | None = None
+        self,
+        config: api.EnedisConsentConfig,
+        client: EnedisClient | None = None,
+        limiter: RateLimiter | QuotaBook | None = None,
     ) -> None:
         self.config = config
         self._owned = client is None
@@ -87,10 +92,14 @@ class EnedisConsent:
             return ConsentResult(grants)
         autorisation_id = params["autorisation_id"]
         grants = [
-            Grant(g.meter_id, g.direction, g.consent_start, g.consent_end, g.service_state)
+            Grant(g.meter_id, g.direction, g.consent_start, g.consent_end, g.service_state, g.measures)
             for g in api.subscribed_services(self.client, autorisation_id)
         ]
         return ConsentResult(grants, secrets={"autorisation_id": autorisation_id})
+
+    def read_contract(self, meter_id: str) -> ContractSummary:
+        """synth_contrat_auto: last activation date and subscribed power (its own quota)."""
+        return fetch_contract(self.client, meter_id)
 
     def close(self) -> None:
         if self._owned:

@@ -125,6 +125,9 @@ class OresConsent:
                 )
         return tuple(found)
 
+    def read_contract(self, meter_id: str) -> None:  # noqa: ARG002 - the seed's ORES contract has no contract API
+        return None
+
     def close(self) -> None:
         """Release the HTTP pool and the limiter's connection, if it has one."""
         self._http.close()
