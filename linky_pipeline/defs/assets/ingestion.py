@@ -1,16 +1,22 @@
 """raw_load_curves: the landing table, written by the only asset that talks to the meter APIs."""
 
 import time
+from collections.abc import Iterator
 
 import dagster as dg
 
 from linky_pipeline.defs import names
-from linky_pipeline.defs.assets.work import run_partitions, window_text
+from linky_pipeline.defs.assets.checks import SYNC_CHECKS
+from linky_pipeline.defs.assets.describe import table_asset
+from linky_pipeline.defs.assets.work import AssetEvent, check_events, evaluation, record, run_partitions
 from linky_pipeline.defs.partitions import building_month_partitions
 from linky_pipeline.defs.resources.policy import SyncPolicyResource
 from linky_pipeline.defs.resources.sources import EnedisResource, meter_clients
 from linky_pipeline.defs.resources.warehouse import WarehouseResource
-from linky_pipeline.lib.sync.run import sync_partitions
+from linky_pipeline.lib.sync import ingest
+from linky_pipeline.lib.sync.run import SyncSummary, sync_partitions
+
+GAP_SAMPLE = 20
 
 
 @dg.asset(
@@ -19,14 +25,16 @@ from linky_pipeline.lib.sync.run import sync_partitions
     group_name=names.INGESTION,
     kinds={"postgres", "python"},
     pool="enedis_api",
-    check_specs=[dg.AssetCheckSpec(names.EVERY_METER_SYNCED, asset="raw_load_curves", blocking=False)],
+    check_specs=SYNC_CHECKS,
+    deps=[names.METER_APIS, names.CSV_EXPORTS],
+    **table_asset("raw_load_curves", "landing", ingest),
 )
 def raw_load_curves(
     context: dg.AssetExecutionContext,
     warehouse: WarehouseResource,
     enedis: EnedisResource,
     sync_policy: SyncPolicyResource,
-) -> dg.MaterializeResult:
+) -> Iterator[AssetEvent]:
     """Meter API answers exactly as received (one row per meter × endpoint × window, JSON + SHA-256) and the
     per-day fetch state. Final days are never requested again; nightly runs re-fetch the trailing window."""
     started = time.monotonic()
@@ -39,28 +47,55 @@ def raw_load_curves(
         context.log.error(f"{building}: {error}")
     if summary.failures:
         raise dg.Failure(
-            f"{len(summary.failures)} building-month(s) failed; the others were committed",
+            f"{len(summary.failures)} building(s) failed; the others were committed",
             metadata={"failed": dg.MetadataValue.json(sorted(summary.failures))},
         )
     for meter, error in summary.meter_errors.items():
         context.log.warning(f"{meter}: {error} (its missing days are retried by the next run)")
-    synced = dg.AssetCheckResult(
-        check_name=names.EVERY_METER_SYNCED,
-        passed=not summary.meter_errors,
-        severity=dg.AssetCheckSeverity.WARN,
-        metadata={"meter_errors": dg.MetadataValue.json(summary.meter_errors)},
+    for bm in partitions:
+        counts = summary.month_counts(bm)
+        report = summary.report_of(bm.building)
+        record(
+            context,
+            bm,
+            {
+                "reference_date": policy.reference.isoformat(),
+                "api_calls": counts.api_calls,
+                "windows_landed": counts.windows_landed,
+                "days_requested": counts.days_requested,
+                "gaps": len(counts.no_data_days),
+                "gap_days_sample": dg.MetadataValue.json(counts.no_data_days[:GAP_SAMPLE]),
+                "consent_lost": dg.MetadataValue.json(sorted(report.consent_lost) if report else []),
+            },
+        )
+    context.log.info(_run_totals(summary, time.monotonic() - started))
+    yield dg.MaterializeResult()
+    yield from check_events(
+        context,
+        [
+            evaluation(
+                context,
+                names.EVERY_METER_SYNCED,
+                bm,
+                passed=not errors,
+                severity=dg.AssetCheckSeverity.WARN,
+                description=f"{bm}: every meter answered" if not errors else f"{bm}: {len(errors)} meter(s) failed",
+                metadata={"meter_errors": dg.MetadataValue.json(errors)},
+            )
+            for bm in partitions
+            for errors in [_meter_errors(summary, bm.building)]
+        ],
     )
-    return dg.MaterializeResult(
-        check_results=[synced],
-        metadata={
-            "window": window_text(partitions),
-            "reference_date": policy.reference.isoformat(),
-            "api_calls": summary.api_calls,
-            "windows_landed": sum(r.windows_landed for r in summary.reports),
-            "days_requested": sum(r.days_requested for r in summary.reports),
-            "gaps": len(summary.no_data_days),
-            "gap_days_sample": dg.MetadataValue.json(summary.no_data_days[:20]),
-            "consent_lost": dg.MetadataValue.json(summary.consent_lost),
-            "duration_s": round(time.monotonic() - started, 2),
-        },
+
+
+def _meter_errors(summary: SyncSummary, building: str) -> dict[str, str]:
+    report = summary.report_of(building)
+    return {f"{building}/{m}": e for m, e in report.meter_errors.items()} if report else {}
+
+
+def _run_totals(summary: SyncSummary, seconds: float) -> str:
+    return (
+        f"run totals: {summary.api_calls} API call(s), {sum(r.windows_landed for r in summary.reports)} window(s) "
+        f"landed, {len(summary.no_data_days)} day(s) without data, {len(summary.consent_lost)} consent(s) lost, "
+        f"{seconds:.1f} s"
     )

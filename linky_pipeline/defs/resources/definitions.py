@@ -5,6 +5,7 @@ from typing import Any
 
 import dagster as dg
 
+from linky_pipeline.defs.resources.dashboards import DashboardResource
 from linky_pipeline.defs.resources.notifier import notifier_from_env
 from linky_pipeline.defs.resources.policy import SyncPolicyResource
 from linky_pipeline.defs.resources.sources import EnedisResource
@@ -16,6 +17,7 @@ _POLICY_ENV = {
     "max_concurrency": dg.EnvVar.int("LINKY_SYNC_MAX_CONCURRENCY"),
     "today": dg.EnvVar("LINKY_SYNC_TODAY"),
 }
+_DASHBOARD_ENV = {"base_url": dg.EnvVar("LINKY_DASHBOARD_BASE_URL")}
 
 
 def _present(settings: dict[str, Any]) -> dict[str, Any]:
@@ -37,6 +39,7 @@ def resources() -> dg.Definitions:
             ),
             "sync_policy": SyncPolicyResource(**_present(_POLICY_ENV)),
             "notifier": notifier_from_env(),
+            "dashboards": DashboardResource(**_present(_DASHBOARD_ENV)),
         },
         executor=dg.in_process_executor,
     )
