@@ -42,7 +42,7 @@ def daily_consumption(
         return daily.rebuild_daily(conn, bm, meters, reference)
 
     partitions = run_partitions(context, warehouse)
-    rebuild_each(context, partitions, warehouse, rebuild, "daily_consumption")
+    written = rebuild_each(context, partitions, warehouse, rebuild, "daily_consumption")
     with warehouse.connect() as conn:
         by_meter = summaries.daily_by_meter(conn, partitions)
     for bm in partitions:
@@ -52,6 +52,7 @@ def daily_consumption(
             context,
             bm,
             {
+                **written[bm],
                 "days": days,
                 "gaps": sum(r.days_without_data for r in rows),
                 "incomplete_days": sum(r.incomplete_days for r in rows),
@@ -79,7 +80,7 @@ def daily_max_power(
 ) -> dg.MaterializeResult:
     """Peak apparent power (VA) per consumption meter and local day, with the instant of the peak (UTC)."""
     partitions = run_partitions(context, warehouse)
-    rebuild_each(context, partitions, warehouse, max_power.rebuild_max_power, "daily_max_power")
+    written = rebuild_each(context, partitions, warehouse, max_power.rebuild_max_power, "daily_max_power")
     with warehouse.connect() as conn:
         peaks = summaries.max_power_by_meter(conn, partitions)
     for bm in partitions:
@@ -88,6 +89,7 @@ def daily_max_power(
             context,
             bm,
             {
+                **written[bm],
                 "peak_va": max((r.peak_va for r in rows), default=0.0),
                 "grafana": dg.MetadataValue.url(dashboards.panel_url(names.PANEL_MAX_POWER, bm)),
             },
@@ -108,7 +110,7 @@ def monthly_consumption(
 ) -> dg.MaterializeResult:
     """Energy per meter and local month with completeness, month-over-month and year-over-year change (%)."""
     partitions = run_partitions(context, warehouse)
-    rebuild_each(context, partitions, warehouse, monthly.rebuild_monthly, "monthly_consumption")
+    written = rebuild_each(context, partitions, warehouse, monthly.rebuild_monthly, "monthly_consumption")
     with warehouse.connect() as conn:
         by_meter = summaries.monthly_by_meter(conn, partitions)
     for bm in partitions:
@@ -117,6 +119,7 @@ def monthly_consumption(
             context,
             bm,
             {
+                **written[bm],
                 "kwh": round(sum(r.total_kwh or 0.0 for r in rows), 3),
                 "completeness": round(min((r.completeness for r in rows), default=0.0), 4),
                 "per_meter": dg.MetadataValue.md(monthly_table(rows)),

@@ -28,7 +28,7 @@ def consumption_anomalies(
     """Days and intervals of consumption above 120 % of their 7-day moving average (Minor < 150 % ≤ Major ≤ 200 %
     < Critical), with stable ids so re-runs never duplicate a row or a notification."""
     partitions = run_partitions(context, warehouse)
-    rebuild_each(context, partitions, warehouse, anomalies.rebuild_anomalies, "consumption_anomalies")
+    written = rebuild_each(context, partitions, warehouse, anomalies.rebuild_anomalies, "consumption_anomalies")
     with warehouse.connect() as conn:
         found = summaries.anomalies_by_month(conn, partitions)
     for bm in partitions:
@@ -37,6 +37,7 @@ def consumption_anomalies(
             context,
             bm,
             {
+                **written[bm],
                 "anomalies": len(rows),
                 "by_severity": dg.MetadataValue.json(dict(sorted(Counter(a.severity for a in rows).items()))),
                 "top_anomalies": dg.MetadataValue.md(anomalies_table(rows)),

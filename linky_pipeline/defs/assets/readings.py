@@ -7,7 +7,7 @@ import dagster as dg
 from linky_pipeline.defs import names
 from linky_pipeline.defs.assets.checks import READINGS_CHECKS, readings_evaluations
 from linky_pipeline.defs.assets.describe import table_asset
-from linky_pipeline.defs.assets.work import AssetEvent, check_events, rebuild_each, run_partitions
+from linky_pipeline.defs.assets.work import AssetEvent, check_events, rebuild_each, record_all, run_partitions
 from linky_pipeline.defs.partitions import building_month_partitions
 from linky_pipeline.defs.resources.warehouse import WarehouseResource
 from linky_pipeline.lib.tables import readings as readings_table
@@ -25,6 +25,6 @@ from linky_pipeline.lib.tables import readings as readings_table
 def readings(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> Iterator[AssetEvent]:
     """kWh per interval (UTC interval start, interval length, quality, source) for every meter of the building."""
     partitions = run_partitions(context, warehouse)
-    rebuild_each(context, partitions, warehouse, readings_table.rebuild_readings, "readings")
+    record_all(context, rebuild_each(context, partitions, warehouse, readings_table.rebuild_readings, "readings"))
     yield dg.MaterializeResult()
     yield from check_events(context, readings_evaluations(context, warehouse, partitions))
