@@ -1,5 +1,7 @@
 """The registry sensor keeps building partitions equal to the registry and asks for history runs once."""
 
+from datetime import date
+
 import dagster as dg
 
 from linky_pipeline.defs.automation.registry_sensor import building_registry_sensor, partition_changes
@@ -51,3 +53,22 @@ def test_sensor_adds_and_removes_building_partitions(db, building, pg_url) -> No
 
 def test_partition_changes_keeps_registry_order() -> None:
     assert partition_changes(["a", "b", "c"], ["c", "x"]) == (["a", "b"], ["x"])
+
+
+def test_a_partition_added_from_the_ui_is_refused_with_the_cli_command(db, building, pg_url, run_pipeline) -> None:
+    building("alpha", ("22516914714270", "consumption"))
+    with dg.instance_for_test() as instance:
+        instance.add_dynamic_partitions("building", ["typed-in-the-ui"])  # what the UI's "add partition" does
+        context = dg.build_sensor_context(
+            instance=instance, resources={"warehouse": WarehouseResource(database_url=pg_url)}
+        )
+        result = building_registry_sensor(context)
+        deletes = [
+            r for r in result.dynamic_partitions_requests or [] if isinstance(r, dg.DeleteDynamicPartitionsRequest)
+        ]
+        assert [list(r.partition_keys) for r in deletes] == [["typed-in-the-ui"]]
+        # a run launched on it before the sensor's tick fails, saying how buildings are added
+        ran = run_pipeline(["typed-in-the-ui"], date(2026, 10, 1), date(2026, 10, 1), instance=instance)
+        assert not ran.success
+        failure = next(e for e in ran.all_events if e.is_step_failure)
+        assert "linky-pipeline buildings add" in str(failure.step_failure_data.error)

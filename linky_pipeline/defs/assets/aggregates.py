@@ -8,6 +8,7 @@ import psycopg
 from linky_pipeline.defs import names
 from linky_pipeline.defs.assets.checks import DAILY_CHECKS, daily_evaluations
 from linky_pipeline.defs.assets.describe import table_asset
+from linky_pipeline.defs.assets.freshness import NIGHTLY_FRESHNESS
 from linky_pipeline.defs.assets.markdown import completeness_table, monthly_table
 from linky_pipeline.defs.assets.work import AssetEvent, check_events, rebuild_each, record, run_partitions
 from linky_pipeline.defs.partitions import building_month_partitions
@@ -22,6 +23,7 @@ from linky_pipeline.lib.tables import daily, max_power, monthly, summaries
 @dg.asset(
     partitions_def=building_month_partitions,
     backfill_policy=dg.BackfillPolicy.single_run(),
+    freshness_policy=NIGHTLY_FRESHNESS,
     deps=["readings", "raw_load_curves"],
     group_name=names.AGGREGATES,
     kinds={"postgres", "pandas"},
@@ -70,6 +72,7 @@ def daily_consumption(
 @dg.asset(
     partitions_def=building_month_partitions,
     backfill_policy=dg.BackfillPolicy.single_run(),
+    freshness_policy=NIGHTLY_FRESHNESS,
     deps=["raw_load_curves"],
     group_name=names.AGGREGATES,
     kinds={"postgres", "pandas"},
@@ -100,6 +103,7 @@ def daily_max_power(
 @dg.asset(
     partitions_def=building_month_partitions,
     backfill_policy=dg.BackfillPolicy.single_run(),
+    freshness_policy=NIGHTLY_FRESHNESS,
     deps=["daily_consumption"],
     group_name=names.AGGREGATES,
     kinds={"postgres"},

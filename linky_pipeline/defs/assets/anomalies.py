@@ -6,6 +6,7 @@ import dagster as dg
 
 from linky_pipeline.defs import names
 from linky_pipeline.defs.assets.describe import table_asset
+from linky_pipeline.defs.assets.freshness import NIGHTLY_FRESHNESS
 from linky_pipeline.defs.assets.markdown import anomalies_table
 from linky_pipeline.defs.assets.work import rebuild_each, record, run_partitions
 from linky_pipeline.defs.partitions import building_month_partitions
@@ -17,6 +18,7 @@ from linky_pipeline.lib.tables import anomalies, summaries
 @dg.asset(
     partitions_def=building_month_partitions,
     backfill_policy=dg.BackfillPolicy.single_run(),
+    freshness_policy=NIGHTLY_FRESHNESS,
     deps=["daily_consumption", "readings"],
     group_name=names.ANOMALIES,
     kinds={"postgres", "pandas"},

@@ -8,6 +8,7 @@ import dagster as dg
 from linky_pipeline.defs import names
 from linky_pipeline.defs.assets.checks import SYNC_CHECKS
 from linky_pipeline.defs.assets.describe import table_asset
+from linky_pipeline.defs.assets.freshness import NIGHTLY_FRESHNESS
 from linky_pipeline.defs.assets.work import AssetEvent, check_events, evaluation, record, run_partitions
 from linky_pipeline.defs.partitions import building_month_partitions
 from linky_pipeline.defs.resources.policy import SyncPolicyResource
@@ -22,6 +23,7 @@ GAP_SAMPLE = 20
 @dg.asset(
     partitions_def=building_month_partitions,
     backfill_policy=dg.BackfillPolicy.single_run(),
+    freshness_policy=NIGHTLY_FRESHNESS,
     group_name=names.INGESTION,
     kinds={"postgres", "python"},
     pool="enedis_api",

@@ -7,6 +7,7 @@ import dagster as dg
 from linky_pipeline.defs import names
 from linky_pipeline.defs.assets.checks import READINGS_CHECKS, readings_evaluations
 from linky_pipeline.defs.assets.describe import table_asset
+from linky_pipeline.defs.assets.freshness import NIGHTLY_FRESHNESS
 from linky_pipeline.defs.assets.work import AssetEvent, check_events, rebuild_each, record_all, run_partitions
 from linky_pipeline.defs.partitions import building_month_partitions
 from linky_pipeline.defs.resources.warehouse import WarehouseResource
@@ -16,6 +17,7 @@ from linky_pipeline.lib.tables import readings as readings_table
 @dg.asset(
     partitions_def=building_month_partitions,
     backfill_policy=dg.BackfillPolicy.single_run(),
+    freshness_policy=NIGHTLY_FRESHNESS,
     deps=["raw_load_curves"],
     group_name=names.READINGS,
     kinds={"postgres", "pandas"},

@@ -15,7 +15,7 @@ from linky_pipeline.defs import names
 from linky_pipeline.defs.partitions import parse_partition_key, partition_key
 from linky_pipeline.defs.resources.warehouse import WarehouseResource
 from linky_pipeline.lib.domain.building_month import BuildingMonth
-from linky_pipeline.lib.domain.registry import building_months
+from linky_pipeline.lib.domain.registry import RegistryError, building_months
 from linky_pipeline.lib.tables.rebuild import Rebuild, Rebuilt, rebuild_partitions
 
 AssetEvent = dg.MaterializeResult | dg.AssetCheckEvaluation | dg.Output[None]
@@ -25,7 +25,14 @@ def run_partitions(context: dg.AssetExecutionContext, warehouse: WarehouseResour
     """Building-months of this run, buildings then months ascending (months in order for MoM/YoY)."""
     pool_instance_connections(context.instance)
     with warehouse.connect() as conn:
-        partitions = building_months(conn, [parse_partition_key(key) for key in context.partition_keys])
+        try:
+            partitions = building_months(conn, [parse_partition_key(key) for key in context.partition_keys])
+        except RegistryError as exc:
+            raise dg.Failure(
+                f"{exc}: a building partition must be a registered building. Add it with "
+                "`linky-pipeline buildings add <code> --name ...` (the UI's 'add partition' cannot: it has no "
+                "name, time zone or meters); the registry sensor then creates its partition."
+            ) from exc
     _tag_run(context, partitions)
     return partitions
 

@@ -1,4 +1,10 @@
-"""Keeps the building partitions equal to the registry, and asks for a history backfill of new buildings."""
+"""Keeps the building partitions equal to the registry, and asks for a history backfill of new buildings.
+
+"Add partition" in the UI's backfill dialog cannot create a building: a building needs a name, a time zone and
+meters with their consent, which only `linky-pipeline buildings add` / `meters add` validate. A partition that is
+not a registry building is therefore refused: removed at the next tick with a message saying how to add it, and
+a run that targets it fails with the same advice (defs/assets/work.py).
+"""
 
 import dagster as dg
 
@@ -15,6 +21,14 @@ def partition_changes(registry: list[str], existing: list[str]) -> tuple[list[st
     present = set(existing)
     wanted = set(registry)
     return [c for c in registry if c not in present], [c for c in existing if c not in wanted]
+
+
+def refusal(code: str) -> str:
+    return (
+        f"partition {code!r} removed: it is not a registered building. Buildings are added with "
+        f"`linky-pipeline buildings add {code} --name ...` (then `linky-pipeline meters add ...`); "
+        "this sensor then adds the partition and backfills its history."
+    )
 
 
 @dg.sensor(
@@ -35,8 +49,10 @@ def building_registry_sensor(context: dg.SensorEvaluationContext, warehouse: War
         dg.RunRequest(run_key=f"history:{code}:{meter_pk}", tags=history_run_tags(code))
         for code, meter_pk in never_synced
     ]
-    if to_add or to_delete:
-        context.log.info(f"building partitions: +{to_add} -{to_delete}")
+    if to_add:
+        context.log.info(f"building partitions added from the registry: {to_add}")
+    for code in to_delete:
+        context.log.warning(refusal(code))
     return dg.SensorResult(
         run_requests=requests,
         dynamic_partitions_requests=[
