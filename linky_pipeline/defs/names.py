@@ -34,6 +34,7 @@ REFERENCE_DATE_TAG: Final = "linky/reference_date"  # the run's "today" (YYYY-MM
 TRIGGER_TAG: Final = "linky/trigger"  # which schedule asked for the run
 BUILDINGS_TAG: Final = "linky/buildings"  # which buildings a run covers (shown in the runs list)
 MONTHS_TAG: Final = "linky/months"  # which months a run covers, e.g. 2025-01..2025-12
+HISTORY_OF_TAG: Final = "linky/history_of"  # buildings whose history a backfill loads (comma-separated)
 RANGE_START_TAG: Final = "dagster/asset_partition_range_start"
 RANGE_END_TAG: Final = "dagster/asset_partition_range_end"
 

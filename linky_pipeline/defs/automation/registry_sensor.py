@@ -6,12 +6,18 @@ not a registry building is therefore refused: removed at the next tick with a me
 a run that targets it fails with the same advice (defs/assets/work.py).
 """
 
+import json
+from datetime import date
+
 import dagster as dg
+from dagster._core.definitions.assets.graph.asset_graph_subset import AssetGraphSubset
+from dagster._core.execution.backfill import BulkActionStatus
 
 from linky_pipeline.defs import names
-from linky_pipeline.defs.automation.runs import history_run_tags
-from linky_pipeline.defs.partitions import building_partitions
+from linky_pipeline.defs.automation.runs import history_months
+from linky_pipeline.defs.partitions import building_month_partitions, building_partitions, partition_key
 from linky_pipeline.defs.resources.definitions import WarehouseResource
+from linky_pipeline.lib.domain.localtime import PARIS, next_month, today_in
 from linky_pipeline.lib.domain.registry import list_buildings, meters_without_history
 from linky_pipeline.lib.sources.catalog import FETCHED_PROVIDERS
 
@@ -31,6 +37,37 @@ def refusal(code: str) -> str:
     )
 
 
+def buildings_being_loaded(instance: dg.DagsterInstance) -> set[str]:
+    """Buildings whose history a backfill is loading right now (this sensor's, the demo's): not asked twice."""
+    running = instance.get_backfills(status=BulkActionStatus.REQUESTED)
+    return {code for b in running for code in b.tags.get(names.HISTORY_OF_TAG, "").split(",") if code}
+
+
+def history_backfill(context: dg.SensorEvaluationContext, building: str, today: date) -> dg.RunRequest:
+    """A backfill (listed under Backfills, its runs in the timeline) of every sync asset over the building's
+    history: one range run per building (BackfillPolicy.single_run)."""
+    repository = context.repository_def
+    assert repository is not None, "the registry sensor runs inside its code location"
+    graph = repository.asset_graph
+    keys = dg.AssetSelection.groups(*names.SYNC_GROUPS).resolve(graph)
+    first, last = history_months(today)
+    months, month = [], first
+    while month <= last:
+        months.append(month)
+        month = next_month(month)
+    subset = building_month_partitions.subset_with_partition_keys([str(partition_key(building, m)) for m in months])
+    tags = {
+        names.MODE_TAG: "backfill",
+        names.BUILDINGS_TAG: building,
+        names.MONTHS_TAG: f"{first:%Y-%m}..{last:%Y-%m}",
+        names.TRIGGER_TAG: "registry",
+        names.HISTORY_OF_TAG: building,
+    }
+    return dg.RunRequest.for_asset_graph_subset(
+        AssetGraphSubset(partitions_subsets_by_asset_key=dict.fromkeys(keys, subset)), tags=tags
+    )
+
+
 @dg.sensor(
     name="building_registry_sensor",
     minimum_interval_seconds=60,
@@ -38,16 +75,24 @@ def refusal(code: str) -> str:
     target=dg.AssetSelection.groups(*names.SYNC_GROUPS),
 )
 def building_registry_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource) -> dg.SensorResult:
-    """New buildings become partitions; removed ones disappear from the UI; new meters get their history."""
+    """New buildings become partitions; removed ones disappear from the UI; meters never fetched get their history
+    as one backfill per building (once: the cursor remembers which meters were asked for)."""
     with warehouse.connect() as conn:
         registry = [b.code for b in list_buildings(conn)]
         never_synced = meters_without_history(conn, FETCHED_PROVIDERS)
     existing = list(context.instance.get_dynamic_partitions(building_partitions.name))
     to_add, to_delete = partition_changes(registry, existing)
-    # One history run per meter that has never been fetched: new buildings, and meters added later.
+    asked: set[str] = set(json.loads(context.cursor)) if context.cursor else set()
+    meters_by_building: dict[str, list[int]] = {}
+    for code, meter_pk in never_synced:
+        meters_by_building.setdefault(code, []).append(meter_pk)
+    wanted = {code: f"history:{code}:{','.join(map(str, pks))}" for code, pks in meters_by_building.items()}
+    today = today_in(PARIS)
+    loading = buildings_being_loaded(context.instance)
     requests = [
-        dg.RunRequest(run_key=f"history:{code}:{meter_pk}", tags=history_run_tags(code))
-        for code, meter_pk in never_synced
+        history_backfill(context, code, today)
+        for code, key in wanted.items()
+        if key not in asked and code not in loading
     ]
     if to_add:
         context.log.info(f"building partitions added from the registry: {to_add}")
@@ -55,6 +100,7 @@ def building_registry_sensor(context: dg.SensorEvaluationContext, warehouse: War
         context.log.warning(refusal(code))
     return dg.SensorResult(
         run_requests=requests,
+        cursor=json.dumps(sorted(asked | set(wanted.values()))),
         dynamic_partitions_requests=[
             *([building_partitions.build_add_request(to_add)] if to_add else []),
             *([building_partitions.build_delete_request(to_delete)] if to_delete else []),

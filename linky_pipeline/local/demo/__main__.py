@@ -1,19 +1,32 @@
-"""`make demo`: the whole pipeline on a fresh machine, no credentials (local PostgreSQL + the built-in sandbox)."""
+"""`make demo`: the whole pipeline on a fresh machine, no credentials (local PostgreSQL + the built-in sandbox).
+
+It runs like production: a code server (location `linky_pipeline`) and one daemon on the local instance; the
+history is one backfill (3 buildings × every month of the partitions, one range run per building), launched by the
+daemon, so `make dev` then shows it under Backfills and its runs in the Overview timeline; e-mails are sent by the
+daemon's anomaly sensor and delivery job.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 import time
-import warnings
+import uuid
 from datetime import date
 
 import dagster as dg
+from dagster._core.definitions.assets.graph.asset_graph_subset import AssetGraphSubset
+from dagster._core.execution.backfill import BulkActionStatus, PartitionBackfill
 
-from linky_pipeline.defs.automation.runs import history_months, rectangle_tags
-from linky_pipeline.lib.domain.localtime import PARIS, next_month, today_in
+from linky_pipeline.defs import names
+from linky_pipeline.defs.partitions import building_month_partitions, month_partitions, partition_key
 from linky_pipeline.lib.domain.registry import RegistryError, add_building, add_meter
+from linky_pipeline.lib.notify.outbox import pending_count
 from linky_pipeline.lib.store.db import connect
+from linky_pipeline.local.dagster_services import ServiceError, dagster_services
+from linky_pipeline.local.demo.notify import ensure_demo_rule
+from linky_pipeline.local.mailbox import LocalMailbox
 from linky_pipeline.local.stack import LocalStack, local_stack
 
 DEMO_BUILDINGS = [
@@ -25,8 +38,10 @@ DEMO_BUILDINGS = [
         [("12655648759651", "consumption"), ("12655648759651", "production")],
     ),
 ]
-MONTHS_PER_RUN = 12
-QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}  # the UI has the full event log
+BACKFILL_TIMEOUT_S = 1800
+DELIVERY_TIMEOUT_S = 300
+DONE = {BulkActionStatus.COMPLETED_SUCCESS, BulkActionStatus.COMPLETED_FAILED, BulkActionStatus.FAILED}
+DONE |= {BulkActionStatus.CANCELED, BulkActionStatus.COMPLETED}
 
 
 def say(text: str) -> None:
@@ -45,67 +60,141 @@ def register(stack: LocalStack) -> None:
                     add_meter(conn, code, "enedis", prm, direction)
 
 
-def month_chunks(first: date, last: date, size: int) -> list[tuple[date, date]]:
-    chunks, start = [], first
-    while start <= last:
-        end = start
-        for _ in range(size - 1):
-            if next_month(end) > last:
-                break
-            end = next_month(end)
-        chunks.append((start, end))
-        start = next_month(end)
-    return chunks
-
-
-def backfill(instance: dg.DagsterInstance) -> None:
+def submit_history_backfill(instance: dg.DagsterInstance) -> tuple[str, list[str]]:
+    """Every sync asset × every partition of the demo buildings, as one backfill (what the UI's "Materialize"
+    on the selected partitions submits)."""
     from linky_pipeline.definitions import defs
 
-    job = defs().resolve_job_def("linky_sync")
-    instance.add_dynamic_partitions("building", [code for code, _, _ in DEMO_BUILDINGS])
-    first, last = history_months(today_in(PARIS))
-    chunks = month_chunks(first, last, MONTHS_PER_RUN)
-    total = len(chunks) * len(DEMO_BUILDINGS)
-    say(f"Backfilling {len(DEMO_BUILDINGS)} buildings × {first:%Y-%m}..{last:%Y-%m} in {total} Dagster runs")
-    step = 0
-    for code, _, _ in DEMO_BUILDINGS:
-        for start, end in chunks:
-            step += 1
-            began = time.monotonic()
-            tags = {**rectangle_tags(code, code, start, end), "linky/mode": "backfill"}
-            result = job.execute_in_process(instance=instance, tags=tags, raise_on_error=False, run_config=QUIET)
-            calls = _metadata(result, "raw_load_curves", "api_calls")
-            rows = _metadata(result, "readings", "rows_written")
-            state = "ok" if result.success else "FAILED"
-            say(
-                f"  [{step:>2}/{total}] {code:<12} {start:%Y-%m}..{end:%Y-%m}  {state}  api_calls={calls} "
-                f"readings={rows}  ({time.monotonic() - began:.1f} s, run {result.run_id[:8]})"
+    codes = [code for code, _, _ in DEMO_BUILDINGS]
+    known = set(instance.get_dynamic_partitions("building"))
+    instance.add_dynamic_partitions("building", [c for c in codes if c not in known])
+    months = month_partitions.get_partition_keys()
+    keys = [str(partition_key(code, date.fromisoformat(m))) for code in codes for m in months]
+    subset = building_month_partitions.subset_with_partition_keys(keys)
+    graph = defs().get_repository_def().asset_graph
+    assets = dg.AssetSelection.groups(*names.SYNC_GROUPS).resolve(graph)
+    backfill_id = uuid.uuid4().hex[:8]
+    instance.add_backfill(
+        PartitionBackfill.from_asset_graph_subset(
+            backfill_id=backfill_id,
+            backfill_timestamp=time.time(),
+            tags={
+                names.MODE_TAG: "backfill",
+                names.TRIGGER_TAG: "demo",
+                names.HISTORY_OF_TAG: ",".join(codes),
+            },
+            dynamic_partitions_store=instance,
+            asset_graph_subset=AssetGraphSubset(partitions_subsets_by_asset_key=dict.fromkeys(assets, subset)),
+            title=f"Demo history: {len(codes)} buildings × {months[0][:7]}..{months[-1][:7]}",
+            description="Submitted by make demo: every sync asset over every month of the demo buildings.",
+            run_config=None,
+        )
+    )
+    return backfill_id, months
+
+
+def follow_backfill(instance: dg.DagsterInstance, backfill_id: str) -> bool:
+    """Print each run of the backfill as it ends; True when every run succeeded."""
+    reported: set[str] = set()
+    deadline = time.monotonic() + BACKFILL_TIMEOUT_S
+    while time.monotonic() < deadline:
+        backfill = instance.get_backfill(backfill_id)
+        runs = instance.get_runs(filters=dg.RunsFilter(tags={"dagster/backfill": backfill_id}))
+        for run in sorted(runs, key=lambda r: r.run_id):
+            if run.is_finished and run.run_id not in reported:
+                reported.add(run.run_id)
+                stats = instance.get_run_stats(run.run_id)
+                seconds = (stats.end_time or 0) - (stats.start_time or 0)
+                say(
+                    f"  run {run.run_id[:8]}  {run.tags.get(names.BUILDINGS_TAG, '?'):<12} "
+                    f"{run.tags.get(names.MONTHS_TAG, '?'):<17} {run.status.value:<8} {seconds:5.0f} s"
+                )
+        if backfill is not None and backfill.status in DONE and all(r.is_finished for r in runs):
+            return backfill.status == BulkActionStatus.COMPLETED_SUCCESS and all(
+                r.status == dg.DagsterRunStatus.SUCCESS for r in runs
             )
+        time.sleep(2)
+    say(f"  the backfill did not finish within {BACKFILL_TIMEOUT_S} s")
+    return False
 
 
-def _metadata(result: dg.ExecuteInProcessResult, node: str, key: str) -> object:
-    for event in result.get_asset_materialization_events():
-        mat = event.materialization
-        if mat.asset_key.to_user_string() == node and key in mat.metadata:
-            return mat.metadata[key].value
-    return "-"
+def wait_for_deliveries(database_url: str, instance: dg.DagsterInstance) -> None:
+    """The daemon's anomaly sensor (every 60 s) queues the e-mails and launches the delivery job."""
+    deadline = time.monotonic() + DELIVERY_TIMEOUT_S
+    while time.monotonic() < deadline:
+        with connect(database_url) as conn:
+            pending = pending_count(conn)
+        running = instance.get_runs(
+            filters=dg.RunsFilter(
+                job_name="deliver_notifications",
+                statuses=[dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED],
+            )
+        )
+        sensed = _anomaly_sensor_caught_up(instance)
+        if sensed and not pending and not running:
+            return
+        time.sleep(3)
+    say(f"  notifications still pending after {DELIVERY_TIMEOUT_S} s (the daemon keeps retrying them)")
+
+
+def _anomaly_sensor_caught_up(instance: dg.DagsterInstance) -> bool:
+    """The sensor's cursor has passed the last consumption_anomalies materialization."""
+    latest = instance.fetch_materializations(
+        dg.AssetRecordsFilter(asset_key=dg.AssetKey("consumption_anomalies")), limit=1
+    ).records
+    if not latest:
+        return True
+    for state in instance.all_instigator_state():
+        if state.name == "anomaly_notification_sensor" and state.instigator_data is not None:
+            cursor = getattr(state.instigator_data, "cursor", None)
+            return cursor is not None and int(cursor) >= latest[0].storage_id
+    return False
 
 
 def main() -> int:
-    warnings.filterwarnings("ignore", category=dg.BetaWarning)
-    warnings.filterwarnings("ignore", category=dg.PreviewWarning)
     started = time.monotonic()
     say("linky_pipeline demo: local PostgreSQL + offline Enedis sandbox, no credentials needed")
     with local_stack() as stack:
-        say(f"  database  {stack.database_url}\n  sandbox   {stack.sandbox_url}\n  dagster   {stack.dagster_home}")
-        register(stack)
-        with dg.DagsterInstance.get() as instance:
-            backfill(instance)
-        from linky_pipeline.local.demo.report import deliver_and_report
+        mailbox = LocalMailbox(stack.mailbox).start()
+        before = len(mailbox.paths())
+        os.environ.update(
+            {
+                "LINKY_SMTP_HOST": "127.0.0.1",
+                "LINKY_SMTP_PORT": str(mailbox.port),
+                "LINKY_SMTP_STARTTLS": "false",
+                "LINKY_SMTP_USERNAME": "",
+                "LINKY_SMTP_PASSWORD": "",
+                "LINKY_SMTP_SENDER": "linky-demo@example.org",
+                "LINKY_WEBHOOK_SECRET": "",
+                "LINKY_OPS_WEBHOOK_URL": "",
+                "LINKY_DASHBOARD_BASE_URL": "http://localhost:3001",
+            }
+        )
+        try:
+            say(f"  database  {stack.database_url}\n  sandbox   {stack.sandbox_url}\n  dagster   {stack.dagster_home}")
+            register(stack)
+            ensure_demo_rule(stack.database_url)
+            with dg.DagsterInstance.get() as instance:
+                backfill_id, months = submit_history_backfill(instance)
+                say(
+                    f"Backfill {backfill_id}: {len(DEMO_BUILDINGS)} buildings × {months[0][:7]}..{months[-1][:7]}, "
+                    "one range run per building, launched by the Dagster daemon (logs in .linky/logs/)"
+                )
+                logs = stack.dagster_home.parent / "logs"
+                with dagster_services(stack.dagster_home, logs, ui_port=0, webserver=False):
+                    ok = follow_backfill(instance, backfill_id)
+                    say("Waiting for the anomaly sensor and the delivery job…")
+                    wait_for_deliveries(stack.database_url, instance)
+            from linky_pipeline.local.demo.report import report
 
-        deliver_and_report(stack)
+            report(stack, len(mailbox.paths()) - before, len(mailbox.paths()))
+        except ServiceError as exc:
+            say(f"Dagster did not start: {exc}")
+            return 1
+        finally:
+            mailbox.stop()
     say(f"Done in {time.monotonic() - started:.0f} s. `make dev` opens the Dagster UI on the same state.")
-    return 0
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

@@ -37,10 +37,7 @@ def _scalar(conn: psycopg.Connection, query: Any, params: Any = None) -> int:
     return int(row[0]) if row else 0
 
 
-def deliver_and_report(stack: LocalStack) -> None:
-    from linky_pipeline.local.demo.notify import deliver_demo_notifications
-
-    delivered, in_mailbox = deliver_demo_notifications(stack)
+def report(stack: LocalStack, delivered: int, in_mailbox: int) -> None:
     with connect(stack.database_url) as conn:
         say("\nRows per table:")
         for table in TABLES:
