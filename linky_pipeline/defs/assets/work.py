@@ -53,11 +53,19 @@ def pool_instance_connections(instance: dg.DagsterInstance) -> None:
         _POOLED.add(id(instance))
 
 
+_TAGGED: set[str] = set()
+
+
 def _tag_run(context: dg.AssetExecutionContext, partitions: list[BuildingMonth]) -> None:
-    """Buildings and months in the runs list, whoever launched the run (schedule, sensor, UI backfill, demo)."""
+    """Buildings and months in the runs list, whoever launched the run (schedule, sensor, UI backfill, demo);
+    written once per run, by its first asset."""
+    run_id = context.run.run_id
+    if run_id in _TAGGED:
+        return
     tags = rectangle_labels(partitions)
     if any(context.run.tags.get(k) != v for k, v in tags.items()):
-        context.instance.add_run_tags(context.run.run_id, tags)
+        context.instance.add_run_tags(run_id, tags)
+    _TAGGED.add(run_id)
 
 
 def rectangle_labels(partitions: Iterable[BuildingMonth]) -> dict[str, str]:
