@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
-import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
@@ -43,11 +43,27 @@ def foreground_group() -> Iterator[None]:
         os.close(tty)
 
 
-def main() -> int:
-    stop = threading.Event()
+class StopFlag:
+    """Set by SIGINT/SIGTERM. A plain flag: a threading.Event set from a signal handler can deadlock on the lock
+    its own wait() holds in the main thread."""
 
-    def request_stop(signum: int, frame: FrameType | None) -> None:  # noqa: ARG001 - signal handler signature
-        stop.set()
+    def __init__(self) -> None:
+        self.requested = False
+
+    def request(self, signum: int, frame: FrameType | None) -> None:  # noqa: ARG002 - signal handler signature
+        self.requested = True
+
+    def is_set(self) -> bool:
+        return self.requested
+
+    def wait(self) -> None:
+        while not self.requested:
+            time.sleep(0.2)
+
+
+def main() -> int:
+    stop = StopFlag()
+    request_stop = stop.request
 
     with foreground_group():
         signal.signal(signal.SIGINT, request_stop)

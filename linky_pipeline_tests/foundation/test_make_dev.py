@@ -4,10 +4,12 @@ SIGINT it receives even when its recipe exits 0 (the dev server takes the termin
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pty
 import re
 import select
+import signal
 import sys
 import time
 import urllib.request
@@ -39,6 +41,24 @@ def _read_until(fd: int, pattern: re.Pattern[str], output: bytearray, timeout: f
     return None
 
 
+def _reap(pid: int, fd: int, *, interrupted: bool) -> int:
+    """Wait for `make dev`; if a failed assertion left it running, stop it (Ctrl-C, then kill its groups)."""
+    if not interrupted:
+        with contextlib.suppress(OSError):
+            os.write(fd, b"\x03")
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return status
+        with contextlib.suppress(OSError):
+            select.select([fd], [], [], 0.5) and os.read(fd, 65536)  # keep the terminal drained
+    for group in {os.tcgetpgrp(fd), pid}:
+        with contextlib.suppress(OSError):
+            os.killpg(group, signal.SIGKILL)
+    return os.waitpid(pid, 0)[1]
+
+
 def test_make_dev_prints_its_url_when_it_answers_and_exits_0_on_ctrl_c(tmp_path: Path) -> None:
     (tmp_path / "Makefile").write_text(
         f"dev:\n\t{sys.executable} -m linky_pipeline.local.devserver\n", encoding="utf-8"
@@ -53,15 +73,17 @@ def test_make_dev_prints_its_url_when_it_answers_and_exits_0_on_ctrl_c(tmp_path:
         finally:
             os._exit(127)  # never return into pytest
     output = bytearray()
+    interrupted = False
     try:
         found = _read_until(fd, re.compile(r"Dagster UI on (http://127\.0\.0\.1:\d+)"), output, STARTUP_S)
         assert found, output.decode(errors="replace")
         with urllib.request.urlopen(f"{found.group(1)}/server_info", timeout=5) as answer:  # noqa: S310 - loopback
             assert answer.status == 200  # printed once it answers, not before
         os.write(fd, b"\x03")  # Ctrl-C
+        interrupted = True
         assert _read_until(fd, re.compile(r"Stopped\."), output, 120), output.decode(errors="replace")
     finally:
-        _, status = os.waitpid(pid, 0)
+        status = _reap(pid, fd, interrupted=interrupted)
     text = output.decode(errors="replace")
     assert os.waitstatus_to_exitcode(status) == 0, text
     assert "warning" not in text.lower() and "Error" not in text and "Aborted" not in text, text
