@@ -26,7 +26,6 @@ from pathlib import Path
 import dagster as dg
 import psycopg
 
-from linky_pipeline.defs.assets.work import pool_instance_connections
 from linky_pipeline.defs.automation.runs import rectangle_tags
 from linky_pipeline.defs.resources.dashboards import DashboardResource
 from linky_pipeline.defs.resources.policy import SyncPolicyResource
@@ -181,6 +180,8 @@ def main() -> None:
     ):
         instance = postgres_instance(cluster, Path(home))
         if args.pool:
+            from linky_pipeline.defs.assets.work import pool_instance_connections
+
             pool_instance_connections(instance)  # as the run worker does from its first asset on
         instance.add_dynamic_partitions("building", ["bench"])
         pure_library(fresh_database(cluster.url()), sandbox, months)  # warm-up: imports, caches, first connections
