@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
+import yaml  # type: ignore[import-untyped]  # dagster's dependency; no stubs in the lock
 
 from linky_pipeline.lib.store import migrations
 from linky_pipeline.lib.store.db import connect, to_dagster_storage_url, to_psycopg_url

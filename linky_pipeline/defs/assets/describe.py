@@ -9,7 +9,7 @@ import re
 from importlib import resources
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, TypedDict
 
 import dagster as dg
 
@@ -30,7 +30,14 @@ def code_version(*modules: ModuleType) -> str:
     return digest.hexdigest()[:12]
 
 
-def table_asset(table: str, layer: str, *modules: ModuleType) -> dict[str, Any]:
+class TableAssetArgs(TypedDict):
+    code_version: str
+    owners: list[str]
+    tags: dict[str, str]
+    metadata: dict[str, Any]
+
+
+def table_asset(table: str, layer: str, *modules: ModuleType) -> TableAssetArgs:
     """Keyword arguments of @dg.asset for an asset that is the warehouse table `table`."""
     schema = table_schema(table)
     metadata: dict[str, Any] = {"dagster/table_name": f"public.{table}"}
@@ -40,7 +47,7 @@ def table_asset(table: str, layer: str, *modules: ModuleType) -> dict[str, Any]:
         )
     return {
         "code_version": code_version(*modules),
-        "owners": names.OWNERS,
+        "owners": list(names.OWNERS),
         "tags": {"layer": layer, "domain": "energy"},
         "metadata": metadata,
     }

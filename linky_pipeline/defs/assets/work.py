@@ -18,7 +18,7 @@ from linky_pipeline.lib.domain.building_month import BuildingMonth
 from linky_pipeline.lib.domain.registry import RegistryError, building_months
 from linky_pipeline.lib.tables.rebuild import Rebuild, Rebuilt, rebuild_partitions
 
-AssetEvent = dg.MaterializeResult | dg.AssetCheckEvaluation | dg.Output[None]
+AssetEvent = dg.MaterializeResult[Any] | dg.AssetCheckEvaluation | dg.Output[None]
 
 
 def run_partitions(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> list[BuildingMonth]:

@@ -64,7 +64,10 @@ def history_backfill(context: dg.SensorEvaluationContext, building: str, today: 
         names.HISTORY_OF_TAG: building,
     }
     return dg.RunRequest.for_asset_graph_subset(
-        AssetGraphSubset(partitions_subsets_by_asset_key=dict.fromkeys(keys, subset)), tags=tags
+        AssetGraphSubset(  # type: ignore[call-arg]  # a NamedTuple whose defaults mypy does not see
+            partitions_subsets_by_asset_key=dict.fromkeys(keys, subset), non_partitioned_asset_keys=set()
+        ),
+        tags=tags,
     )
 
 

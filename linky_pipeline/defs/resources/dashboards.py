@@ -9,7 +9,7 @@ from linky_pipeline.defs import names
 from linky_pipeline.lib.domain.building_month import BuildingMonth
 
 
-class DashboardResource(dg.ConfigurableResource):
+class DashboardResource(dg.ConfigurableResource["DashboardResource"]):
     """Grafana base URL (LINKY_DASHBOARD_BASE_URL, the same one the notification e-mails link to)."""
 
     base_url: str = "http://localhost:3001"

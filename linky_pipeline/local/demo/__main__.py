@@ -68,7 +68,7 @@ def submit_history_backfill(instance: dg.DagsterInstance) -> tuple[str, list[str
     codes = [code for code, _, _ in DEMO_BUILDINGS]
     known = set(instance.get_dynamic_partitions("building"))
     instance.add_dynamic_partitions("building", [c for c in codes if c not in known])
-    months = month_partitions.get_partition_keys()
+    months = list(month_partitions.get_partition_keys())
     keys = [str(partition_key(code, date.fromisoformat(m))) for code in codes for m in months]
     subset = building_month_partitions.subset_with_partition_keys(keys)
     graph = defs().get_repository_def().asset_graph
@@ -84,7 +84,9 @@ def submit_history_backfill(instance: dg.DagsterInstance) -> tuple[str, list[str
                 names.HISTORY_OF_TAG: ",".join(codes),
             },
             dynamic_partitions_store=instance,
-            asset_graph_subset=AssetGraphSubset(partitions_subsets_by_asset_key=dict.fromkeys(assets, subset)),
+            asset_graph_subset=AssetGraphSubset(  # type: ignore[call-arg]  # NamedTuple defaults unseen by mypy
+                partitions_subsets_by_asset_key=dict.fromkeys(assets, subset), non_partitioned_asset_keys=set()
+            ),
             title=f"Demo history: {len(codes)} buildings × {months[0][:7]}..{months[-1][:7]}",
             description="Submitted by make demo: every sync asset over every month of the demo buildings.",
             run_config=None,
