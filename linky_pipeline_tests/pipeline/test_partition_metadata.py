@@ -130,6 +130,9 @@ def test_each_partition_shows_what_sql_says_about_that_building_month(db, buildi
     instance = dg.DagsterInstance.ephemeral()
     result = run_pipeline(BUILDINGS, MONTHS[0], MONTHS[-1], instance=instance)
     assert result.is_node_success("readings")
+    run = instance.get_run_by_id(result.run_id)
+    assert run is not None  # the runs list says which buildings and months, whoever launched the run
+    assert (run.tags["linky/buildings"], run.tags["linky/months"]) == ("2 buildings: holes..normal", "2026-07..2026-09")
     seen: dict[str, set[Any]] = {}
     for code in BUILDINGS:
         for month in MONTHS:
