@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+
 import click
 
 from linky_pipeline.commands.common import warehouse
+from linky_pipeline.lib.consent.credentials import access_expiries
 from linky_pipeline.lib.domain import identifiers as ids
 from linky_pipeline.lib.domain import registry
 
@@ -49,8 +52,13 @@ def meters() -> None:
 
 @meters.command("add")
 @click.option("--building", required=True)
-@click.option("--provider", default="enedis", show_default=True, help="enedis, ores or be_csv.")
-@click.option("--meter", "meter_id", required=True, help="PRM (14 digits) or EAN (18 digits).")
+@click.option("--provider", default=ids.PROVIDERS[0], show_default=True, help=f"One of {', '.join(ids.PROVIDERS)}.")
+@click.option(
+    "--meter",
+    "meter_id",
+    required=True,
+    help="; ".join(f"{p}: {' or '.join(forms)}" for p, forms in ids.ID_FORMS.items()) + " (PRM 14, EAN 18 digits).",
+)
 @click.option("--direction", default="consumption", show_default=True, help="consumption or production.")
 @click.option("--activation-date", default=None, help="YYYY-MM-DD; nothing earlier is requested.")
 def meters_add(building: str, provider: str, meter_id: str, direction: str, activation_date: str | None) -> None:
@@ -64,13 +72,21 @@ def meters_add(building: str, provider: str, meter_id: str, direction: str, acti
 @meters.command("list")
 @click.option("--building", default=None)
 def meters_list(building: str | None) -> None:
-    """List meters."""
+    """List meters: building, provider, meter, direction, status, activation date, access-token expiry (UTC)."""
     with warehouse() as conn:
         if building:
             registry.get_building(conn, building)
-        for m in registry.list_meters(conn, building):
-            activation = m.activation_date.isoformat() if m.activation_date else "-"
-            click.echo(f"{m.building_code}\t{m.provider}\t{m.meter_id}\t{m.direction}\t{m.status}\t{activation}")
+        meters = registry.list_meters(conn, building)
+        expiries = access_expiries(conn, [m.pk for m in meters])
+    for m in meters:
+        activation = m.activation_date.isoformat() if m.activation_date else "-"
+        expiry = expiries.get(m.pk)
+        token = (
+            "-"
+            if m.pk not in expiries
+            else (expiry.astimezone(UTC).strftime("token until %Y-%m-%dT%H:%MZ") if expiry else "token without expiry")
+        )
+        click.echo(f"{m.building_code}\t{m.provider}\t{m.meter_id}\t{m.direction}\t{m.status}\t{activation}\t{token}")
 
 
 @meters.command("disable")

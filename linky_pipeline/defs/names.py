@@ -7,13 +7,13 @@ INGESTION: Final = "ingestion"
 READINGS: Final = "readings"
 AGGREGATES: Final = "aggregates"
 ANOMALIES: Final = "anomalies"
-SYNC_GROUPS: Final = (INGESTION, READINGS, AGGREGATES, ANOMALIES)
+COSTS: Final = "costs"
+SYNC_GROUPS: Final = (INGESTION, READINGS, AGGREGATES, COSTS, ANOMALIES)
 SYNC_JOB: Final = "linky_sync"
 SOURCES: Final = "sources"  # external: the meter APIs and exports upstream
 SERVING: Final = "serving"  # external: the bi views and the Grafana dashboard downstream
 
 # external assets (not materialized by Dagster)
-METER_APIS: Final = "enedis_metering_api"
 CSV_EXPORTS: Final = "belgian_csv_exports"
 BI_VIEWS: Final = "bi_views"
 GRAFANA: Final = "grafana_dashboard"

@@ -21,6 +21,7 @@ from linky_pipeline.lib.domain.localtime import PARIS, month_start, today_in
 from linky_pipeline.lib.sources.catalog import history_start
 
 BUILDING_DIMENSION: Final = "building"
+BUILDING_PARTITIONS: Final = "building"  # name of the dynamic partitions set (the instance stores its keys)
 MONTH_DIMENSION: Final = "month"
 
 
@@ -36,7 +37,7 @@ def clock_today() -> date:
 
 FIRST_MONTH: Final = history_first_month(clock_today()).isoformat()
 
-building_partitions = dg.DynamicPartitionsDefinition(name="building")
+building_partitions = dg.DynamicPartitionsDefinition(name=BUILDING_PARTITIONS)
 month_partitions = dg.MonthlyPartitionsDefinition(start_date=FIRST_MONTH, timezone="Europe/Brussels", end_offset=1)
 building_month_partitions = dg.MultiPartitionsDefinition(
     {BUILDING_DIMENSION: building_partitions, MONTH_DIMENSION: month_partitions}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -16,6 +17,9 @@ from linky_pipeline.local.state import LOCAL_STATE, local_cluster
 
 SANDBOX_CLIENT_ID = "sandbox-client"
 SANDBOX_CLIENT_SECRET = "sandbox-secret"  # noqa: S105 - the offline sandbox's public demo credential
+ORES_WINDOW_DAYS = "31"  # the sandbox answers up to 31 days at once (the seed's own example spans 18)
+ORES_SANDBOX_PACE_S = 1.9  # the ORES sandbox refuses a customer calling faster (the seed's 1 request / 2 s)
+ORES_SANDBOX_TOKEN_TTL_S = 60  # short-lived access tokens, so the demo's runs show refreshes
 
 
 @dataclass(frozen=True)
@@ -24,7 +28,20 @@ class LocalStack:
     sandbox_url: str
     dagster_home: Path
     mailbox: Path
-    issued_tokens: Callable[[], list[str]]  # access tokens the sandbox handed out (to prove none leaked)
+    issued_tokens: Callable[[], list[str]]  # every code and token the sandbox handed out (to prove none leaked)
+
+    @property
+    def ores_url(self) -> str:
+        return self.sandbox_url + "/ores"
+
+
+def local_secret(state_dir: Path, name: str) -> str:
+    """A random secret created once under <state_dir> (owner-only), so tokens sealed by one demo open in the next."""
+    path = state_dir / name
+    if not path.exists():
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_hex(32) + "\n", encoding="utf-8")
+    return path.read_text(encoding="utf-8").strip()
 
 
 @contextmanager
@@ -72,13 +89,21 @@ def write_dagster_home(state_dir: Path, database_url: str) -> Path:
 @contextmanager
 def local_stack(state_dir: Path = LOCAL_STATE, sandbox_port: int = 0) -> Iterator[LocalStack]:
     """Database (migrated) + sandbox + environment for the Dagster resources, torn down on exit."""
+    from linky_pipeline.sandbox.ores import OresSandboxSettings
+    from linky_pipeline.sandbox.ores.settings import CLIENT_ID as ORES_CLIENT_ID
+    from linky_pipeline.sandbox.ores.settings import CLIENT_SECRET as ORES_CLIENT_SECRET
     from linky_pipeline.sandbox.server import SandboxServer
 
     state_dir = state_dir.resolve()
     with local_database(state_dir) as url:
         with connect(url) as conn:
             migrations.upgrade(conn)
-        sandbox = SandboxServer(port=sandbox_port)
+        sandbox = SandboxServer(
+            port=sandbox_port,
+            ores_settings=OresSandboxSettings(
+                min_interval_s=ORES_SANDBOX_PACE_S, access_ttl_s=ORES_SANDBOX_TOKEN_TTL_S
+            ),
+        )
         sandbox.start()
         try:
             home = write_dagster_home(state_dir, url)
@@ -89,10 +114,23 @@ def local_stack(state_dir: Path = LOCAL_STATE, sandbox_port: int = 0) -> Iterato
                     "LINKY_ENEDIS_CLIENT_ID": SANDBOX_CLIENT_ID,
                     "LINKY_ENEDIS_CLIENT_SECRET": SANDBOX_CLIENT_SECRET,
                     "LINKY_ENEDIS_API_MODE": os.environ.get("LINKY_ENEDIS_API_MODE", "v5"),
+                    "LINKY_ORES_BASE_URL": sandbox.ores_url,
+                    "LINKY_ORES_CLIENT_ID": ORES_CLIENT_ID,
+                    "LINKY_ORES_CLIENT_SECRET": ORES_CLIENT_SECRET,
+                    "LINKY_ORES_WINDOW_DAYS": os.environ.get("LINKY_ORES_WINDOW_DAYS", ORES_WINDOW_DAYS),
                     "DAGSTER_HOME": str(home),
                     **INSTANCE_ENV,
                 }
             )
-            yield LocalStack(url, sandbox.url, home, state_dir / "mailbox", lambda: list(sandbox.app.tokens.issued()))
+            # the vault key and the OAuth state secret: the user's if set, else local ones kept under .linky/
+            os.environ.setdefault("LINKY_ENCRYPTION_KEYS", local_secret(state_dir, "encryption.key"))
+            os.environ.setdefault("LINKY_STATE_SECRET", local_secret(state_dir, "state.secret"))
+            yield LocalStack(
+                url,
+                sandbox.url,
+                home,
+                state_dir / "mailbox",
+                lambda: [*sandbox.app.tokens.issued(), *sandbox.ores.issued()],
+            )
         finally:
             sandbox.stop()

@@ -101,7 +101,7 @@ def injected_anomalies(prm: str, direction: str, start: date, end: date) -> list
         raise AnomalyQueryError(f"usage_point_id {prm!r} is not a sandbox meter")
     if direction not in spec.directions:
         raise AnomalyQueryError(f"direction {direction!r} is not metered on {prm}")
-    return [a for a in schedule(prm, direction) if start <= a.local_day < end]  # type: ignore[arg-type]
+    return [a for a in schedule(prm, direction) if start <= a.local_day < end]
 
 
 def anomalies_in_year(prm: str, direction: Direction, year: int) -> tuple[InjectedAnomaly, ...]:

@@ -8,7 +8,7 @@ import json
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -29,6 +29,11 @@ from linky_pipeline.sandbox.metering import (
 )
 from linky_pipeline.sandbox.meters import METERS
 from linky_pipeline.sandbox.settings import SandboxSettings, SettingsError
+from linky_pipeline.sandbox.tempo import MAX_DAYS as MAX_TEMPO_DAYS
+from linky_pipeline.sandbox.tempo import calendar_body
+
+RTE_TOKEN_PATH = "/token/oauth/"  # noqa: S105 - a URL path, not a password
+RTE_TEMPO_PATH = "/open_api/tempo_like_supply_contract/v1/tempo_like_calendars"
 
 
 @dataclass
@@ -81,6 +86,10 @@ class SandboxApp:
                 return self._metering(name, path in V2_PATHS, path, raw_query, query, headers, snap)
             if method == "POST" and path == "/subscribed_services/v1":
                 return self._subscribed(path, headers, body, snap)
+            if method == "POST" and path == RTE_TOKEN_PATH:  # RTE: client credentials in Basic auth only
+                return self._token(headers, b"grant_type=client_credentials", snap)
+            if method == "GET" and path == RTE_TEMPO_PATH:
+                return self._tempo(query, headers)
             return json_response(404, {"error": "not_found", "error_description": f"no resource at {path}"})
         except ApiError as err:
             return _error(err)
@@ -150,6 +159,20 @@ class SandboxApp:
         if fault == "malformed":
             response.body = response.body[: max(1, len(response.body) // 2)]
         return response
+
+    def _tempo(self, query: dict[str, str], headers: Mapping[str, str]) -> Response:
+        auth = headers.get("authorization", "")
+        token = auth[7:].strip() if auth.lower().startswith("bearer ") else ""
+        if not token or self.tokens.client_of(token) is None:
+            raise ApiError(401, "invalid_token", "Access token is missing, invalid or expired")
+        try:
+            start = datetime.fromisoformat(query["start_date"]).date()
+            end = datetime.fromisoformat(query["end_date"]).date()
+        except (KeyError, ValueError):
+            raise ApiError(400, "TMPLIKSUPCON_TMPLIKCAL_F04", "start_date and end_date must be ISO 8601") from None
+        if not 0 < (end - start).days <= MAX_TEMPO_DAYS:
+            raise ApiError(400, "TMPLIKSUPCON_TMPLIKCAL_F01", f"the period must be 1 to {MAX_TEMPO_DAYS} days")
+        return json_response(200, calendar_body(start, end, self.settings.effective_today()))
 
     def _subscribed(self, path: str, headers: Mapping[str, str], body: bytes, snap: SandboxSettings) -> Response:
         try:

@@ -12,7 +12,7 @@ from linky_pipeline.sandbox.settings import SandboxSettings
 
 @click.group(name="sandbox")
 def sandbox() -> None:
-    """Offline Enedis Data Connect emulator."""
+    """Offline Enedis Data Connect and ORES emulator."""
 
 
 @sandbox.command()
@@ -29,7 +29,8 @@ def serve(port: int, host: str, today: str | None, error_rate: float, latency_ms
         raise click.BadParameter(f"must be YYYY-MM-DD, got {today!r}", param_hint="--today") from None
     settings = SandboxSettings(today=fixed, error_rate=error_rate, latency_ms=latency_ms)
     server = SandboxServer(host=host, port=port, settings=settings)
-    click.echo(f"Enedis sandbox on http://{host}:{port if port else '<free port>'} (Ctrl-C to stop)")
+    base = f"http://{host}:{port if port else '<free port>'}"
+    click.echo(f"Enedis sandbox on {base}, ORES on {base}/ores (Ctrl-C to stop)")
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -172,7 +172,8 @@ def _load_watts(prm: str, grid: Grid, hours: np.ndarray) -> np.ndarray:
     heating = HEAT_W_PER_C * degree * heat_shape
     rng = rng_for("load-interval", prm, grid.year)
     noise = np.exp(clipped_normal(rng, INTERVAL_NOISE_SD, len(hours)))
-    return spec.scale * (base + water + heating) * drivers.load_noise[day_ord] * noise
+    watts: np.ndarray = spec.scale * (base + water + heating) * drivers.load_noise[day_ord] * noise
+    return watts
 
 
 def _pv_watts(prm: str, grid: Grid) -> np.ndarray:
@@ -190,7 +191,8 @@ def _pv_watts(prm: str, grid: Grid) -> np.ndarray:
     rng = rng_for("pv-interval", prm, grid.year)
     noise = np.exp(clipped_normal(rng, INTERVAL_NOISE_SD, len(middle)))
     kwp = 3000.0 * spec.scale * (2.0 if spec.kind == "self" else 1.0)
-    return kwp * 0.95 * clear * drivers.clearness[day_ord] * drivers.pv_noise[day_ord] * noise
+    watts: np.ndarray = kwp * 0.95 * clear * drivers.clearness[day_ord] * drivers.pv_noise[day_ord] * noise
+    return watts
 
 
 @lru_cache(maxsize=128)

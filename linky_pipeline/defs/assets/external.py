@@ -4,17 +4,22 @@ and the Grafana dashboard), so the lineage shows the whole path from a meter to 
 import dagster as dg
 
 from linky_pipeline.defs import names
+from linky_pipeline.lib.sources.catalog import FETCHED_PROVIDERS
 
 TABLES_SERVED = ["daily_consumption", "monthly_consumption", "daily_max_power", "consumption_anomalies"]
 
-meter_api = dg.AssetSpec(
-    names.METER_APIS,
-    group_name=names.SOURCES,
-    kinds={"api"},
-    owners=names.OWNERS,
-    description="Enedis metering API (Data Connect v5, or the 2026 API): load curves, daily energy and maximum "
-    "power per PRM, under the quota shared by every process (5 calls/s, 10 000 calls/h).",
-)
+METER_APIS = [f"{provider}_metering_api" for provider in FETCHED_PROVIDERS]  # one per provider of the catalog
+meter_apis = [
+    dg.AssetSpec(
+        key,
+        group_name=names.SOURCES,
+        kinds={"api"},
+        owners=names.OWNERS,
+        description=f"The {provider} metering API: load curves and daily figures per meter, fetched under the "
+        "quota shared by every process.",
+    )
+    for provider, key in zip(FETCHED_PROVIDERS, METER_APIS, strict=True)
+]
 csv_exports = dg.AssetSpec(
     names.CSV_EXPORTS,
     group_name=names.SOURCES,
@@ -44,4 +49,4 @@ grafana_dashboard = dg.AssetSpec(
 
 @dg.definitions
 def external_assets() -> dg.Definitions:
-    return dg.Definitions(assets=[meter_api, csv_exports, bi_views, grafana_dashboard])
+    return dg.Definitions(assets=[*meter_apis, csv_exports, bi_views, grafana_dashboard])

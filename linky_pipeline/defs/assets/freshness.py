@@ -28,7 +28,7 @@ NIGHTLY_FRESHNESS = dg.FreshnessPolicy.cron(
     asset="readings",
     name=names.READINGS_UP_TO_DATE,
     description=f"Every active meter's readings are at most {MAX_LAG_HOURS} h behind the latest day its provider "
-    "has published (Enedis: D-1 from 08:00). Fails when the nightly run, or one meter, fell behind; the late "
+    "has published (day D-1 from 08:00). Fails when the nightly run, or one meter, fell behind; the late "
     "meters are listed.",
     blocking=False,
 )

@@ -8,11 +8,12 @@ import dagster as dg
 from linky_pipeline.defs import names
 from linky_pipeline.defs.assets.checks import SYNC_CHECKS
 from linky_pipeline.defs.assets.describe import table_asset
+from linky_pipeline.defs.assets.external import METER_APIS
 from linky_pipeline.defs.assets.freshness import NIGHTLY_FRESHNESS
 from linky_pipeline.defs.assets.work import AssetEvent, check_events, evaluation, record, run_partitions
 from linky_pipeline.defs.partitions import building_month_partitions
 from linky_pipeline.defs.resources.policy import SyncPolicyResource
-from linky_pipeline.defs.resources.sources import EnedisResource, meter_clients
+from linky_pipeline.defs.resources.sources import EnedisResource, OresResource, meter_clients
 from linky_pipeline.defs.resources.warehouse import WarehouseResource
 from linky_pipeline.lib.sync import ingest
 from linky_pipeline.lib.sync.run import SyncSummary, sync_partitions
@@ -28,13 +29,14 @@ GAP_SAMPLE = 20
     kinds={"postgres", "python"},
     pool="enedis_api",
     check_specs=SYNC_CHECKS,
-    deps=[names.METER_APIS, names.CSV_EXPORTS],
+    deps=[*METER_APIS, names.CSV_EXPORTS],
     **table_asset("raw_load_curves", "landing", ingest),
 )
 def raw_load_curves(
     context: dg.AssetExecutionContext,
     warehouse: WarehouseResource,
     enedis: EnedisResource,
+    ores: OresResource,
     sync_policy: SyncPolicyResource,
 ) -> Iterator[AssetEvent]:
     """Meter API answers exactly as received (one row per meter × endpoint × window, JSON + SHA-256) and the
@@ -43,7 +45,7 @@ def raw_load_curves(
     partitions = run_partitions(context, warehouse)
     policy = sync_policy.policy(context)
     summary = sync_partitions(
-        warehouse.connect, meter_clients(policy, enedis), partitions, policy, actor=f"run:{context.run.run_id}"
+        warehouse.connect, meter_clients(policy, enedis, ores), partitions, policy, actor=f"run:{context.run.run_id}"
     )
     for building, error in summary.failures.items():
         context.log.error(f"{building}: {error}")

@@ -7,7 +7,7 @@ failure.
 """
 
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import dagster as dg
 
@@ -19,6 +19,13 @@ from linky_pipeline.lib.domain.registry import RegistryError, building_months
 from linky_pipeline.lib.tables.rebuild import Rebuild, Rebuilt, rebuild_partitions
 
 AssetEvent = dg.MaterializeResult[Any] | dg.AssetCheckEvaluation | dg.Output[None]
+
+# What the assets return. Dagster reads the return annotation at runtime and only recognises the bare
+# MaterializeResult class (a subscripted one is rejected on assets with checks); mypy wants its type argument.
+if TYPE_CHECKING:
+    Materialized: TypeAlias = dg.MaterializeResult[Any]
+else:
+    Materialized = dg.MaterializeResult
 
 
 def run_partitions(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> list[BuildingMonth]:

@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 import dagster as dg
 
 from linky_pipeline.defs.partitions import parse_partition_key
-from linky_pipeline.defs.resources.definitions import WarehouseResource
 from linky_pipeline.defs.resources.notifier import NotifierResource
+from linky_pipeline.defs.resources.warehouse import WarehouseResource
 from linky_pipeline.lib.domain.localtime import next_month
 from linky_pipeline.lib.notify.meter_events import enqueue_consent_expiries
 from linky_pipeline.lib.notify.outbox import deliver_due, enqueue, pending_count

@@ -15,8 +15,13 @@ from dagster._core.execution.backfill import BulkActionStatus
 
 from linky_pipeline.defs import names
 from linky_pipeline.defs.automation.runs import history_months
-from linky_pipeline.defs.partitions import building_month_partitions, building_partitions, partition_key
-from linky_pipeline.defs.resources.definitions import WarehouseResource
+from linky_pipeline.defs.partitions import (
+    BUILDING_PARTITIONS,
+    building_month_partitions,
+    building_partitions,
+    partition_key,
+)
+from linky_pipeline.defs.resources.warehouse import WarehouseResource
 from linky_pipeline.lib.domain.localtime import PARIS, next_month, today_in
 from linky_pipeline.lib.domain.registry import list_buildings, meters_without_history
 from linky_pipeline.lib.sources.catalog import FETCHED_PROVIDERS
@@ -83,7 +88,7 @@ def building_registry_sensor(context: dg.SensorEvaluationContext, warehouse: War
     with warehouse.connect() as conn:
         registry = [b.code for b in list_buildings(conn)]
         never_synced = meters_without_history(conn, FETCHED_PROVIDERS)
-    existing = list(context.instance.get_dynamic_partitions(building_partitions.name))
+    existing = list(context.instance.get_dynamic_partitions(BUILDING_PARTITIONS))
     to_add, to_delete = partition_changes(registry, existing)
     asked: set[str] = set(json.loads(context.cursor)) if context.cursor else set()
     meters_by_building: dict[str, list[int]] = {}

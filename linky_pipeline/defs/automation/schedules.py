@@ -11,8 +11,8 @@ import dagster as dg
 from linky_pipeline.defs import names
 from linky_pipeline.defs.automation.jobs import sync_job
 from linky_pipeline.defs.automation.runs import rectangle_tags
-from linky_pipeline.defs.partitions import building_partitions
-from linky_pipeline.defs.resources.definitions import WarehouseResource
+from linky_pipeline.defs.partitions import BUILDING_PARTITIONS
+from linky_pipeline.defs.resources.warehouse import WarehouseResource
 from linky_pipeline.lib.domain.localtime import BRUSSELS, month_start
 from linky_pipeline.lib.domain.registry import active_building_codes
 
@@ -33,7 +33,7 @@ def sync_request(
     reference = context.scheduled_execution_time.astimezone(BRUSSELS).date()
     with warehouse.connect() as conn:
         active = set(active_building_codes(conn))
-    ordered = [b for b in context.instance.get_dynamic_partitions(building_partitions.name) if b in active]
+    ordered = [b for b in context.instance.get_dynamic_partitions(BUILDING_PARTITIONS) if b in active]
     if not ordered:
         return dg.SkipReason("no building with an active meter is registered as a partition yet")
     first_month, last_month = sync_months(reference)

@@ -8,7 +8,8 @@ import dagster as dg
 from linky_pipeline.defs.resources.dashboards import DashboardResource
 from linky_pipeline.defs.resources.notifier import notifier_from_env
 from linky_pipeline.defs.resources.policy import SyncPolicyResource
-from linky_pipeline.defs.resources.sources import EnedisResource
+from linky_pipeline.defs.resources.reports import ReportsResource
+from linky_pipeline.defs.resources.sources import EnedisResource, OresResource
 from linky_pipeline.defs.resources.warehouse import WarehouseResource
 
 # Optional settings: passed as EnvVar only when the variable exists, so an unset one keeps the field's default.
@@ -18,6 +19,16 @@ _POLICY_ENV = {
     "today": dg.EnvVar("LINKY_SYNC_TODAY"),
 }
 _DASHBOARD_ENV = {"base_url": dg.EnvVar("LINKY_DASHBOARD_BASE_URL")}
+_ORES_ENV = {
+    "base_url": dg.EnvVar("LINKY_ORES_BASE_URL"),
+    "client_id": dg.EnvVar("LINKY_ORES_CLIENT_ID"),
+    "client_secret": dg.EnvVar("LINKY_ORES_CLIENT_SECRET"),
+    "redirect_uri": dg.EnvVar("LINKY_ORES_REDIRECT_URI"),
+    "encryption_keys": dg.EnvVar("LINKY_ENCRYPTION_KEYS"),
+    "window_days": dg.EnvVar.int("LINKY_ORES_WINDOW_DAYS"),
+    "calls_per_minute": dg.EnvVar.int("LINKY_ORES_CALLS_PER_MINUTE"),
+    "calls_per_hour": dg.EnvVar.int("LINKY_ORES_CALLS_PER_HOUR"),
+}
 
 
 def _present(settings: dict[str, Any]) -> dict[str, Any]:
@@ -37,9 +48,11 @@ def resources() -> dg.Definitions:
                 api_mode=dg.EnvVar("LINKY_ENEDIS_API_MODE"),
                 quota_database_url=dg.EnvVar("LINKY_DATABASE_URL"),
             ),
+            "ores": OresResource(database_url=dg.EnvVar("LINKY_DATABASE_URL"), **_present(_ORES_ENV)),
             "sync_policy": SyncPolicyResource(**_present(_POLICY_ENV)),
             "notifier": notifier_from_env(),
             "dashboards": DashboardResource(**_present(_DASHBOARD_ENV)),
+            "reports": ReportsResource(**_present({"reports_dir": dg.EnvVar("LINKY_REPORTS_DIR")})),
         },
         executor=dg.in_process_executor,
     )

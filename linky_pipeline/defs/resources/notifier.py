@@ -2,12 +2,13 @@
 
 import dagster as dg
 
+from linky_pipeline.lib.notify.base import Sender
 from linky_pipeline.lib.notify.channels import EmailChannel, WebhookChannel
 from linky_pipeline.lib.notify.email import SmtpSender
 from linky_pipeline.lib.notify.webhook import WebhookSender
 
 
-class NotifierResource(dg.ConfigurableResource):
+class NotifierResource(dg.ConfigurableResource["NotifierResource"]):
     """Channels for the outbox deliverer; a channel whose settings are empty stays pending (nothing is lost)."""
 
     smtp_host: str = ""
@@ -20,8 +21,8 @@ class NotifierResource(dg.ConfigurableResource):
     ops_webhook_url: str = ""
     dashboard_base_url: str = "http://localhost:3001"
 
-    def senders(self) -> dict[str, object]:
-        channels: dict[str, object] = {}
+    def senders(self) -> dict[str, Sender]:
+        channels: dict[str, Sender] = {}
         if self.smtp_host and self.smtp_sender:
             smtp = SmtpSender(
                 self.smtp_host,

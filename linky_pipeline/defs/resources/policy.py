@@ -10,7 +10,7 @@ from linky_pipeline.lib.domain.localtime import PARIS, today_in
 from linky_pipeline.lib.domain.policy import SyncMode, SyncPolicy
 
 
-class SyncPolicyResource(dg.ConfigurableResource):
+class SyncPolicyResource(dg.ConfigurableResource["SyncPolicyResource"]):
     """How much recent history is re-fetched, how many calls run at once, and which day is 'today'."""
 
     trailing_days: int = 7

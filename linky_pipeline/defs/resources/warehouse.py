@@ -6,7 +6,7 @@ import psycopg
 from linky_pipeline.lib.store.db import connect
 
 
-class WarehouseResource(dg.ConfigurableResource):
+class WarehouseResource(dg.ConfigurableResource["WarehouseResource"]):
     """The PostgreSQL/TimescaleDB warehouse (one transaction per building-month)."""
 
     database_url: str

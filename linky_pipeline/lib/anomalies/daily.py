@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date
+from typing import cast
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -23,6 +24,12 @@ DAILY_INPUT_COLUMNS = ("building_code", "meter_pk", "metric", "day", "total_kwh"
 
 def _as_zone(tz: ZoneInfo | str) -> ZoneInfo:
     return tz if isinstance(tz, ZoneInfo) else ZoneInfo(tz)
+
+
+def _stack_meters(wide: pd.DataFrame) -> pd.Series:
+    """Day × (meter_pk, metric) matrix → one value per (day, meter_pk, metric)."""
+    # Stacking every column level leaves a Series; the stubs type stack() as DataFrame | Series.
+    return cast(pd.Series, wide.stack(level=[0, 1]))
 
 
 def detect_daily_anomalies(
@@ -109,14 +116,14 @@ def detect_daily_anomalies(
     if not flagged.to_numpy().any():
         return empty_anomalies()
 
-    hits = flagged.stack(level=[0, 1])
+    hits = _stack_meters(flagged)
     hits = hits[hits]
     days = hits.index.get_level_values(0)
     meter_pk = pd.Series(hits.index.get_level_values(1), dtype="int64")
     metric = pd.Series(hits.index.get_level_values(2).astype(str))
     lookup = list(zip(meter_pk, metric, strict=True))
-    stacked_value = value.stack(level=[0, 1]).reindex(hits.index)
-    stacked_avg = avg.stack(level=[0, 1]).reindex(hits.index)
+    stacked_value = _stack_meters(value).reindex(hits.index)
+    stacked_avg = _stack_meters(avg).reindex(hits.index)
     midnight_utc = pd.DatetimeIndex(days).tz_localize(zone, ambiguous="raise", nonexistent="raise").tz_convert(UTC)
     return finish_frame(
         building_code=pd.Series([buildings.loc[key] for key in lookup]),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import cast
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -25,7 +26,8 @@ READING_INPUT_COLUMNS = ("building_code", "meter_pk", "metric", "ts", "interval_
 def _utc_ts(series: pd.Series) -> pd.Series:
     """Interval starts must be aware: a naive value would silently be read as the wrong hour."""
     if isinstance(series.dtype, pd.DatetimeTZDtype):
-        return series.dt.tz_convert("UTC")
+        utc: pd.Series = series.dt.tz_convert("UTC")
+        return utc
     if pd.api.types.is_datetime64_dtype(series.dtype):
         raise AnomalyInputError("readings.ts must be timezone-aware UTC interval starts, got naive datetimes")
     first = series.dropna().iloc[0] if series.notna().any() else None
@@ -75,7 +77,7 @@ class _Baseline:
 
     def at(self, days: pd.Series, sods: pd.Series) -> tuple[np.ndarray, ...]:
         rows = self.mean.index.get_indexer(pd.DatetimeIndex(days))
-        cols = self.mean.columns.get_indexer(sods)
+        cols = self.mean.columns.get_indexer(pd.Index(sods))
         return (
             self.mean.to_numpy()[rows, cols],
             np.nan_to_num(self.std.to_numpy()[rows, cols], nan=0.0),
@@ -98,7 +100,8 @@ def _baseline(group: pd.DataFrame, interval_s: int, min_baseline_days: int, shif
     mean = window.mean()
     nearby = mean.copy()
     for step in range(1, max(0, shift_tolerance_s) // interval_s + 1):
-        nearby = np.fmax(nearby, np.fmax(mean.shift(step, axis=1), mean.shift(-step, axis=1)))
+        # numpy's stubs type a ufunc on DataFrames as ndarray; pandas returns a DataFrame.
+        nearby = cast(pd.DataFrame, np.fmax(nearby, np.fmax(mean.shift(step, axis=1), mean.shift(-step, axis=1))))
     level = previous.mean(axis=1).rolling(7, min_periods=min_baseline_days).mean()
     history = wide.notna().any(axis=1).cumsum().shift(1, fill_value=0)
     return _Baseline(mean, window.std(ddof=1), nearby, level, history)
@@ -157,11 +160,12 @@ def detect_interval_anomalies(
     start, end = pd.Timestamp(emit_from), pd.Timestamp(emit_to)
     ratio_limit = float(threshold_percent) / 100.0
     pieces: list[pd.DataFrame] = []
-    for (_, _, interval_s), group in frame.groupby(["meter_pk", "metric", "interval_s"], sort=True):
+    for _key, group in frame.groupby(["meter_pk", "metric", "interval_s"], sort=True):
+        interval_s = int(group["interval_s"].iloc[0])  # part of the group key: the same on every row
         judged = group[(group["day"] >= start) & (group["day"] < end) & group["kwh"].notna()]
         if judged.empty:
             continue
-        base = _baseline(group[group["day"] < end], int(interval_s), min_baseline_days, shift_tolerance_s)
+        base = _baseline(group[group["day"] < end], interval_s, min_baseline_days, shift_tolerance_s)
         avg, std, nearby, level, hist = base.at(judged["day"], judged["sod"])
         kwh = judged["kwh"].to_numpy()
         excess = kwh - avg

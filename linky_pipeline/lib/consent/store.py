@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -12,7 +12,7 @@ from linky_pipeline.lib.consent import credentials
 from linky_pipeline.lib.consent.errors import MeterConflictError
 from linky_pipeline.lib.consent.vault import Vault
 from linky_pipeline.lib.domain.registry import get_building
-from linky_pipeline.lib.sources.enedis.consent_api import Grant
+from linky_pipeline.lib.sources.consent import Grant
 from linky_pipeline.lib.store import audit
 
 
@@ -26,7 +26,7 @@ class ConnectedMeter:
     meter_id: str
     direction: str
     consent_start: datetime
-    consent_end: datetime
+    consent_end: datetime | None  # None: until the customer revokes it
     created: bool
 
 
@@ -39,11 +39,13 @@ def store_grants(
     api: str,
     actor: str,
     vault: Vault | None = None,
-    autorisation_id: str | None = None,
+    secrets: Mapping[str, str] | None = None,
+    expires_at: Mapping[str, datetime] | None = None,
 ) -> list[ConnectedMeter]:
-    """Upsert every granted meter, seal the autorisation_id, audit each one: all in one transaction."""
-    if autorisation_id is not None and vault is None:
-        raise ValueError("a vault is required to store an autorisation_id")
+    """Upsert every granted meter, seal the consent's secrets for each of them (AAD = that meter), audit each
+    one: all in one transaction."""
+    if secrets and vault is None:
+        raise ValueError("a vault is required to store a consent's secrets")
     out: list[ConnectedMeter] = []
     with conn.transaction():
         get_building(conn, building_code)
@@ -72,8 +74,9 @@ def store_grants(
                     (grant.consent_start, grant.consent_end, row[0]),
                 )
                 pk, created = int(row[0]), False
-            if autorisation_id is not None and vault is not None:
-                credentials.store(conn, vault, pk, "autorisation_id", autorisation_id)
+            if secrets and vault is not None:
+                for name, value in sorted(secrets.items()):
+                    credentials.store(conn, vault, pk, name, value, expires_at=(expires_at or {}).get(name))
             audit.write(
                 conn,
                 "meter_connected",
@@ -87,7 +90,7 @@ def store_grants(
                     "api": api,
                     "created": created,
                     "consent_start": grant.consent_start.isoformat(),
-                    "consent_end": grant.consent_end.isoformat(),
+                    "consent_end": grant.consent_end.isoformat() if grant.consent_end else None,
                     "service_state": grant.service_state,
                 },
             )

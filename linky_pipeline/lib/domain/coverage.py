@@ -24,7 +24,7 @@ def day_coverage(kind: EndpointKind, frame: pd.DataFrame, tz: ZoneInfo) -> dict[
         sizes, sums = grouped.size(), grouped.sum()
         return {d: (int(n), int(c)) for d, n, c in zip(sizes.index, sizes, sums, strict=True)}
     counts = frame["day"].value_counts()
-    return {d: (int(n), 0) for d, n in counts.items()}
+    return {d: (int(n), 0) for d, n in zip(counts.index, counts, strict=True)}
 
 
 def day_status(

@@ -29,6 +29,7 @@ from linky_pipeline.lib.notify.base import (
     Sender,
     safe_error,
 )
+from linky_pipeline.lib.store.db import one_row
 from linky_pipeline.lib.store.sql import SqlFiles
 
 SQL = SqlFiles(__name__)
@@ -140,15 +141,18 @@ def _deliver_one(
             text = str(exc) if isinstance(exc, (DeliveryError, NotifyError)) else type(exc).__name__
             error = safe_error(text, (item.recipient,) if item.channel == "webhook" else ())
             delay = backoff_seconds(item.attempts + 1, base_backoff_s)
-            status, attempts = conn.execute(
-                SQL["mark_failed"],
-                {
-                    "id": item.id,
-                    "error": error,
-                    "max_attempts": max_attempts,
-                    "next_attempt_at": now + timedelta(seconds=delay),
-                },
-            ).fetchone()
+            status, attempts = one_row(
+                conn.execute(
+                    SQL["mark_failed"],
+                    {
+                        "id": item.id,
+                        "error": error,
+                        "max_attempts": max_attempts,
+                        "next_attempt_at": now + timedelta(seconds=delay),
+                    },
+                ),
+                "mark_failed",
+            )
             report.errors.append(f"{item.id}: {error}")
             if status == "dead":
                 report.dead += 1

@@ -36,7 +36,7 @@ class RetryPolicy:
 
     def backoff(self, attempt: int, rng: random.Random) -> float:
         """Exponential delay before retry number `attempt` (1-based), with jitter in [50 %, 100 %]."""
-        return min(self.backoff_cap_s, self.backoff_base_s * 2 ** (attempt - 1)) * (0.5 + rng.random() / 2)
+        return min(self.backoff_cap_s, self.backoff_base_s * 2.0 ** (attempt - 1)) * (0.5 + rng.random() / 2)
 
 
 class CallCounter:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
@@ -98,7 +98,7 @@ def run_task(clients: Mapping[str, MeterClient], task: FetchTask) -> Fetched:
 
 
 def keep_healthy_meters(
-    outcomes: list[tuple[FetchTask, Fetched | BaseException]], report: IngestReport
+    outcomes: Sequence[tuple[FetchTask, Fetched | BaseException]], report: IngestReport
 ) -> list[Fetched]:
     """Drop every answer of a meter that failed: its days stay unfetched and are asked again next run."""
     failed: set[int] = set()

@@ -97,9 +97,13 @@ def _land(
         for bm in plan.months:  # ascending: concurrent writers never wait on each other in a cycle
             lock_building_month(conn, bm.building, bm.month)
         land_building(conn, plan.building, fetched, policy, report)
+        notified: set[str] = set()
         for meter in plan.meters:
-            if meter.meter_id in report.consent_lost:  # consent is per meter id: every direction of it
-                handle_consent_lost(conn, meter.pk, report.consent_lost[meter.meter_id], actor)
+            if meter.meter_id in report.consent_lost:  # consent is per meter id: every direction, one notification
+                code = report.consent_lost[meter.meter_id]
+                revoked = handle_consent_lost(conn, meter.pk, code, actor, notify=meter.meter_id not in notified)
+                if not revoked.already_revoked:
+                    notified.add(meter.meter_id)
 
 
 def sync_partitions(

@@ -72,6 +72,7 @@ def _row(bm: BuildingMonth, meter: Meter, day: date, s: Any, off: float | None, 
         completeness = min(1.0, int(s.covered_s) / length) if s is not None else 0.0
     else:
         completeness = 1.0 if off is not None else 0.0
+    total: float | None
     if off is not None:
         total, used = off, "official"
     else:
@@ -104,7 +105,8 @@ def daily_rows(conn: psycopg.Connection, bm: BuildingMonth, meter: Meter, refere
         official_frame = raw_frames(conn, [meter], bm, (daily,))
         if not official_frame.empty:
             official = dict(zip(official_frame["day"], official_frame["kwh"].astype(float), strict=True))
-    stats = {row.day: row for row in _curve_stats(conn, meter, bm).itertuples()}
+    curve_frame = _curve_stats(conn, meter, bm)
+    stats: dict[date, Any] = dict(zip(curve_frame["day"], curve_frame.itertuples(), strict=True))
     fetched = _fetched_days(conn, meter, bm)
     curve_fetched = fetched.get(curve, set())
     if not served:  # imported files: no API horizon; the days the files cover, holes included

@@ -26,12 +26,14 @@ def rebuild_max_power(conn: psycopg.Connection, bm: BuildingMonth, meters: list[
     rows = [
         {
             "building_code": bm.building,
-            "meter_pk": int(r.meter_pk),
-            "day": r.day,
-            "max_power_va": float(r.max_power_va),
-            "peak_at": r.peak_at.to_pydatetime(),
+            "meter_pk": int(meter_pk),
+            "day": day,
+            "max_power_va": float(max_power_va),
+            "peak_at": peak_at.to_pydatetime(),
         }
-        for r in frame.itertuples()
+        for meter_pk, day, max_power_va, peak_at in zip(
+            frame["meter_pk"], frame["day"], frame["max_power_va"], frame["peak_at"], strict=True
+        )
     ]
     conn.cursor().executemany(SQL["insert_daily_max_power"], rows)
     return len(rows)

@@ -1,9 +1,9 @@
 """`make demo`: the whole pipeline on a fresh machine, no credentials (local PostgreSQL + the built-in sandbox).
 
 It runs like production: a code server (location `linky_pipeline`) and one daemon on the local instance; the
-history is one backfill (3 buildings × every month of the partitions, one range run per building), launched by the
-daemon, so `make dev` then shows it under Backfills and its runs in the Overview timeline; e-mails are sent by the
-daemon's anomaly sensor and delivery job.
+history is one backfill (every demo building × every month of the partitions, one range run per building),
+launched by the daemon, so `make dev` then shows it under Backfills and its runs in the Overview timeline. Then
+last month's reports are rendered and the notifications delivered into the local mailbox.
 """
 
 from __future__ import annotations
@@ -16,18 +16,21 @@ import uuid
 from datetime import date
 
 import dagster as dg
+import httpx
 from dagster._core.definitions.assets.graph.asset_graph_subset import AssetGraphSubset
 from dagster._core.execution.backfill import BulkActionStatus, PartitionBackfill
 
 from linky_pipeline.defs import names
 from linky_pipeline.defs.partitions import building_month_partitions, month_partitions, partition_key
+from linky_pipeline.lib.consent.flow import connect_meters
+from linky_pipeline.lib.consent.state import StateSigner
+from linky_pipeline.lib.consent.vault import Vault
 from linky_pipeline.lib.domain.registry import RegistryError, add_building, add_meter
-from linky_pipeline.lib.notify.outbox import pending_count
+from linky_pipeline.lib.sources import catalog
 from linky_pipeline.lib.store.db import connect
 from linky_pipeline.local.dagster_services import ServiceError, dagster_services
-from linky_pipeline.local.demo.notify import ensure_demo_rule
-from linky_pipeline.local.mailbox import LocalMailbox
 from linky_pipeline.local.stack import LocalStack, local_stack
+from linky_pipeline.sandbox.ores import DEMO_EAN
 
 DEMO_BUILDINGS = [
     ("demo-normal", "Résidence Normale", [("22516914714270", "consumption")]),
@@ -38,8 +41,10 @@ DEMO_BUILDINGS = [
         [("12655648759651", "consumption"), ("12655648759651", "production")],
     ),
 ]
+# A Belgian building on ORES (the seed's contract, emulated): its customer consents through the OAuth2 flow.
+BELGIAN_BUILDING = ("demo-liege", "Maison Liège (ORES, panneaux solaires)", DEMO_EAN)
+BUILDING_CODES = [code for code, _, _ in DEMO_BUILDINGS] + [BELGIAN_BUILDING[0]]
 BACKFILL_TIMEOUT_S = 1800
-DELIVERY_TIMEOUT_S = 300
 DONE = {BulkActionStatus.COMPLETED_SUCCESS, BulkActionStatus.COMPLETED_FAILED, BulkActionStatus.FAILED}
 DONE |= {BulkActionStatus.CANCELED, BulkActionStatus.COMPLETED}
 
@@ -58,6 +63,38 @@ def register(stack: LocalStack) -> None:
             for prm, direction in meters:
                 with contextlib.suppress(RegistryError):  # already registered by an earlier demo
                     add_meter(conn, code, "enedis", prm, direction)
+    connect_belgian(stack)
+
+
+def connect_belgian(stack: LocalStack) -> None:
+    """`meters connect --provider ores` as a new user runs it, the browser being an HTTP client that follows the
+    sandbox's redirects to the local listener (its customer 0 owns the demo EAN, with solar panels)."""
+    code, name, ean = BELGIAN_BUILDING
+    with connect(stack.database_url) as conn:
+        try:
+            add_building(conn, code, name, "Europe/Brussels")
+        except RegistryError:
+            say(f"  building {code} already registered")
+        consent = catalog.consent_api("ores", building=code, conninfo=stack.database_url)
+        try:
+            meters = connect_meters(
+                conn,
+                consent,
+                StateSigner.from_env(),
+                building_code=code,
+                actor="make demo",
+                vault=Vault.from_env(),
+                meter_id=ean,
+                sandbox_customer=0,
+                announce=lambda _url: None,
+                open_browser=lambda url: httpx.get(url, follow_redirects=True, timeout=30),
+                timeout_s=60,
+            )
+        finally:
+            consent.close()
+    directions = " + ".join(m.direction for m in meters)
+    verb = "connected" if any(m.created for m in meters) else "re-consented"
+    say(f"  {code}: ORES meter {ean} {verb} through the OAuth2 consent flow ({directions})")
 
 
 def submit_history_backfill(instance: dg.DagsterInstance) -> tuple[str, list[str]]:
@@ -65,7 +102,7 @@ def submit_history_backfill(instance: dg.DagsterInstance) -> tuple[str, list[str
     on the selected partitions submits)."""
     from linky_pipeline.definitions import defs
 
-    codes = [code for code, _, _ in DEMO_BUILDINGS]
+    codes = BUILDING_CODES
     known = set(instance.get_dynamic_partitions("building"))
     instance.add_dynamic_partitions("building", [c for c in codes if c not in known])
     months = list(month_partitions.get_partition_keys())
@@ -120,83 +157,55 @@ def follow_backfill(instance: dg.DagsterInstance, backfill_id: str) -> bool:
     return False
 
 
-def wait_for_deliveries(database_url: str, instance: dg.DagsterInstance) -> None:
-    """The daemon's anomaly sensor (every 60 s) queues the e-mails and launches the delivery job."""
-    deadline = time.monotonic() + DELIVERY_TIMEOUT_S
-    while time.monotonic() < deadline:
-        with connect(database_url) as conn:
-            pending = pending_count(conn)
-        running = instance.get_runs(
-            filters=dg.RunsFilter(
-                job_name="deliver_notifications",
-                statuses=[dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED],
-            )
-        )
-        sensed = _anomaly_sensor_caught_up(instance)
-        if sensed and not pending and not running:
-            return
-        time.sleep(3)
-    say(f"  notifications still pending after {DELIVERY_TIMEOUT_S} s (the daemon keeps retrying them)")
-
-
-def _anomaly_sensor_caught_up(instance: dg.DagsterInstance) -> bool:
-    """The sensor's cursor has passed the last consumption_anomalies materialization."""
-    latest = instance.fetch_materializations(
-        dg.AssetRecordsFilter(asset_key=dg.AssetKey("consumption_anomalies")), limit=1
-    ).records
-    if not latest:
-        return True
-    for state in instance.all_instigator_state():
-        if state.name == "anomaly_notification_sensor" and state.instigator_data is not None:
-            cursor = getattr(state.instigator_data, "cursor", None)
-            return cursor is not None and int(cursor) >= latest[0].storage_id
-    return False
-
-
 def main() -> int:
     started = time.monotonic()
-    say("linky_pipeline demo: local PostgreSQL + offline Enedis sandbox, no credentials needed")
+    say("linky_pipeline demo: local PostgreSQL + offline Enedis and ORES sandbox, no credentials needed")
+    ok = False
     with local_stack() as stack:
-        mailbox = LocalMailbox(stack.mailbox).start()
-        before = len(mailbox.paths())
-        os.environ.update(
-            {
-                "LINKY_SMTP_HOST": "127.0.0.1",
-                "LINKY_SMTP_PORT": str(mailbox.port),
-                "LINKY_SMTP_STARTTLS": "false",
-                "LINKY_SMTP_USERNAME": "",
-                "LINKY_SMTP_PASSWORD": "",
-                "LINKY_SMTP_SENDER": "linky-demo@example.org",
-                "LINKY_WEBHOOK_SECRET": "",
-                "LINKY_OPS_WEBHOOK_URL": "",
-                "LINKY_DASHBOARD_BASE_URL": "http://localhost:3001",
-            }
+        # The daemon's delivery runs find no channel configured (empty settings keep e-mails pending): the demo
+        # delivers them itself at the end, into its mailbox, and counts them.
+        os.environ.update(dict.fromkeys(SMTP_ENV, ""))
+        say(
+            f"  database  {stack.database_url}\n  sandbox   {stack.sandbox_url} (ORES: {stack.ores_url})\n"
+            f"  dagster   {stack.dagster_home}"
         )
+        register(stack)
+        from linky_pipeline.local.demo.costs import load_tempo, register_tariffs, render_reports, use_reports_dir
+
+        reports_dir = use_reports_dir()
+        register_tariffs(stack)
+        load_tempo(stack)
         try:
-            say(f"  database  {stack.database_url}\n  sandbox   {stack.sandbox_url}\n  dagster   {stack.dagster_home}")
-            register(stack)
-            ensure_demo_rule(stack.database_url)
             with dg.DagsterInstance.get() as instance:
                 backfill_id, months = submit_history_backfill(instance)
                 say(
-                    f"Backfill {backfill_id}: {len(DEMO_BUILDINGS)} buildings × {months[0][:7]}..{months[-1][:7]}, "
+                    f"Backfill {backfill_id}: {len(BUILDING_CODES)} buildings × {months[0][:7]}..{months[-1][:7]}, "
                     "one range run per building, launched by the Dagster daemon (logs in .linky/logs/)"
                 )
                 logs = stack.dagster_home.parent / "logs"
                 with dagster_services(stack.dagster_home, logs, ui_port=0, webserver=False):
                     ok = follow_backfill(instance, backfill_id)
-                    say("Waiting for the anomaly sensor and the delivery job…")
-                    wait_for_deliveries(stack.database_url, instance)
-            from linky_pipeline.local.demo.report import report
-
-            report(stack, len(mailbox.paths()) - before, len(mailbox.paths()))
+                report_month = render_reports(instance, BUILDING_CODES)
         except ServiceError as exc:
             say(f"Dagster did not start: {exc}")
             return 1
-        finally:
-            mailbox.stop()
+        from linky_pipeline.local.demo.report import deliver_and_report
+
+        deliver_and_report(stack, report_month, reports_dir, belgian=(BELGIAN_BUILDING[0], BELGIAN_BUILDING[2]))
     say(f"Done in {time.monotonic() - started:.0f} s. `make dev` opens the Dagster UI on the same state.")
     return 0 if ok else 1
+
+
+SMTP_ENV = (
+    "LINKY_SMTP_HOST",
+    "LINKY_SMTP_PORT",
+    "LINKY_SMTP_STARTTLS",
+    "LINKY_SMTP_USERNAME",
+    "LINKY_SMTP_PASSWORD",
+    "LINKY_SMTP_SENDER",
+    "LINKY_WEBHOOK_SECRET",
+    "LINKY_OPS_WEBHOOK_URL",
+)
 
 
 if __name__ == "__main__":

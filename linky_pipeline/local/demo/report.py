@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from datetime import date
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -10,6 +13,7 @@ from psycopg import sql
 from linky_pipeline.lib.store.db import connect
 from linky_pipeline.lib.store.sql import SqlFiles
 from linky_pipeline.local.stack import SANDBOX_CLIENT_SECRET, LocalStack
+from linky_pipeline.sandbox.ores.settings import CLIENT_SECRET as ORES_CLIENT_SECRET
 
 SQL = SqlFiles(__name__)
 
@@ -23,6 +27,10 @@ TABLES = (
     "monthly_consumption",
     "daily_max_power",
     "consumption_anomalies",
+    "daily_cost",
+    "monthly_cost",
+    "usage_alerts",
+    "monthly_reports",
     "notifications",
     "audit_log",
 )
@@ -37,7 +45,13 @@ def _scalar(conn: psycopg.Connection, query: Any, params: Any = None) -> int:
     return int(row[0]) if row else 0
 
 
-def report(stack: LocalStack, delivered: int, in_mailbox: int) -> None:
+def deliver_and_report(
+    stack: LocalStack, report_month: date, reports_dir: Path, belgian: tuple[str, str] | None = None
+) -> None:
+    """`belgian`: (building, EAN) of the ORES building, reported on its own."""
+    from linky_pipeline.local.demo.notify import deliver_demo_notifications
+
+    delivered, in_mailbox = deliver_demo_notifications(stack)
     with connect(stack.database_url) as conn:
         say("\nRows per table:")
         for table in TABLES:
@@ -45,7 +59,7 @@ def report(stack: LocalStack, delivered: int, in_mailbox: int) -> None:
             say(f"  {table:<22} {count:>9,}")
         say("\nPer meter (local days; curve = readings, official = daily endpoint):")
         say(
-            f"  {'building':<12} {'meter':<15} {'direction':<11} {'first day':<10} {'days':>5} {'readings':>8} "
+            f"  {'building':<12} {'meter':<18} {'direction':<11} {'first day':<10} {'days':>5} {'readings':>8} "
             f"{'complete':>8} {'no data':>7}  gaps explained"
         )
         for row in conn.execute(SQL["demo_meter_summary"]):
@@ -60,7 +74,7 @@ def report(stack: LocalStack, delivered: int, in_mailbox: int) -> None:
                 )
             )
             say(
-                f"  {code:<12} {prm:<15} {direction:<11} {first!s:<10} {days:>5} {readings:>8,} "
+                f"  {code:<12} {prm:<18} {direction:<11} {first!s:<10} {days:>5} {readings:>8,} "
                 f"{complete:>7.1%} {gaps:>7}  {why}"
             )
         say("\nAnomalies (7-day moving average rule):")
@@ -72,6 +86,12 @@ def report(stack: LocalStack, delivered: int, in_mailbox: int) -> None:
             say(f"  {code:<12} {granularity:<8} {severity:<8} {count:>4}")
         if not rows:
             say("  none")
+        if belgian is not None:
+            from linky_pipeline.local.demo.belgian import ores_lines
+
+            for line in ores_lines(conn, stack.ores_url, *belgian):
+                say(line)
+        say_costs(conn, report_month, reports_dir)
     say(
         f"\nE-mails delivered by this run: {delivered} ({in_mailbox} in {stack.mailbox}/, one .eml file each; "
         "each anomaly is notified once, so a second demo run sends none)."
@@ -79,10 +99,31 @@ def report(stack: LocalStack, delivered: int, in_mailbox: int) -> None:
     say(secrets_check(stack))
 
 
+def say_costs(conn: psycopg.Connection, report_month: date, reports_dir: Path) -> None:
+    """Costs of the last three months per priced building, usage alerts by rule, and the reports written."""
+    say("\nCosts (daily_cost → monthly_cost; partial = incomplete days or unknown Tempo colour):")
+    rows = conn.execute(SQL["demo_cost_summary"]).fetchall()
+    for code, tariff, month, kwh, total, partial_days in rows:
+        say(f"  {code:<12} {tariff:<55} {month:%Y-%m}  {kwh:>8.1f} kWh  {total:>8.2f} €  partial days {partial_days}")
+    if not rows:
+        say("  none")
+    alerts = conn.execute("SELECT rule, count(*) FROM usage_alerts GROUP BY 1 ORDER BY 1").fetchall()
+    say("Usage alerts: " + (", ".join(f"{rule} {n}" for rule, n in alerts) or "none"))
+    say(f"Monthly reports of {report_month:%Y-%m} (HTML + PDF, under {reports_dir}):")
+    for code, pdf, kwh, total in conn.execute(
+        "SELECT building_code, pdf_path, kwh, total_eur FROM monthly_reports WHERE month = %s ORDER BY 1",
+        (report_month,),
+    ):
+        cost = f"{total:.2f} €" if total is not None else "no tariff"
+        say(f"  {code:<12} {kwh:>8.1f} kWh  {cost:>10}  {pdf}")
+
+
 def secrets_check(stack: LocalStack) -> str:
-    """Search every stored Dagster event and the warehouse's free-text columns for the client secret and every
-    access token the sandbox issued during the demo."""
-    secrets = [SANDBOX_CLIENT_SECRET, *stack.issued_tokens()]
+    """Search every stored Dagster event and the warehouse's free-text columns for the client secrets, the vault
+    key, the state secret and every code and token the sandbox issued during the demo."""
+    keys = [os.environ.get(name, "") for name in ("LINKY_ENCRYPTION_KEYS", "LINKY_STATE_SECRET")]
+    fixed = [SANDBOX_CLIENT_SECRET, ORES_CLIENT_SECRET, *(k for k in keys if k)]
+    secrets = [*fixed, *stack.issued_tokens()]
     head, _, _ = stack.database_url.rpartition("/")
     with connect(f"{head}/dagster") as conn:
         events = _scalar(conn, "SELECT count(*) FROM event_logs")
@@ -91,6 +132,7 @@ def secrets_check(stack: LocalStack) -> str:
         leaks += sum(_scalar(conn, SQL["count_secret_mentions"], {"s": s}) for s in secrets)
     verdict = "none found" if leaks == 0 else f"{leaks} LEAK(S) FOUND"
     return (
-        f"Secrets check: client secret and {len(secrets) - 1} access token(s) searched in {events:,} Dagster "
+        f"Secrets check: {len(fixed)} client secrets and keys, {len(secrets) - len(fixed)} codes and tokens searched "
+        f"in {events:,} Dagster "
         f"events and the warehouse: {verdict}."
     )

@@ -1,0 +1,2 @@
+SELECT ts, interval_s, kwh FROM readings WHERE meter_pk = %(meter_pk)s AND ts >= %(start)s AND ts < %(end)s
+ORDER BY ts
