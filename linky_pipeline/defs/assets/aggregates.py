@@ -10,7 +10,7 @@ from linky_pipeline.defs.assets.checks import DAILY_CHECKS, daily_evaluations
 from linky_pipeline.defs.assets.describe import table_asset
 from linky_pipeline.defs.assets.freshness import NIGHTLY_FRESHNESS
 from linky_pipeline.defs.assets.markdown import completeness_table, monthly_table
-from linky_pipeline.defs.assets.work import AssetEvent, check_events, rebuild_each, record, run_partitions
+from linky_pipeline.defs.assets.work import AssetEvent, Materialized, check_events, rebuild_each, record, run_partitions
 from linky_pipeline.defs.partitions import building_month_partitions
 from linky_pipeline.defs.resources.dashboards import DashboardResource
 from linky_pipeline.defs.resources.policy import SyncPolicyResource
@@ -80,7 +80,7 @@ def daily_consumption(
 )
 def daily_max_power(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, dashboards: DashboardResource
-) -> dg.MaterializeResult:
+) -> Materialized:
     """Peak apparent power (VA) per consumption meter and local day, with the instant of the peak (UTC)."""
     partitions = run_partitions(context, warehouse)
     written = rebuild_each(context, partitions, warehouse, max_power.rebuild_max_power, "daily_max_power")
@@ -111,7 +111,7 @@ def daily_max_power(
 )
 def monthly_consumption(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, dashboards: DashboardResource
-) -> dg.MaterializeResult:
+) -> Materialized:
     """Energy per meter and local month with completeness, month-over-month and year-over-year change (%)."""
     partitions = run_partitions(context, warehouse)
     written = rebuild_each(context, partitions, warehouse, monthly.rebuild_monthly, "monthly_consumption")

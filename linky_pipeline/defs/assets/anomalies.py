@@ -8,7 +8,7 @@ from linky_pipeline.defs import names
 from linky_pipeline.defs.assets.describe import table_asset
 from linky_pipeline.defs.assets.freshness import NIGHTLY_FRESHNESS
 from linky_pipeline.defs.assets.markdown import anomalies_table
-from linky_pipeline.defs.assets.work import rebuild_each, record, run_partitions
+from linky_pipeline.defs.assets.work import Materialized, rebuild_each, record, run_partitions
 from linky_pipeline.defs.partitions import building_month_partitions
 from linky_pipeline.defs.resources.dashboards import DashboardResource
 from linky_pipeline.defs.resources.warehouse import WarehouseResource
@@ -26,7 +26,7 @@ from linky_pipeline.lib.tables import anomalies, summaries
 )
 def consumption_anomalies(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, dashboards: DashboardResource
-) -> dg.MaterializeResult:
+) -> Materialized:
     """Days and intervals of consumption above 120 % of their 7-day moving average (Minor < 150 % ≤ Major ≤ 200 %
     < Critical), with stable ids so re-runs never duplicate a row or a notification."""
     partitions = run_partitions(context, warehouse)
