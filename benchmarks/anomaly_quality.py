@@ -6,7 +6,8 @@ daily energy). The detectors run with their defaults, reading 14 days before the
 the asset reads the weeks before the month it materialises.
 
 A detection matches an injected anomaly on the same meter and local day (day granularity) or the same interval
-start (interval granularity). Target: recall >= 0.9 and precision >= 0.8.
+start (interval granularity). Target: recall >= 0.9 and precision >= 0.8. The usage-alert detectors (subscribed
+power, standby, week over week) are scored after, on injected events (benchmarks/usage_quality.py).
 
     .venv/bin/python benchmarks/anomaly_quality.py [--end YYYY-MM-DD] [--months 36]
 """
@@ -17,6 +18,7 @@ import argparse
 import sys
 import time
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -25,6 +27,9 @@ from linky_pipeline.lib.anomalies.detect import detect_anomalies
 from linky_pipeline.lib.domain.localtime import PARIS
 from linky_pipeline.sandbox import METERS, injected_anomalies
 from linky_pipeline.sandbox.series import published
+
+sys.path.insert(0, str(Path(__file__).parent))
+import usage_quality
 
 DEMO_METERS = ("22516914714270", "42900589957123", "12655648759651")
 WARMUP_DAYS = 14
@@ -118,7 +123,9 @@ def main(argv: list[str] | None = None) -> int:
     n_true, n_found, hits, precision, recall = score(all_found, all_truth)
     print(f"{'all':<12} {n_true:>8} {n_found:>8} {hits:>8} {precision:>9.3f} {recall:>7.3f}")
     print("target recall >= 0.9 and precision >= 0.8 per granularity:", "MET" if ok else "NOT MET")
-    return 0 if ok else 1
+    usage_ok = usage_quality.run(DEMO_METERS, start, end)
+    print("target recall >= 0.9 and precision >= 0.8 per usage detector:", "MET" if usage_ok else "NOT MET")
+    return 0 if ok and usage_ok else 1
 
 
 if __name__ == "__main__":

@@ -65,7 +65,7 @@ SELECT md5(meter_pk::text || day::text), building_code, meter_pk, 'consumption',
 FROM daily_consumption WHERE metric = 'consumption' AND extract(day FROM day) = 1 + meter_pk %% 28;
 ANALYZE;
 """
-# The definition sql/011 replaced, kept here as the baseline (its window is not partitioned by building_code).
+# The definition sql/061 replaced, kept here as the baseline (its window is not partitioned by building_code).
 OLD_MONTHLY = re.compile(r"CREATE VIEW bi\.monthly_consumption AS(.*?);", re.S)
 
 
@@ -92,7 +92,7 @@ def view_queries(conn: psycopg.Connection) -> dict[str, str]:
     ).fetchall()
     out = {f"bi.{v}": f"SELECT * FROM bi.{v} WHERE building_code = %(building)s" for (v,) in views}
     out["bi.monthly_consumption (one meter)"] = "SELECT * FROM bi.monthly_consumption WHERE meter_pk = %(meter)s"
-    out["baseline: pre-011 bi.monthly_consumption"] = (
+    out["baseline: pre-061 bi.monthly_consumption"] = (
         "SELECT * FROM bench_old_monthly_consumption WHERE building_code = %(building)s"
     )
     return out

@@ -23,7 +23,7 @@ from linky_pipeline.defs.assets.ingestion import raw_load_curves
 from linky_pipeline.defs.assets.readings import readings
 from linky_pipeline.defs.automation.runs import rectangle_tags
 from linky_pipeline.defs.resources.policy import SyncPolicyResource
-from linky_pipeline.defs.resources.sources import EnedisResource
+from linky_pipeline.defs.resources.sources import EnedisResource, OresResource
 from linky_pipeline.defs.resources.warehouse import WarehouseResource
 from linky_pipeline.lib.domain.localtime import next_month
 from linky_pipeline.lib.domain.registry import add_building, add_meter
@@ -62,6 +62,7 @@ def run(url: str, sandbox: SandboxServer, first: date, last: date) -> float:
             quota_database_url=url,
             calls_per_second=500,
         ),
+        "ores": OresResource(),  # no ORES meter in this benchmark (unconfigured: its meters would fail alone)
     }
     instance = dg.DagsterInstance.ephemeral()
     instance.add_dynamic_partitions("building", ["bench"])

@@ -6,7 +6,7 @@ A fresh database with B buildings of one consumption meter (half-hour curves, in
 through the product's path (write_month) into reading_days, and the same rows COPied into a twin of the old
 `readings` table (PK (meter_pk, metric, ts), BRIN on ts, the same columns). Sizes are pg_total_relation_size (heap,
 TOAST, free space map, visibility map and indexes) after VACUUM ANALYZE, divided by the number of readings. On
-TimescaleDB both become hypertables (reading_days as sql/012 configures it; the old table as 003 did: 30-day chunks,
+TimescaleDB both become hypertables (reading_days as sql/062 configures it; the old table as 003 did: 30-day chunks,
 segment-by meter_pk, metric, order-by ts), every chunk is converted to the columnstore and hypertable_size is
 divided again.
 """

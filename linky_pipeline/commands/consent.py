@@ -14,11 +14,12 @@ from linky_pipeline.lib.consent.flow import connect_meters
 from linky_pipeline.lib.consent.revoke import disconnect_meter
 from linky_pipeline.lib.consent.state import StateSigner
 from linky_pipeline.lib.consent.vault import Vault, VaultError
-from linky_pipeline.lib.sources.enedis.consent_api import EnedisConsentConfig
-from linky_pipeline.lib.sources.enedis.quota import shared_limiter
+from linky_pipeline.lib.sources import catalog
 from linky_pipeline.lib.sources.errors import SourceError
 from linky_pipeline.lib.store import audit, erasure
 from linky_pipeline.lib.store.db import database_url, to_psycopg_url
+
+_VARIANTS = sorted({v for p in catalog.CONSENT_PROVIDERS for v in catalog.consent_variants(p)})
 
 
 @contextlib.contextmanager
@@ -32,15 +33,19 @@ def _user_errors() -> Iterator[None]:
 
 @click.command("connect")
 @click.option("--building", required=True, help="Building the consented meters belong to.")
-@click.option("--provider", type=click.Choice(["enedis"]), default="enedis", show_default=True)
+@click.option(
+    "--provider", type=click.Choice(catalog.CONSENT_PROVIDERS), default=catalog.CONSENT_PROVIDERS[0], show_default=True
+)
 @click.option(
     "--api",
-    type=click.Choice(["v5", "2026"]),
-    default="v5",
-    show_default=True,
-    help="v5: code + usage_point_id redirect; 2026: autorisation_id + subscribed_services.",
+    type=click.Choice(_VARIANTS),
+    default=None,
+    help="Consent variant (default: the provider's first). "
+    + "; ".join(f"{p}: {', '.join(catalog.consent_variants(p))}" for p in catalog.CONSENT_PROVIDERS)
+    + ".",
 )
-@click.option("--duration", default="P3Y", show_default=True, help="ISO-8601 consent duration, at most P3Y.")
+@click.option("--meter", "meter_id", default=None, help="The meter consented for, when the redirect does not name it.")
+@click.option("--duration", default=None, help="ISO-8601 consent duration (default and maximum: the provider's).")
 @click.option(
     "--callback-port",
     type=click.IntRange(0, 65535),
@@ -57,7 +62,7 @@ def _user_errors() -> Iterator[None]:
     "--sandbox-customer",
     type=click.IntRange(0, 9),
     default=None,
-    help="Last digit of the state: selects the fake customer of the Enedis sandbox.",
+    help="Last digit of the state: selects the fake customer of the offline sandbox.",
 )
 @click.option("--no-browser", is_flag=True, help="Only print the consent URL.")
 @click.option(
@@ -66,8 +71,9 @@ def _user_errors() -> Iterator[None]:
 def connect(
     building: str,
     provider: str,
-    api: str,
-    duration: str,
+    api: str | None,
+    meter_id: str | None,
+    duration: str | None,
     callback_port: int,
     callback_url: str | None,
     sandbox_customer: int | None,
@@ -75,37 +81,38 @@ def connect(
     timeout_s: float,
 ) -> None:
     """Ask the customer's consent and register the consented meters."""
-    with _user_errors():
-        config = EnedisConsentConfig.from_env()
+    with _user_errors(), contextlib.ExitStack() as stack:
         signer = StateSigner.from_env()
-        vault = Vault.from_env() if api == "2026" else None
         pasted = None if callback_url in (None, "-") else callback_url
         reader = (lambda: click.prompt("Paste the redirect URL")) if callback_url == "-" else None
         with warehouse() as conn:
+            conninfo = to_psycopg_url(database_url())
+            consent = catalog.consent_api(provider, building=building, conninfo=conninfo)
+            stack.callback(consent.close)
+            variant = api or consent.variants[0]
+            vault = Vault.from_env() if consent.needs_vault(variant) else None
             meters = connect_meters(
                 conn,
-                config,
+                consent,
                 signer,
                 building_code=building,
                 actor=audit.cli_actor("meters connect"),
-                api=api,
+                api=variant,
                 duration=duration,
                 vault=vault,
+                meter_id=meter_id,
                 callback_port=callback_port,
                 callback_url=pasted,
                 read_callback_url=reader,
                 sandbox_customer=sandbox_customer,
-                limiter=shared_limiter(to_psycopg_url(database_url())),
-                announce=lambda url: click.echo(f"Open this URL to give consent ({provider}, {api}):\n{url}"),
+                announce=lambda url: click.echo(f"Open this URL to give consent ({provider}, {variant}):\n{url}"),
                 open_browser=None if no_browser else webbrowser.open,
                 timeout_s=timeout_s,
             )
     for m in meters:
         verb = "connected" if m.created else "re-consented"
-        click.echo(
-            f"{verb} {m.provider}/{m.meter_id} ({m.direction}) in {m.building_code}, consent until "
-            f"{m.consent_end.date().isoformat()}"
-        )
+        until = f"consent until {m.consent_end.date().isoformat()}" if m.consent_end else "consent until revoked"
+        click.echo(f"{verb} {m.provider}/{m.meter_id} ({m.direction}) in {m.building_code}, {until}")
 
 
 @click.command("disconnect")

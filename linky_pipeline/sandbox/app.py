@@ -5,22 +5,32 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
 from linky_pipeline.sandbox.anomalies import AnomalyQueryError, injected_anomalies
 from linky_pipeline.sandbox.consent import ConsentStore, authorize, subscribed_services
-from linky_pipeline.sandbox.faults import CallStats, FaultPlan, QuotaTracker, TokenStore, next_access_text
+from linky_pipeline.sandbox.contract import contract_body
+from linky_pipeline.sandbox.faults import (
+    CallStats,
+    FaultPlan,
+    QuotaExceeded,
+    QuotaTracker,
+    TokenStore,
+    next_access_text,
+)
 from linky_pipeline.sandbox.metering import (
     ENDPOINTS,
     V1_PATHS,
     V2_PATHS,
     V5_PATHS,
     ApiError,
+    check_v2_contract,
     history_limit,
     parse_query,
     select_days,
@@ -29,6 +39,11 @@ from linky_pipeline.sandbox.metering import (
 )
 from linky_pipeline.sandbox.meters import METERS
 from linky_pipeline.sandbox.settings import SandboxSettings, SettingsError
+from linky_pipeline.sandbox.tempo import MAX_DAYS as MAX_TEMPO_DAYS
+from linky_pipeline.sandbox.tempo import calendar_body
+
+RTE_TOKEN_PATH = "/token/oauth/"  # noqa: S105 - a URL path, not a password
+RTE_TEMPO_PATH = "/open_api/tempo_like_supply_contract/v1/tempo_like_calendars"
 
 
 @dataclass
@@ -81,6 +96,12 @@ class SandboxApp:
                 return self._metering(name, path in V2_PATHS, path, raw_query, query, headers, snap)
             if method == "POST" and path == "/subscribed_services/v1":
                 return self._subscribed(path, headers, body, snap)
+            if method == "POST" and path == RTE_TOKEN_PATH:  # RTE: client credentials in Basic auth only
+                return self._token(headers, b"grant_type=client_credentials", snap)
+            if method == "GET" and path == RTE_TEMPO_PATH:
+                return self._tempo(query, headers)
+            if method == "GET" and path.startswith("/synth_contrat_auto/v1"):
+                return self._contract(path, raw_query, headers, snap)
             return json_response(404, {"error": "not_found", "error_description": f"no resource at {path}"})
         except ApiError as err:
             return _error(err)
@@ -109,17 +130,21 @@ class SandboxApp:
             },
         )
 
-    def _gate(self, key: str, headers: Mapping[str, str], snap: SandboxSettings) -> str | None:
-        """Auth, quotas and injected 5xx, in that order; returns the fault to apply to a 200, if any."""
+    def _gate(self, key: str, api: str, headers: Mapping[str, str], snap: SandboxSettings) -> str | None:
+        """Auth, the quotas of `api`, injected faults, in that order; returns the fault to apply to a 200, if any."""
         auth = headers.get("authorization", "")
         token = auth[7:].strip() if auth.lower().startswith("bearer ") else ""
         client_id = self.tokens.client_of(token) if token else None
         if client_id is None:
             raise ApiError(401, "invalid_token", "Access token is missing, invalid or expired")
-        refused = self.quotas.admit(client_id, snap.quota_per_second, snap.quota_per_hour)
+        refused = self.quotas.admit(client_id, api, snap.quota_per_second, snap.quota_per_hour, snap.time_scale)
         if refused is not None:
-            raise _QuotaRefusal(refused.kind, refused.retry_after_s, next_access_text(refused.next_access))
-        fault = self.faults.draw(snap.seed, key, snap.error_rate, snap.malformed_rate)
+            raise _QuotaRefusal(refused, snap.time_scale)
+        fault = self.faults.draw(snap.seed, key, snap.error_rate, snap.malformed_rate, snap.echo_rate)
+        if fault == "echo":  # a gateway quoting the request back, credentials included
+            raise ApiError(
+                400, "invalid_request", f"Request rejected: Authorization: Bearer {token} (access_token={token})"
+            )
         if fault == "500":
             raise ApiError(500, "technical_error", "Technical error. Please try later.")
         if fault == "503":
@@ -137,23 +162,41 @@ class SandboxApp:
         snap: SandboxSettings,
     ) -> Response:
         try:
-            fault = self._gate(f"GET {path}?{raw_query}", headers, snap)
+            fault = self._gate(f"GET {path}?{raw_query}", name, headers, snap)
         except _QuotaRefusal as refusal:
             return refusal.response()
         except _Unavailable:
             return Response(503, b"", {})
         endpoint = ENDPOINTS[name]
+        if v2:
+            check_v2_contract(endpoint, query)
         parsed = parse_query(query, v2)
         days = select_days(endpoint, parsed, snap)
         payload = v2_body(endpoint, parsed, days) if v2 else v5_body(endpoint, parsed, days)
         response = json_response(200, payload)
+        if v2:  # the 2026 gateway labels its JSON as a byte stream
+            response.headers["Content-Type"] = "application/octet-stream"
         if fault == "malformed":
             response.body = response.body[: max(1, len(response.body) // 2)]
         return response
 
+    def _tempo(self, query: dict[str, str], headers: Mapping[str, str]) -> Response:
+        auth = headers.get("authorization", "")
+        token = auth[7:].strip() if auth.lower().startswith("bearer ") else ""
+        if not token or self.tokens.client_of(token) is None:
+            raise ApiError(401, "invalid_token", "Access token is missing, invalid or expired")
+        try:
+            start = datetime.fromisoformat(query["start_date"]).date()
+            end = datetime.fromisoformat(query["end_date"]).date()
+        except (KeyError, ValueError):
+            raise ApiError(400, "TMPLIKSUPCON_TMPLIKCAL_F04", "start_date and end_date must be ISO 8601") from None
+        if not 0 < (end - start).days <= MAX_TEMPO_DAYS:
+            raise ApiError(400, "TMPLIKSUPCON_TMPLIKCAL_F01", f"the period must be 1 to {MAX_TEMPO_DAYS} days")
+        return json_response(200, calendar_body(start, end, self.settings.effective_today()))
+
     def _subscribed(self, path: str, headers: Mapping[str, str], body: bytes, snap: SandboxSettings) -> Response:
         try:
-            fault = self._gate(f"POST {path} {body.decode('utf-8', 'replace')}", headers, snap)
+            fault = self._gate(f"POST {path} {body.decode('utf-8', 'replace')}", "subscribed_services", headers, snap)
         except _QuotaRefusal as refusal:
             return refusal.response()
         except _Unavailable:
@@ -162,10 +205,23 @@ class SandboxApp:
             payload = json.loads(body or b"null")
         except ValueError:
             raise ApiError(400, "invalid_request", "body must be JSON") from None
-        response = json_response(200, subscribed_services(payload, self.consents))
+        response = json_response(200, subscribed_services(payload, self.consents, snap))
         if fault == "malformed":
             response.body = response.body[: max(1, len(response.body) // 2)]
         return response
+
+    def _contract(self, path: str, raw_query: str, headers: Mapping[str, str], snap: SandboxSettings) -> Response:
+        """The PRM travels in the path; anything else (the PRM as a query parameter) is outside the contract: 500."""
+        try:
+            self._gate(f"GET {path}?{raw_query}", "synth_contrat_auto", headers, snap)
+        except _QuotaRefusal as refusal:
+            return refusal.response()
+        except _Unavailable:
+            return Response(503, b"", {})
+        prm = path.removeprefix("/synth_contrat_auto/v1").strip("/")
+        if not prm or "/" in prm or raw_query:
+            raise ApiError(500, "technical_error", "Technical error. Please try later.")
+        return json_response(200, contract_body(prm), {"Content-Type": "application/octet-stream"})
 
     def _control(self, method: str, path: str, query: dict[str, str], body: bytes) -> Response:
         if method == "GET" and path == "/sandbox/health":
@@ -186,6 +242,19 @@ class SandboxApp:
             return self._anomalies(query)
         if method == "GET" and path == "/sandbox/stats":
             return json_response(200, self.stats.to_json())
+        if method == "GET" and path == "/sandbox/quota":
+            snap = self.settings.snapshot()
+            return json_response(
+                200,
+                {
+                    "time_scale": snap.time_scale,
+                    "per_second": snap.quota_per_second,
+                    "per_hour": snap.quota_per_hour,
+                    "used_this_hour": self.quotas.used(snap.time_scale),
+                    "refused": dict(sorted(self.quotas.refused.items())),
+                    "calls_per_window": self.quotas.windows(),
+                },
+            )
         if method == "POST" and path == "/sandbox/stats/reset":
             self.stats.reset()
             self.quotas.reset()
@@ -222,23 +291,25 @@ class _Unavailable(Exception):
 
 
 class _QuotaRefusal(Exception):
-    """A 429 with Enedis's Q3 body or the WSO2 Q4 body."""
+    """A 429 with Enedis's Q3 body or the WSO2 Q4 body. Scaled (time_scale != 1), the retry hints are precise:
+    Retry-After in decimal seconds and nextAccessTime with milliseconds (windows last seconds, not hours)."""
 
-    def __init__(self, kind: str, retry_after_s: int, next_access: str) -> None:
-        super().__init__(kind)
-        self.kind = kind
-        self.retry_after_s = retry_after_s
-        self.next_access = next_access
+    def __init__(self, refused: QuotaExceeded, time_scale: float) -> None:
+        super().__init__(refused.kind)
+        self.refused, self.precise = refused, time_scale != 1
 
     def response(self) -> Response:
-        headers = {"Retry-After": str(self.retry_after_s)}
-        if self.kind == "Q3":
+        wait = self.refused.retry_after_s
+        retry_after = f"{max(wait, 0.001):.3f}" if self.precise else str(max(1, math.ceil(wait)))
+        headers = {"Retry-After": retry_after}
+        if self.refused.kind == "Q3":
             body = {"error": "429", "error_description": "Quota Q3 reached Call threshold allowed on 0:00:01"}
             return json_response(429, body, headers)
+        next_access = next_access_text(self.refused.next_access, precise=self.precise)
         body = {
             "code": "900804",
             "message": "Message throttled out",
-            "description": f"You have exceeded your quota .You can access API after {self.next_access}",
-            "nextAccessTime": self.next_access,
+            "description": f"You have exceeded your quota .You can access API after {next_access}",
+            "nextAccessTime": next_access,
         }
         return json_response(429, body, headers)

@@ -40,11 +40,19 @@ class Consent:
 
 
 class ConsentStore:
-    """2026 autorisation ids handed out by the authorize redirect."""
+    """2026 autorisation ids handed out by the authorize redirect, and how often each was looked up."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._consents: dict[str, Consent] = {}
+        self._lookups: dict[str, int] = {}
+
+    def lookup(self, autorisation_id: str) -> int:
+        """Count one subscribed_services call for the id; returns how many came before it."""
+        with self._lock:
+            seen = self._lookups.get(autorisation_id, 0)
+            self._lookups[autorisation_id] = seen + 1
+        return seen
 
     def add(self, consent: Consent) -> str:
         """Store a consent and return its new autorisation id."""
@@ -96,26 +104,45 @@ def authorize(params: Mapping[str, str], settings: SandboxSettings, store: Conse
     return _redirect(redirect_uri, {"autorisation_id": autorisation_id, "state": state})
 
 
-def subscribed_services(body: Any, store: ConsentStore) -> dict[str, Any]:
-    """Answer POST /subscribed_services/v1 for {"autorisationId", "comptage"}."""
+MEASURES: Final = {
+    "consumption": (("CDC", "PT30M"), ("ENERGIE", "P1D"), ("PMAX", "P1D")),
+    "production": (("CDC", "PT30M"), ("ENERGIE", "P1D")),
+}
+
+
+def subscribed_services(body: Any, store: ConsentStore, settings: SandboxSettings) -> dict[str, Any]:
+    """Answer POST /subscribed_services/v1 for {"autorisationId", "comptage"}: one service per direction and
+    measure type. The first `subscribed_services_empty` calls for an id answer an empty list, then null
+    (Enedis right after a consent)."""
     if not isinstance(body, dict) or not isinstance(body.get("autorisationId"), str):
         raise ApiError(400, "invalid_request", "body must be a JSON object with a string autorisationId")
     consent = store.get(body["autorisationId"])
     if consent is None:
         raise ApiError(404, "not_found", "autorisationId is unknown")
+    seen = store.lookup(body["autorisationId"])
+    if seen < settings.subscribed_services_empty:
+        return {"nbTotalServices": 0, "serviceSouscrit": [] if seen % 2 == 0 else None}
     spec = METERS[consent.prm]
     services = []
     for direction in spec.directions:
         label = "soutirage" if direction == "consumption" else "injection"
-        ident = hashlib.sha256(f"{body['autorisationId']}|{direction}".encode()).hexdigest()[:12].upper()
-        services.append(
-            {
-                "pointId": consent.prm,
-                "etatCode": "ACTIF",
-                "serviceSouscritId": f"SS{ident}",
-                "serviceSouscritLibelle": f"Consultation des mesures quotidiennes et courbe de charge ({label})",
-                "dateDebut": consent.date_debut.isoformat(),
-                "dateFin": consent.date_fin.isoformat(),
-            }
-        )
-    return {"serviceSouscrit": services}
+        for measure, step in MEASURES[direction]:
+            ident = hashlib.sha256(f"{body['autorisationId']}|{direction}|{measure}".encode()).hexdigest()[:12]
+            services.append(
+                {
+                    "id": f"SS{ident.upper()}",
+                    "pointId": consent.prm,
+                    "soutirage": direction == "consumption",
+                    "injection": direction == "production",
+                    "etatCode": "ACTIF",
+                    "etatLibelle": "Actif",
+                    "serviceSouscritId": f"SS{ident.upper()}",
+                    "serviceSouscritLibelle": f"Consultation des mesures ({label})",
+                    "mesuresTypeCode": measure,
+                    "mesuresPas": step,
+                    "dateDebut": consent.date_debut.isoformat(),
+                    "dateFin": consent.date_fin.isoformat(),
+                    "autorisation": {"autorisationId": body["autorisationId"], "etatCode": "ACTIF"},
+                }
+            )
+    return {"nbTotalServices": len(services), "serviceSouscrit": services}

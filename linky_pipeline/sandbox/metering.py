@@ -95,6 +95,18 @@ def history_limit(kind: Kind, today: date) -> date:
     return months_before(today, 24 if kind == "curve" else 36) - timedelta(days=15)
 
 
+V2_PARAMETERS: Final = frozenset({"pointId", "dateDebut", "dateFin"})
+V2_MAX_POWER_PARAMETERS: Final = frozenset({"mesuresPas", "grandeurPhysique"})
+
+
+def check_v2_contract(endpoint: Endpoint, params: Mapping[str, str]) -> None:
+    """The 2026 gateway answers 500, not 400, to a request outside its published contract (a misspelt or
+    missing parameter, the PRM passed under another name); values are checked later and answer 400."""
+    allowed = V2_PARAMETERS | (V2_MAX_POWER_PARAMETERS if endpoint.kind == "max_power" else frozenset())
+    if not set(params) >= V2_PARAMETERS or not set(params) <= allowed:
+        raise ApiError(500, "technical_error", "Technical error. Please try later.")
+
+
 def parse_query(params: Mapping[str, str], v2: bool) -> MeteringQuery:
     """Validate the query string; names are the v5 ones or the 2026 v2 ones."""
     prm_name, start_name, end_name = ("pointId", "dateDebut", "dateFin") if v2 else ("usage_point_id", "start", "end")
@@ -140,14 +152,11 @@ def select_days(endpoint: Endpoint, query: MeteringQuery, settings: SandboxSetti
         raise ApiError(400, "ADAM-ERR0125", "The start date is before the history limit of this data")
     if endpoint.kind == "curve" and not spec.curve_enabled:
         raise ApiError(404, *NO_DATA)
-    days = [
-        d
-        for d in days_in_range(query.start, query.end)
-        if not spec.has_hole(d) and (query.prm, d) not in settings.withheld_days
-    ]
-    if not days:
+    asked = [d for d in days_in_range(query.start, query.end) if not spec.has_hole(d)]
+    days = [d for d in asked if (query.prm, d) not in settings.withheld_days | settings.empty_days]
+    if not days and not any((query.prm, d) in settings.empty_days for d in asked):
         raise ApiError(404, *NO_DATA)
-    return days
+    return days  # empty: a 200 without a single point
 
 
 def v5_body(endpoint: Endpoint, query: MeteringQuery, days: list[date]) -> dict[str, Any]:

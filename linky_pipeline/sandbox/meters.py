@@ -27,6 +27,7 @@ class MeterSpec:
     hole_weekdays: frozenset[int] = field(default_factory=frozenset)  # date.weekday(): Tue = 1, Wed = 2
     consent_revoked: bool = False
     scale: float = 1.0  # size of the household / PV array relative to the reference home
+    subscribed_kva: float = 9.0  # what the contract summary says (consumption points)
 
     @property
     def directions(self) -> tuple[Direction, ...]:
@@ -56,9 +57,9 @@ METERS: Final[dict[str, MeterSpec]] = {
     spec.prm: spec
     for spec in (
         MeterSpec("22516914714270", "load"),
-        MeterSpec("11453290002823", "load", activation=date(2019, 8, 27), scale=0.85),
+        MeterSpec("11453290002823", "load", activation=date(2019, 8, 27), scale=0.85, subscribed_kva=6.0),
         MeterSpec("32320647321714", "load", curve_enabled=False, scale=1.1),
-        MeterSpec("12345678901234", "load", scale=1.2),
+        MeterSpec("12345678901234", "load", scale=1.2, subscribed_kva=12.0),
         MeterSpec("10284856584123", "pv", scale=1.0),
         MeterSpec("42900589957123", "load", hole_weekdays=frozenset({1, 2}), scale=0.9),
         MeterSpec("24880057139941", "pv", scale=1.4),

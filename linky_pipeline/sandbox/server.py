@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from urllib.parse import urlsplit
 
 from linky_pipeline.sandbox.app import Response, SandboxApp, json_response
+from linky_pipeline.sandbox.ores import OresSandbox, OresSandboxSettings
 from linky_pipeline.sandbox.settings import SandboxError, SandboxSettings
+
+ORES_MOUNT = "/ores"  # the ORES emulator answers under <url>/ores; everything else is Enedis
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -24,7 +28,8 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length > 0 else b""
         headers = {k.lower(): v for k, v in self.headers.items()}
         try:
-            response = self.server.app.handle(method, parts.path, parts.query, headers, body)  # type: ignore[attr-defined]
+            app, path = self.server.route(parts.path)  # type: ignore[attr-defined]
+            response = app.handle(method, path, parts.query, headers, body)
         except Exception:  # a bug in the sandbox must answer 500, not drop the connection
             response = json_response(500, {"error": "sandbox_bug", "error_description": "unexpected sandbox error"})
         self._write(response)
@@ -52,9 +57,20 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, address: tuple[str, int], app: SandboxApp) -> None:
-        self.app = app
+    def __init__(self, address: tuple[str, int], app: SandboxApp, ores: OresSandbox) -> None:
+        self.app, self.ores = app, ores
         super().__init__(address, _Handler)
+
+    def route(self, path: str) -> tuple[SandboxApp | OresSandbox, str]:
+        """The emulator a path belongs to, and the path as that emulator sees it."""
+        if path == ORES_MOUNT or path.startswith(ORES_MOUNT + "/"):
+            return self.ores, path[len(ORES_MOUNT) :] or "/"
+        return self.app, path
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A client that gave up (its timeout) while a fault stalled the answer is not an error."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)  # type: ignore[arg-type]
 
 
 class SandboxServerError(SandboxError):
@@ -62,13 +78,20 @@ class SandboxServerError(SandboxError):
 
 
 class SandboxServer:
-    """The Enedis sandbox serving on a background thread; `with SandboxServer() as s:` starts and stops it."""
+    """The Enedis and ORES emulators on a background thread; `with SandboxServer() as s:` starts and stops it."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, settings: SandboxSettings | None = None) -> None:
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        settings: SandboxSettings | None = None,
+        ores_settings: OresSandboxSettings | None = None,
+    ) -> None:
         self.host = host
         self.port = port
         self.settings = settings or SandboxSettings()
         self.app = SandboxApp(self.settings)
+        self.ores = OresSandbox(ores_settings)
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -82,11 +105,16 @@ class SandboxServer:
             host = host.decode()
         return f"http://{host}:{port}"
 
+    @property
+    def ores_url(self) -> str:
+        """Base URL of the ORES emulator (LINKY_ORES_BASE_URL), e.g. http://127.0.0.1:54321/ores."""
+        return self.url + ORES_MOUNT
+
     def start(self) -> None:
         """Bind and serve on a daemon thread (port 0 picks a free port)."""
         if self._server is not None:
             raise SandboxServerError("server already started")
-        self._server = _Server((self.host, self.port), self.app)
+        self._server = _Server((self.host, self.port), self.app, self.ores)
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(
             target=self._server.serve_forever, args=(0.05,), name="enedis-sandbox", daemon=True
@@ -96,7 +124,7 @@ class SandboxServer:
     def serve_forever(self) -> None:
         """Serve on the calling thread until interrupted (the CLI)."""
         if self._server is None:
-            self._server = _Server((self.host, self.port), self.app)
+            self._server = _Server((self.host, self.port), self.app, self.ores)
             self.port = self._server.server_address[1]
         try:
             self._server.serve_forever()

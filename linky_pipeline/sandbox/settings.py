@@ -41,17 +41,17 @@ def _number(name: str, value: Any, lo: float, hi: float, integer: bool = False) 
     return value
 
 
-def _withheld(value: Any) -> frozenset[tuple[str, date]]:
+def _meter_days(name: str, value: Any) -> frozenset[tuple[str, date]]:
     if not isinstance(value, list):
-        raise SettingsError(f"withheld_days must be a list of {{usage_point_id, day}}, got {value!r}")
+        raise SettingsError(f"{name} must be a list of {{usage_point_id, day}}, got {value!r}")
     out: set[tuple[str, date]] = set()
     for item in value:
         if not isinstance(item, dict) or set(item) != {"usage_point_id", "day"}:
-            raise SettingsError(f"withheld_days items need exactly usage_point_id and day, got {item!r}")
+            raise SettingsError(f"{name} items need exactly usage_point_id and day, got {item!r}")
         prm = item["usage_point_id"]
         if not isinstance(prm, str) or not _PRM.match(prm):
-            raise SettingsError(f"withheld_days.usage_point_id must be 14 digits, got {prm!r}")
-        out.add((prm, _parse_day("withheld_days.day", item["day"])))
+            raise SettingsError(f"{name}.usage_point_id must be 14 digits, got {prm!r}")
+        out.add((prm, _parse_day(f"{name}.day", item["day"])))
     return frozenset(out)
 
 
@@ -63,10 +63,14 @@ class SandboxSettings:
     error_rate: float = 0.0
     latency_ms: int = 0
     malformed_rate: float = 0.0
+    echo_rate: float = 0.0  # share of data calls refused with a 400 that echoes the bearer token (scrubbing tests)
     token_ttl_s: int = 12600
-    quota_per_second: int = 5
-    quota_per_hour: int = 10000
-    withheld_days: frozenset[tuple[str, date]] = frozenset()
+    quota_per_second: int = 5  # per API and client_id, as Enedis grants since the 2026 switch
+    quota_per_hour: int = 1000
+    time_scale: float = 1.0  # quota clock: 1000 makes an hour window last 3.6 s (benchmarks of hours of quota)
+    withheld_days: frozenset[tuple[str, date]] = frozenset()  # answered 404 no_data_found
+    empty_days: frozenset[tuple[str, date]] = frozenset()  # answered 200 without their points (the 2026 failure)
+    subscribed_services_empty: int = 0  # first calls per consent answering an empty/null service list
     seed: int = 0
     client_id: str = DEFAULT_CLIENT_ID
     client_secret: str = field(default=DEFAULT_CLIENT_SECRET, repr=False)
@@ -84,10 +88,14 @@ class SandboxSettings:
                 error_rate=self.error_rate,
                 latency_ms=self.latency_ms,
                 malformed_rate=self.malformed_rate,
+                echo_rate=self.echo_rate,
                 token_ttl_s=self.token_ttl_s,
                 quota_per_second=self.quota_per_second,
                 quota_per_hour=self.quota_per_hour,
+                time_scale=self.time_scale,
                 withheld_days=self.withheld_days,
+                empty_days=self.empty_days,
+                subscribed_services_empty=self.subscribed_services_empty,
                 seed=self.seed,
                 client_id=self.client_id,
                 client_secret=self.client_secret,
@@ -99,18 +107,22 @@ class SandboxSettings:
         for name, value in changes.items():
             if name == "today":
                 parsed[name] = None if value is None else _parse_day(name, value)
-            elif name in ("error_rate", "malformed_rate"):
+            elif name in ("error_rate", "malformed_rate", "echo_rate"):
                 parsed[name] = float(_number(name, value, 0.0, 1.0))
+            elif name == "subscribed_services_empty":
+                parsed[name] = int(_number(name, value, 0, 100, integer=True))
             elif name == "latency_ms":
                 parsed[name] = int(_number(name, value, 0, 60_000, integer=True))
             elif name == "token_ttl_s":
                 parsed[name] = int(_number(name, value, 0, 10**7, integer=True))
             elif name in ("quota_per_second", "quota_per_hour"):
                 parsed[name] = int(_number(name, value, 1, 10**9, integer=True))
+            elif name == "time_scale":
+                parsed[name] = float(_number(name, value, 0.001, 1_000_000))
             elif name == "seed":
                 parsed[name] = int(_number(name, value, -(2**63), 2**63, integer=True))
-            elif name == "withheld_days":
-                parsed[name] = _withheld(value)
+            elif name in ("withheld_days", "empty_days"):
+                parsed[name] = _meter_days(name, value)
             else:
                 raise SettingsError(f"unknown setting {name!r}")
         with self._lock:
@@ -126,12 +138,16 @@ class SandboxSettings:
             "error_rate": snap.error_rate,
             "latency_ms": snap.latency_ms,
             "malformed_rate": snap.malformed_rate,
+            "echo_rate": snap.echo_rate,
             "token_ttl_s": snap.token_ttl_s,
             "quota_per_second": snap.quota_per_second,
             "quota_per_hour": snap.quota_per_hour,
+            "time_scale": snap.time_scale,
             "withheld_days": [
                 {"usage_point_id": prm, "day": day.isoformat()} for prm, day in sorted(snap.withheld_days)
             ],
+            "empty_days": [{"usage_point_id": prm, "day": day.isoformat()} for prm, day in sorted(snap.empty_days)],
+            "subscribed_services_empty": snap.subscribed_services_empty,
             "seed": snap.seed,
             "client_id": snap.client_id,
         }

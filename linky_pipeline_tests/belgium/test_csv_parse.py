@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 import pandas as pd
 import pytest
 
-from linky_pipeline.lib.domain.canonical import READING_COLUMNS
+from linky_pipeline.lib.domain.canonical import POINT_METADATA, READING_COLUMNS
 from linky_pipeline.lib.domain.identifiers import InvalidValueError
 from linky_pipeline.lib.domain.localtime import BRUSSELS
 from linky_pipeline.lib.sources.belgium import payload as pl
@@ -48,7 +48,8 @@ def _per_local_day(frame: pd.DataFrame, metric: str) -> dict[date, int]:
 
 def test_fall_back_day_has_100_quarter_hours_in_order() -> None:
     frame = parse_quarter_hour_csv(fixture_text("fallback_2023-10_en.csv"), ean=EAN)
-    assert tuple(frame.columns) == READING_COLUMNS
+    assert tuple(frame.columns) == READING_COLUMNS + POINT_METADATA
+    assert frame[list(POINT_METADATA)].isna().all().all()  # the export says nothing more per point
     assert _per_local_day(frame, "consumption") == {date(2023, 10, 28): 96, date(2023, 10, 29): 100}
     consumption = frame[frame["metric"] == "consumption"]
     assert consumption["ts"].diff().dropna().dt.total_seconds().eq(900).all()  # contiguous, nothing merged

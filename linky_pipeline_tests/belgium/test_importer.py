@@ -131,7 +131,7 @@ def test_cli_import_prints_months_and_refuses_bad_files_in_one_line(
     refused = runner.invoke(import_csv_command, ["--building", code, str(bad)])
     assert refused.exit_code == 2
     assert refused.output.strip().splitlines() == [
-        "Error: line 3: invalid Volume '0,1x': expected a number of kWh with a decimal comma, e.g. 0,173"
+        "Error: file bad.csv, line 3: invalid Volume '0,1x': expected a number of kWh with a decimal comma, e.g. 0,173"
     ]
     wrong_ean = runner.invoke(import_csv_command, ["--building", code, "--ean", "541448820052377141", str(bad)])
     assert wrong_ean.exit_code == 2 and "EAN code" in wrong_ean.output

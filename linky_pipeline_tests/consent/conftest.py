@@ -10,6 +10,7 @@ import pytest
 
 from linky_pipeline.lib.consent.state import StateSigner
 from linky_pipeline.lib.consent.vault import Vault
+from linky_pipeline.lib.sources.enedis.consent import EnedisConsent
 from linky_pipeline.lib.sources.enedis.consent_api import EnedisConsentConfig
 from linky_pipeline.sandbox.server import SandboxServer
 from linky_pipeline_tests.support.registry_rows import STATE_SECRET, add_building, add_meter
@@ -55,3 +56,10 @@ def sandbox() -> Iterator[SandboxServer]:
 @pytest.fixture
 def config(sandbox: SandboxServer) -> EnedisConsentConfig:
     return EnedisConsentConfig("sandbox-client", "sandbox-secret", sandbox.url, sandbox.url)
+
+
+@pytest.fixture
+def consent(config: EnedisConsentConfig) -> Iterator[EnedisConsent]:
+    """Enedis's consent side against the sandbox (closed after the test)."""
+    with EnedisConsent(config) as api:
+        yield api

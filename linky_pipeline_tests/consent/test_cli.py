@@ -12,7 +12,7 @@ from linky_pipeline.lib.consent import credentials
 from linky_pipeline.lib.consent.flow import connect_meters, start_consent
 from linky_pipeline.lib.consent.state import StateSigner
 from linky_pipeline.lib.consent.vault import Vault
-from linky_pipeline.lib.sources.enedis.consent_api import EnedisConsentConfig
+from linky_pipeline.lib.sources.enedis.consent import EnedisConsent
 from linky_pipeline.sandbox.server import SandboxServer
 from linky_pipeline_tests.support.registry_rows import STATE_SECRET, add_building
 
@@ -28,10 +28,10 @@ def env(monkeypatch: pytest.MonkeyPatch, warehouse_env: str, sandbox: SandboxSer
     monkeypatch.setenv("LINKY_ENCRYPTION_KEYS", key_a)
 
 
-def _consent_redirect(config: EnedisConsentConfig, signer: StateSigner, api: str, customer: int) -> str:
+def _consent_redirect(consent: EnedisConsent, signer: StateSigner, api: str, customer: int) -> str:
     """What the user copies from the browser's address bar after consenting."""
     pending = start_consent(
-        config, signer, "alpha", api=api, sandbox_customer=customer, redirect_uri="https://example.invalid/callback"
+        consent, signer, "alpha", api=api, sandbox_customer=customer, redirect_uri="https://example.invalid/callback"
     )
     response = httpx.get(pending.url)
     assert response.status_code == 302
@@ -39,11 +39,11 @@ def _consent_redirect(config: EnedisConsentConfig, signer: StateSigner, api: str
 
 
 def test_connect_with_pasted_redirect_then_disconnect(
-    db: psycopg.Connection, env: None, config: EnedisConsentConfig, signer: StateSigner, vault: Vault
+    db: psycopg.Connection, env: None, consent: EnedisConsent, signer: StateSigner, vault: Vault
 ) -> None:
     add_building(db, "alpha")
     db.commit()
-    redirect = _consent_redirect(config, signer, "2026", 9)
+    redirect = _consent_redirect(consent, signer, "2026", 9)
     result = CliRunner().invoke(connect, ["--building", "alpha", "--api", "2026", "--callback-url", redirect])
     assert result.exit_code == 0, result.output
     assert "connected enedis/99999999999991 (consumption) in alpha, consent until" in result.output
@@ -70,7 +70,7 @@ def test_connect_with_pasted_redirect_then_disconnect(
 
 
 def test_connect_user_errors_are_one_line(
-    db: psycopg.Connection, env: None, config: EnedisConsentConfig, signer: StateSigner, monkeypatch: pytest.MonkeyPatch
+    db: psycopg.Connection, env: None, consent: EnedisConsent, signer: StateSigner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     add_building(db, "alpha")
     db.commit()
@@ -81,11 +81,11 @@ def test_connect_user_errors_are_one_line(
     # a state signed for alpha cannot be used to attach meters to beta
     add_building(db, "beta")
     db.commit()
-    redirect = _consent_redirect(config, signer, "v5", 0)
-    forged = CliRunner().invoke(connect, ["--building", "beta", "--callback-url", redirect])
+    redirect = _consent_redirect(consent, signer, "v5", 0)
+    forged = CliRunner().invoke(connect, ["--building", "beta", "--api", "v5", "--callback-url", redirect])
     assert forged.exit_code == 1 and "invalid signature for building 'beta'" in forged.output
     monkeypatch.setenv("LINKY_STATE_SECRET", "too-short")
-    weak = CliRunner().invoke(connect, ["--building", "alpha", "--callback-url", redirect])
+    weak = CliRunner().invoke(connect, ["--building", "alpha", "--api", "v5", "--callback-url", redirect])
     assert weak.exit_code == 1 and "LINKY_STATE_SECRET must be at least 32 characters" in weak.output
     assert "too-short" not in weak.output
     db.rollback()
@@ -93,7 +93,7 @@ def test_connect_user_errors_are_one_line(
 
 
 def test_paste_mode_prints_url_then_reads_the_redirect(
-    db: psycopg.Connection, config: EnedisConsentConfig, signer: StateSigner
+    db: psycopg.Connection, consent: EnedisConsent, signer: StateSigner
 ) -> None:
     add_building(db, "alpha")
     db.commit()
@@ -105,10 +105,11 @@ def test_paste_mode_prints_url_then_reads_the_redirect(
 
     meters = connect_meters(
         db,
-        config,
+        consent,
         signer,
         building_code="alpha",
         actor="test",
+        api="v5",
         callback_port=8765,
         read_callback_url=paste,
         sandbox_customer=4,
@@ -122,7 +123,9 @@ def test_paste_mode_command_prints_the_url(db: psycopg.Connection, env: None) ->
     add_building(db, "alpha")
     db.commit()
     result = CliRunner().invoke(
-        connect, ["--building", "alpha", "--callback-url", "-", "--no-browser", "--sandbox-customer", "4"], input=""
+        connect,
+        ["--building", "alpha", "--api", "v5", "--callback-url", "-", "--no-browser", "--sandbox-customer", "4"],
+        input="",
     )
     assert "dataconnect/v1/oauth2/authorize?response_type=code&client_id=sandbox-client" in result.output
     assert "state=v1.enedis." in result.output and "Paste the redirect URL" in result.output

@@ -42,6 +42,8 @@ def test_connect_command_end_to_end(pg_url: str, db: psycopg.Connection) -> None
             "res-verte",
             "--provider",
             "enedis",
+            "--api",
+            "v5",  # legacy: one consent for the customer's two PRMs (2026: one PRM per consent)
             "--callback-port",
             str(port),
             "--no-browser",

@@ -7,9 +7,12 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
-from linky_pipeline.lib.consent.callback import CallbackListener, parse_redirect, split_prms
+from linky_pipeline.lib.consent.callback import CallbackListener, parse_redirect, redirect_base
 from linky_pipeline.lib.consent.duration import check_consent_duration, parse_duration
 from linky_pipeline.lib.consent.errors import CallbackError, ConsentRefusedError, InvalidDurationError
+from linky_pipeline.lib.sources.enedis.consent import REDIRECT_PARAMS, split_prms
+
+V5, V2026 = REDIRECT_PARAMS["v5"], REDIRECT_PARAMS["2026"]
 
 pytestmark = pytest.mark.http
 
@@ -52,12 +55,16 @@ def test_split_prms() -> None:
 
 
 def test_parse_v5_and_2026_redirects() -> None:
-    v5 = parse_redirect("http://127.0.0.1:1/callback?code=abc&state=s1&usage_point_id=111%3B222", "v5")
-    assert (v5.code, v5.state, v5.usage_point_ids) == ("abc", "s1", ("111", "222"))
+    v5 = parse_redirect("http://127.0.0.1:1/callback?code=abc&state=s1&usage_point_id=111%3B222", V5)
+    assert (v5.params["code"], v5.state, split_prms(v5.params["usage_point_id"])) == ("abc", "s1", ("111", "222"))
     assert "abc" not in repr(v5)
-    v26 = parse_redirect("http://127.0.0.1:1/callback?autorisation_id=A-1&state=s2", "2026")
-    assert (v26.autorisation_id, v26.state) == ("A-1", "s2")
+    v26 = parse_redirect("http://127.0.0.1:1/callback?autorisation_id=A-1&state=s2", V2026)
+    assert (v26.params["autorisation_id"], v26.state) == ("A-1", "s2")
     assert "A-1" not in repr(v26)
+
+
+def test_redirect_base_is_the_uri_the_code_was_sent_to() -> None:
+    assert redirect_base("http://127.0.0.1:8/callback?code=c&state=s#frag") == "http://127.0.0.1:8/callback"
 
 
 @pytest.mark.parametrize(
@@ -69,23 +76,24 @@ def test_parse_v5_and_2026_redirects() -> None:
 )
 def test_refusals(query: str, error: str) -> None:
     with pytest.raises(ConsentRefusedError) as info:
-        parse_redirect(f"http://127.0.0.1:1/callback?{query}", "v5")
+        parse_redirect(f"http://127.0.0.1:1/callback?{query}", V5)
     assert info.value.error == error
     assert error in str(info.value)
 
 
 @pytest.mark.parametrize(
-    ("query", "api", "missing"),
+    ("query", "required", "missing"),
     [
-        ("code=a&usage_point_id=1", "v5", "'state'"),
-        ("state=s&usage_point_id=1", "v5", "'code'"),
-        ("state=s&code=a", "v5", "'usage_point_id'"),
-        ("state=s", "2026", "'autorisation_id'"),
+        ("code=a&usage_point_id=1", V5, "'state'"),
+        ("state=s&usage_point_id=1", V5, "'code'"),
+        ("state=s&code=a", V5, "'usage_point_id'"),
+        ("state=s", V2026, "'autorisation_id'"),
+        ("state=s&code=", ("code",), "'code'"),
     ],
 )
-def test_incomplete_redirects(query: str, api: str, missing: str) -> None:
+def test_incomplete_redirects(query: str, required: tuple[str, ...], missing: str) -> None:
     with pytest.raises(CallbackError, match=missing):
-        parse_redirect(f"http://127.0.0.1:1/callback?{query}", api)
+        parse_redirect(f"http://127.0.0.1:1/callback?{query}", required)
 
 
 def test_listener_answers_html_and_returns_the_redirect() -> None:
@@ -98,7 +106,7 @@ def test_listener_answers_html_and_returns_the_redirect() -> None:
         assert "Consent received" in response.text
         assert "c1" not in response.text
         got = listener.wait(5)
-    assert parse_redirect(got, "v5").code == "c1"
+    assert parse_redirect(got, V5).params["code"] == "c1"
 
 
 def test_listener_shows_refusal_and_times_out() -> None:
@@ -106,7 +114,7 @@ def test_listener_shows_refusal_and_times_out() -> None:
         response = httpx.get(listener.url, params={"error": "access_denied", "state": "s"})
         assert "Consent not given" in response.text
         with pytest.raises(ConsentRefusedError):
-            parse_redirect(listener.wait(5), "v5")
+            parse_redirect(listener.wait(5), V5)
         with pytest.raises(CallbackError, match="no redirect received"):
             listener.wait(0.05)
 
@@ -117,4 +125,4 @@ def test_listener_ignores_redirects_for_another_state() -> None:
         stray = httpx.get(listener.url, params={"code": "x", "state": "other", "usage_point_id": "1"})
         assert stray.status_code == 400 and "does not belong" in stray.text
         assert httpx.get(listener.url, params={"code": "y", "state": "good", "usage_point_id": "1"}).is_success
-        assert parse_redirect(listener.wait(5), "v5").code == "y"
+        assert parse_redirect(listener.wait(5), V5).params["code"] == "y"

@@ -27,7 +27,8 @@ from linky_pipeline.lib.consent.state import StateSigner
 from linky_pipeline.lib.consent.store import ConnectedMeter
 from linky_pipeline.lib.consent.vault import Vault
 from linky_pipeline.lib.domain.localtime import PARIS
-from linky_pipeline.lib.sources.enedis.consent_api import EnedisConsentConfig, consent_client
+from linky_pipeline.lib.sources.enedis.consent import EnedisConsent
+from linky_pipeline.lib.sources.enedis.consent_api import EnedisConsentConfig
 from linky_pipeline.sandbox.server import SandboxServer
 from linky_pipeline_tests.support.registry_rows import add_building
 
@@ -66,19 +67,20 @@ def _connect(
     building: str = "alpha",
 ) -> list[ConnectedMeter]:
     announced: list[str] = []
-    meters = connect_meters(
-        conn,
-        config,
-        signer,
-        building_code=building,
-        actor="test:consent",
-        api=api,
-        vault=vault,
-        sandbox_customer=customer,
-        announce=announced.append,
-        open_browser=browser,
-        timeout_s=10,
-    )
+    with EnedisConsent(config) as consent:
+        meters = connect_meters(
+            conn,
+            consent,
+            signer,
+            building_code=building,
+            actor="test:consent",
+            api=api,
+            vault=vault,
+            sandbox_customer=customer,
+            announce=announced.append,
+            open_browser=browser,
+            timeout_s=10,
+        )
     assert len(announced) == 1 and browser.pages
     return meters
 
@@ -187,16 +189,18 @@ def test_2026_self_consumption_customer_6(
 
 
 def test_forged_state_in_the_redirect_stores_nothing(
-    alpha: psycopg.Connection, config: EnedisConsentConfig, signer: StateSigner
+    alpha: psycopg.Connection, consent: EnedisConsent, signer: StateSigner
 ) -> None:
     # an attacker swaps the last digit: the sandbox picks another customer, the MAC no longer matches
-    pending = start_consent(config, signer, "alpha", sandbox_customer=1, redirect_uri="http://127.0.0.1:9/cb")
+    pending = start_consent(
+        consent, signer, "alpha", api="v5", sandbox_customer=1, redirect_uri="http://127.0.0.1:9/cb"
+    )
     forged = pending.state[:-1] + "2"
     redirect = httpx.get(pending.url.replace(pending.state, forged)).headers["location"]
     with pytest.raises(ForgedStateError):
         complete_consent(
             alpha,
-            consent_client(config),
+            consent,
             signer,
             building_code="alpha",
             api="v5",
@@ -209,10 +213,10 @@ def test_forged_state_in_the_redirect_stores_nothing(
 
 
 def _redirect_for(
-    config: EnedisConsentConfig, signer: StateSigner, customer: int, api: str = "v5", duration: str = "P3Y"
+    consent: EnedisConsent, signer: StateSigner, customer: int, api: str = "v5", duration: str = "P3Y"
 ) -> str:
     pending = start_consent(
-        config, signer, "alpha", api=api, sandbox_customer=customer, redirect_uri="http://127.0.0.1:9/callback"
+        consent, signer, "alpha", api=api, sandbox_customer=customer, redirect_uri="http://127.0.0.1:9/callback"
     )
     url = pending.url.replace("duration=P3Y", f"duration={duration}")
     response = httpx.get(url)
@@ -220,46 +224,43 @@ def _redirect_for(
     return response.headers["location"]
 
 
-def test_replayed_and_expired_redirects(
-    alpha: psycopg.Connection, config: EnedisConsentConfig, signer: StateSigner
-) -> None:
-    redirect = _redirect_for(config, signer, 0)
-    with consent_client(config) as client:
-        kwargs = {"building_code": "alpha", "api": "v5", "duration": "P3Y", "actor": "test"}
-        done = complete_consent(alpha, client, signer, redirect_url=redirect, **kwargs)
-        assert [m.meter_id for m in done] == ["22516914714270"]
-        with pytest.raises(ReplayedStateError):
-            complete_consent(alpha, client, signer, redirect_url=redirect, **kwargs)
-        late = _redirect_for(config, signer, 2)
-        with pytest.raises(ExpiredStateError):
-            complete_consent(
-                alpha,
-                client,
-                signer,
-                redirect_url=late,
-                now=datetime.now(UTC) + timedelta(minutes=11),
-                **kwargs,
-            )
+def test_replayed_and_expired_redirects(alpha: psycopg.Connection, consent: EnedisConsent, signer: StateSigner) -> None:
+    redirect = _redirect_for(consent, signer, 0)
+    kwargs = {"building_code": "alpha", "api": "v5", "duration": "P3Y", "actor": "test"}
+    done = complete_consent(alpha, consent, signer, redirect_url=redirect, **kwargs)
+    assert [m.meter_id for m in done] == ["22516914714270"]
+    with pytest.raises(ReplayedStateError):
+        complete_consent(alpha, consent, signer, redirect_url=redirect, **kwargs)
+    late = _redirect_for(consent, signer, 2)
+    with pytest.raises(ExpiredStateError):
+        complete_consent(
+            alpha,
+            consent,
+            signer,
+            redirect_url=late,
+            now=datetime.now(UTC) + timedelta(minutes=11),
+            **kwargs,
+        )
     assert _meter_rows(alpha, "alpha") == [("22516914714270", "consumption", "active")]
 
 
 def test_duration_over_three_years_is_refused_before_sending(
-    config: EnedisConsentConfig, signer: StateSigner, sandbox: SandboxServer
+    consent: EnedisConsent, signer: StateSigner, sandbox: SandboxServer
 ) -> None:
     calls = httpx.get(f"{sandbox.url}/sandbox/stats").json()["total"]
     with pytest.raises(InvalidDurationError, match="P4Y"):
-        start_consent(config, signer, "alpha", duration="P4Y", redirect_uri="http://127.0.0.1:9/callback")
+        start_consent(consent, signer, "alpha", duration="P4Y", redirect_uri="http://127.0.0.1:9/callback")
     assert httpx.get(f"{sandbox.url}/sandbox/stats").json()["total"] == calls
 
 
 def test_provider_refusal_is_a_typed_error(
-    alpha: psycopg.Connection, config: EnedisConsentConfig, signer: StateSigner
+    alpha: psycopg.Connection, consent: EnedisConsent, signer: StateSigner
 ) -> None:
-    redirect = _redirect_for(config, signer, 0, duration="P5Y")  # bypassing our own check
-    with pytest.raises(ConsentRefusedError) as info, consent_client(config) as client:
+    redirect = _redirect_for(consent, signer, 0, duration="P5Y")  # bypassing our own check
+    with pytest.raises(ConsentRefusedError) as info:
         complete_consent(
             alpha,
-            client,
+            consent,
             signer,
             building_code="alpha",
             api="v5",

@@ -35,6 +35,10 @@ BI_VIEWS = (
     "daily_max_power",
     "anomalies",
     "anomaly_counts_daily",
+    "daily_cost",
+    "daily_cost_periods",
+    "monthly_cost",
+    "usage_alerts",
 )
 
 

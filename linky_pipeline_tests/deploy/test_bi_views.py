@@ -17,6 +17,10 @@ ALLOWED_BASE_TABLES = {
     "monthly_consumption",
     "daily_max_power",
     "consumption_anomalies",
+    "daily_cost",
+    "daily_cost_periods",
+    "monthly_cost",
+    "usage_alerts",
 }
 EXPECTED_VIEWS = {
     "buildings",
@@ -28,6 +32,10 @@ EXPECTED_VIEWS = {
     "daily_max_power",
     "anomalies",
     "anomaly_counts_daily",
+    "daily_cost",
+    "daily_cost_periods",
+    "monthly_cost",
+    "usage_alerts",
 }
 
 

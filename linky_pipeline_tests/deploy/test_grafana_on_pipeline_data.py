@@ -6,15 +6,20 @@ from datetime import date
 
 import pytest
 
+from linky_pipeline.lib.tables.tariff_store import add_tariff
 from linky_pipeline_tests.support.deploy import BiLogin
 from linky_pipeline_tests.support.grafana import QUERIES, grafana_to_sql
+from linky_pipeline_tests.support.hand_costs import hphc_tariff
+from linky_pipeline_tests.support.pipeline import COST_ASSETS
 
 
 @pytest.fixture
 def pipeline_data(db, building, run_pipeline) -> None:
     building("hq", ("22516914714270", "consumption"))
     building("depot-bxl", ("12655648759651", "consumption"), ("12655648759651", "production"))
-    assert run_pipeline(["hq", "depot-bxl"], date(2025, 5, 1), date(2026, 8, 1)).success
+    add_tariff(db, hphc_tariff("hq", valid_from=date(2025, 1, 1)))
+    db.commit()
+    assert run_pipeline(["hq", "depot-bxl"], date(2025, 5, 1), date(2026, 8, 1), assets=COST_ASSETS).success
 
 
 def test_every_panel_returns_rows_on_pipeline_data(bi_login: BiLogin, pipeline_data: None) -> None:

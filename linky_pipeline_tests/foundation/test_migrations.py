@@ -48,12 +48,12 @@ def test_timescaledb_step_runs_exactly_where_timescaledb_is_ready(db: psycopg.Co
     files = [name for name, _ in migrations.applied(db)]
     assert "003_timescaledb.sql" not in files
     if state.ready:
-        assert "012_timescaledb_columnstore.sql" in files
+        assert "062_timescaledb_columnstore.sql" in files
         assert [t.name for t in hypertables(db)] == ["reading_days"]
         assert {j.proc for j in jobs(db)} >= {"policy_compression", "policy_retention"}
     else:
-        assert "012_timescaledb_columnstore.sql" not in files
-        assert "needs TimescaleDB" in migrations.pending(db)["012_timescaledb_columnstore.sql"]
+        assert "062_timescaledb_columnstore.sql" not in files
+        assert "needs TimescaleDB" in migrations.pending(db)["062_timescaledb_columnstore.sql"]
         assert hypertables(db) == [] and failed_jobs(db) == []
 
 
@@ -91,7 +91,7 @@ def test_a_step_needing_timescaledb_does_not_hold_back_the_others(db: psycopg.Co
     ],
 )
 def test_why_a_timescaledb_step_waits_is_said(state: TimescaleState, says: str) -> None:
-    step = next(m for m in migrations.load_migrations() if m.filename == "012_timescaledb_columnstore.sql")
+    step = next(m for m in migrations.load_migrations() if m.filename == "062_timescaledb_columnstore.sql")
     assert step.requires == {"timescaledb"}
     reason = migrations.why_pending(step, state)
     assert reason is not None and says in reason and "Not recorded" in reason

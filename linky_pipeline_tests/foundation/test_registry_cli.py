@@ -65,7 +65,19 @@ def test_add_list_remove_building_and_meters(run, db: psycopg.Connection) -> Non
     [
         (
             ("meters", "add", "--building", "b1", "--meter", "2251691471427"),
-            "invalid PRM '2251691471427': a PRM has exactly 14 digits",
+            "invalid PRM '2251691471427': a PRM has exactly 14 digits; got 13 digits",
+        ),
+        (
+            ("meters", "add", "--building", "b1", "--meter", "3000000000001A"),
+            "invalid PRM '3000000000001A': a PRM has exactly 14 digits; character 14 ('A') is not a digit",
+        ),
+        (
+            ("meters", "add", "--building", "b1", "--meter", "22516 14714270"),
+            "character 6 (' ') is not a digit",
+        ),
+        (
+            ("meters", "add", "--building", "b1", "--provider", "ores", "--meter", "54144882005237713x"),
+            "invalid EAN '54144882005237713x': an EAN has exactly 18 digits; character 18 ('x') is not a digit",
         ),
         (
             ("meters", "add", "--building", "b1", "--provider", "ores", "--meter", "541448030003312345"),

@@ -1,4 +1,7 @@
-"""EnedisClient against a real scripted HTTP server on 127.0.0.1: data, errors, retries, tokens, modes, logs."""
+"""EnedisClient against a real scripted HTTP server on 127.0.0.1: data, errors, retries, tokens, modes, logs.
+
+These cases run the legacy v5 shapes (api_mode="v5" unless a test says otherwise); the 2026 v2 default is covered
+by test_enedis_v2_http.py and by every test against the sandbox."""
 
 from __future__ import annotations
 
@@ -21,6 +24,7 @@ from linky_pipeline.lib.sources.errors import (
     ConsentLostError,
     MalformedResponseError,
     QuotaExceededError,
+    RequestRejectedError,
     WrongDirectionError,
 )
 from linky_pipeline.lib.sources.transport import RetryPolicy
@@ -67,6 +71,7 @@ def make_client(server: Server, sleeps: list[float], clock: Clock) -> Iterator[C
 
     def make(**kwargs: object) -> EnedisClient:
         options: dict[str, object] = {
+            "api_mode": "v5",
             "sleep": sleeps.append,
             "clock": clock,
             "today": lambda: TODAY,
@@ -261,10 +266,31 @@ def test_5xx_are_retried_with_growing_backoff_then_typed(
     assert len(make_client().fetch(PRM, "daily_consumption", date(2026, 11, 1), date(2026, 11, 3)).frame) == 2
     assert len(sleeps) == 2 and 0.25 <= sleeps[0] <= 0.5 and 0.5 <= sleeps[1] <= 1.0
     sleeps.clear()
-    fake.script("daily_consumption", err(500, "technical_error"), times=5)
-    with pytest.raises(ApiUnavailableError, match="HTTP 500 after 5 attempts"):
+    fake.script("daily_consumption", reply(503), times=5)
+    with pytest.raises(ApiUnavailableError, match="HTTP 503 after 5 attempts"):
         make_client().fetch(PRM, "daily_consumption", date(2026, 11, 1), date(2026, 11, 3))
     assert len(sleeps) == 4 and sleeps == sorted(sleeps)
+
+
+def test_a_500_on_every_attempt_of_one_request_is_a_request_error_not_an_outage(
+    make_client: Callable[..., EnedisClient], fake: FakeEnedis, sleeps: list[float]
+) -> None:
+    fake.script("daily_consumption", err(500, "technical_error", "Technical error. Please try later."), times=3)
+    with pytest.raises(RequestRejectedError) as rejected:
+        make_client().fetch(PRM, "daily_consumption", date(2026, 11, 1), date(2026, 11, 3))
+    assert len(fake.data_requests()) == 3 and len(sleeps) == 2  # bounded: 3 attempts, not the 5 of an outage
+    error = rejected.value
+    assert (error.status, error.code, error.path) == (500, "technical_error", "/metering_data_dc/v5/daily_consumption")
+    assert error.params == {"usage_point_id": PRM, "start": "2026-11-01", "end": "2026-11-03"}
+    text = str(error)
+    assert "GET /metering_data_dc/v5/daily_consumption (end=2026-11-03, start=2026-11-01" in text
+    assert "each of 3 attempts" in text and CLIENT_SECRET not in text and "Bearer" not in text
+    assert not any(token in text for token in fake.issued)
+    fake.script("daily_consumption", err(500, "technical_error"), times=2)
+    fake.script("daily_consumption", reply(503))  # an outage interleaved: the 500s are not "every attempt"
+    fake.script("daily_consumption", err(500, "technical_error"), times=2)
+    with pytest.raises(ApiUnavailableError, match="after 5 attempts"):
+        make_client().fetch(PRM, "daily_consumption", date(2026, 11, 1), date(2026, 11, 3))
 
 
 def test_twenty_percent_faults_give_the_identical_result(
@@ -292,7 +318,7 @@ def test_timeouts_and_dropped_connections_are_retried(
 def test_unreachable_server_is_api_unavailable(sleeps: list[float]) -> None:
     with Server(FakeEnedis(today=TODAY)) as gone:
         url = gone.url
-    client = EnedisClient(url, CLIENT_ID, CLIENT_SECRET, sleep=sleeps.append, today=lambda: TODAY)
+    client = EnedisClient(url, CLIENT_ID, CLIENT_SECRET, sleep=sleeps.append, today=lambda: TODAY, api_mode="v5")
     with client, pytest.raises(ApiUnavailableError, match="ConnectError after 5 attempts"):
         client.fetch(PRM, "daily_consumption", date(2026, 11, 1), date(2026, 11, 3))
 
@@ -366,7 +392,8 @@ class CountingLimiter:
     def __init__(self) -> None:
         self.count = 0
 
-    def acquire(self) -> None:
+    def acquire(self, max_wait_s: float | None = None) -> None:
+        assert max_wait_s is None
         self.count += 1
 
 
@@ -431,3 +458,28 @@ def test_no_secret_or_token_in_any_log_line(
     for secret in (CLIENT_SECRET, *fake.issued):
         assert secret not in text
     assert "Bearer" not in text and "authorization" not in text.lower()
+
+
+def test_a_bad_content_encoding_is_a_transient_fault_of_one_call(
+    make_client: Callable[..., EnedisClient], fake: FakeEnedis
+) -> None:
+    fake.script("daily_consumption", reply(200, b"this is not gzip", {"Content-Encoding": "gzip"}))
+    result = make_client().fetch(PRM, "daily_consumption", date(2026, 11, 1), date(2026, 11, 3))
+    assert len(result.frame) == 2 and len(fake.data_requests()) == 2
+    fake.script("daily_consumption", reply(200, b"\x00\x01broken", {"Content-Encoding": "deflate"}), times=5)
+    with pytest.raises(ApiUnavailableError, match="DecodingError after 5 attempts"):
+        make_client().fetch(PRM, "daily_consumption", date(2026, 11, 1), date(2026, 11, 3))
+
+
+def test_a_redirect_names_its_status_and_host_but_not_its_query(
+    make_client: Callable[..., EnedisClient], fake: FakeEnedis
+) -> None:
+    fake.script("daily_consumption", reply(302, b"", {"Location": "https://login.example.com:8443/sso?ticket=T1CKET"}))
+    with pytest.raises(ApiError) as redirected:
+        make_client().fetch(PRM, "daily_consumption", date(2026, 11, 1), date(2026, 11, 3))
+    assert redirected.value.status == 302
+    assert "redirected (HTTP 302) to https://login.example.com:8443" in str(redirected.value)
+    assert "T1CKET" not in str(redirected.value) and "/sso" not in str(redirected.value)
+    fake.script("/token", reply(302, b"", {"Location": "/elsewhere?x=1"}))
+    with pytest.raises(ApiError, match=r"token: the API redirected \(HTTP 302\) to a path on the same host"):
+        make_client().fetch(PRM, "daily_consumption", date(2026, 11, 1), date(2026, 11, 3))

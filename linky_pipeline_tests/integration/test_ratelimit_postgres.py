@@ -11,7 +11,8 @@ from datetime import timedelta
 import psycopg
 import pytest
 
-from linky_pipeline.lib.sources.ratelimit import PostgresRateLimiter
+from linky_pipeline.lib.sources.quotas import postgres_quotas
+from linky_pipeline.lib.sources.ratelimit import PostgresRateLimiter, QuotaLimits, RateLimitWaitTooLong
 from linky_pipeline_tests.support.timing import max_in_window
 
 # Default burst = per_second = 5 → GCRA allows ≤ 1 + (1 s + 0.8 s)/0.2 s = 10 calls in any 1-s window (burst
@@ -103,3 +104,42 @@ def test_hourly_quota_makes_it_wait_for_the_next_hour(pg_url: str) -> None:
         limiter.acquire()
     limiter.close()
     assert len(waits) == 1 and 0 < waits[0] <= timedelta(hours=1).total_seconds()
+
+
+def test_each_api_has_its_own_row_and_an_exhausted_one_blocks_only_itself(pg_url: str) -> None:
+    prefix = f"test-{uuid.uuid4().hex[:6]}:"
+    book = postgres_quotas(pg_url, QuotaLimits(per_second=1000, per_hour=3), prefix=prefix)
+    for _ in range(3):
+        book.limiter("consumption_load_curve").acquire(max_wait_s=0.1)  # 1 ms spacing at 1000/s
+    with pytest.raises(RateLimitWaitTooLong):
+        book.limiter("consumption_load_curve").acquire(max_wait_s=0.1)
+    began = time.monotonic()
+    for _ in range(3):
+        book.limiter("daily_consumption").acquire(max_wait_s=0.1)
+    assert time.monotonic() - began < 1.0
+    assert book.status("consumption_load_curve").remaining == 0 and book.status("daily_consumption").used == 3
+    with psycopg.connect(pg_url) as conn:
+        rows = conn.execute(
+            "SELECT provider, hour_count FROM api_rate_limits WHERE provider LIKE %s ORDER BY 1", (prefix + "%",)
+        ).fetchall()
+    assert rows == [(f"{prefix}consumption_load_curve", 3), (f"{prefix}daily_consumption", 3)]
+    book.close()
+
+
+def test_a_scaled_hour_is_shared_by_threads_and_reopens_on_its_boundary(pg_url: str) -> None:
+    """time_scale 7200: one "hour" lasts 0.5 s; 5 calls per window for 2 s whatever the number of threads."""
+    limiter = PostgresRateLimiter(pg_url, f"test-{uuid.uuid4().hex[:8]}", 1000, 5, burst=1, time_scale=7200)
+    assert limiter.limits.hour == timedelta(seconds=0.5)
+    stamps: list[float] = []
+    lock = threading.Lock()
+    begin = time.time()
+    workers = [threading.Thread(target=_hammer, args=(limiter, stamps, lock, begin + 2.0)) for _ in range(4)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    limiter.close()
+    windows = {int(s // 0.5) for s in stamps}
+    granted = [s for s in stamps if s < begin + 2.0]
+    assert len(granted) <= 5 * len(windows)  # never more than the quota of each window touched
+    assert len(granted) >= 5 * 3  # at least the three windows fully inside the 2 s were used to the end

@@ -78,6 +78,19 @@ def test_other_kinds_and_missing_fields() -> None:
         "consent_lost", {"building_name": "B", "meter_id": "1", "reason": "ADAM-DC-0008"}, dashboard_base_url="http://x"
     )
     assert "ADAM-DC-0008" in lost.body
+    empty = render_email(
+        "empty_answer",
+        {
+            "building_name": "B",
+            "building_code": "b",
+            "meter_id": "1",
+            "days": [f"2026-11-{d:02d}" for d in range(1, 13)],
+        },
+        dashboard_base_url="http://x",
+    )
+    assert empty.subject == "Données Linky absentes - Bâtiment B"
+    assert "12 jour(s) : 2026-11-01, " in empty.body and "2026-11-10 (+2)" in empty.body
+    assert webhook_payload("empty_answer", {"days": []}, delivery_id="d")["event"] == "data.empty_answer"
     failed = render_email("run_failure", {"job_name": "nightly", "run_id": "abc"}, dashboard_base_url="http://x")
     assert failed.subject == "[linky_pipeline] run failed: nightly"
     with pytest.raises(TemplateError, match="avg_7d"):

@@ -11,13 +11,13 @@ def test_conservation_failure_blocks_downstream(db, building, run_pipeline) -> N
     building("normal", ("22516914714270", "consumption"))
     assert run_pipeline(["normal"], date(2026, 9, 1), date(2026, 9, 1)).success
     monthly_before = db.execute("SELECT total_kwh FROM monthly_consumption").fetchone()
-    # Corrupt the landed official figure of 2026-09-10 (doubled), as a wrong unit upstream would.
+    # Corrupt the landed official figure of 2026-09-10 (doubled), as a wrong unit upstream would (2026 v2 body).
     db.execute("""
-        UPDATE raw_load_curves SET payload = jsonb_set(payload, '{meter_reading,interval_reading}', (
-            SELECT jsonb_agg(CASE WHEN p->>'date' = '2026-09-10'
-                                  THEN jsonb_set(p, '{value}', to_jsonb(((p->>'value')::bigint * 2)::text)) ELSE p END)
-            FROM jsonb_array_elements(payload->'meter_reading'->'interval_reading') p))
-        WHERE endpoint = 'daily_consumption'""")
+        UPDATE raw_load_curves SET payload = jsonb_set(payload, '{grandeur,0,points}', (
+            SELECT jsonb_agg(CASE WHEN p->>'d' = '2026-09-10'
+                                  THEN jsonb_set(p, '{v}', to_jsonb(((p->>'v')::bigint * 2)::text)) ELSE p END)
+            FROM jsonb_array_elements(payload->'grandeur'->0->'points') p))
+        WHERE endpoint = 'daily_consumption' AND api_version = '2026-v2'""")
     db.commit()
     result = run_pipeline(
         ["normal"],

@@ -3,6 +3,7 @@
 from datetime import date
 
 from linky_pipeline.lib.domain.localtime import PARIS, days_in_range, expected_intervals
+from linky_pipeline_tests.conftest import truncate_all
 from linky_pipeline_tests.support.pipeline import checksums
 
 
@@ -91,3 +92,21 @@ def test_a_run_leaves_no_connection_open(db, building, run_pipeline) -> None:
         "AND backend_type = 'client backend'"  # not the server's own workers (TimescaleDB's job scheduler)
     ).fetchone()[0]
     assert others == 0  # the quota limiter's and every asset's connections were closed
+
+
+def test_legacy_v5_mode_lands_the_same_energy_as_the_2026_default(db, building, run_pipeline) -> None:
+    building("normal", ("22516914714270", "consumption"))
+    query = (
+        "SELECT r.ts, r.interval_s, r.kwh, d.official_kwh FROM readings r "
+        "JOIN daily_consumption d ON d.meter_pk = r.meter_pk AND d.day = (r.ts AT TIME ZONE 'Europe/Paris')::date "
+        "ORDER BY r.ts"
+    )
+    assert run_pipeline(["normal"], date(2026, 10, 1), date(2026, 10, 1)).success
+    v2 = db.execute(query).fetchall()
+    assert db.execute("SELECT DISTINCT api_version FROM raw_load_curves").fetchall() == [("2026-v2",)]
+    db.rollback()
+    truncate_all(db.info.dsn)
+    building("normal", ("22516914714270", "consumption"))
+    assert run_pipeline(["normal"], date(2026, 10, 1), date(2026, 10, 1), api_mode="v5").success
+    assert db.execute("SELECT DISTINCT api_version FROM raw_load_curves").fetchall() == [("v5",)]
+    assert db.execute(query).fetchall() == v2 and len(v2) == 31 * 48 + 2

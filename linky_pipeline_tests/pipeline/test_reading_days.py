@@ -163,7 +163,7 @@ def test_a_month_filled_by_another_writer_meanwhile_is_compared_not_duplicated(
                 )
         return _frame(db, rows), []
 
-    done = write_building(db, meters, [bm], readings_of)
+    done = write_building(db, meters, [bm], readings_of)[bm]
     assert len(calls) == 2
     assert (done.days_inserted, done.days_rewritten, done.revisions) == (1, 1, 1)
     assert db.execute("SELECT count(*), sum(kwh) FROM readings").fetchone() == (2 * 96, pytest.approx(0.1 * 192))

@@ -26,7 +26,16 @@ def _free_port() -> int:
 def test_help_lists_serve_options() -> None:
     result = CliRunner().invoke(sandbox, ["serve", "--help"])
     assert result.exit_code == 0
-    for option in ("--port", "--host", "--today", "--error-rate", "--latency-ms"):
+    for option in (
+        "--port",
+        "--host",
+        "--today",
+        "--error-rate",
+        "--latency-ms",
+        "--quota-per-second",
+        "--quota-per-hour",
+        "--time-scale",
+    ):
         assert option in result.output
 
 
@@ -39,7 +48,11 @@ def test_bad_today_is_rejected() -> None:
 def test_module_serves_until_interrupted() -> None:
     port = _free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "linky_pipeline.sandbox", "--port", str(port), "--today", "2026-11-23"],
+        [
+            sys.executable,
+            *("-m", "linky_pipeline.sandbox", "--port", str(port), "--today", "2026-11-23"),
+            *("--time-scale", "1000", "--quota-per-hour", "50"),
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
@@ -52,6 +65,7 @@ def test_module_serves_until_interrupted() -> None:
             except httpx.TransportError:
                 time.sleep(0.05)
         assert control is not None and control.json()["today"] == "2026-11-23"
+        assert (control.json()["time_scale"], control.json()["quota_per_hour"]) == (1000.0, 50)
     finally:
         proc.send_signal(signal.SIGINT)
         out, _ = proc.communicate(timeout=10)

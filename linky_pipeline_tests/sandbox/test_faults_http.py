@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import base64
 import json
+import re
+import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -78,19 +81,53 @@ def test_q3_per_second_quota(client: httpx.Client) -> None:
     assert refused.json() == {"error": "429", "error_description": "Quota Q3 reached Call threshold allowed on 0:00:01"}
 
 
-def test_q4_hourly_quota_wso2_body(client: httpx.Client) -> None:
+def test_q4_hourly_quota_wso2_body_reopens_on_the_hour(client: httpx.Client) -> None:
     _control(client, quota_per_hour=3, quota_per_second=1000)
     client.headers["Authorization"] = f"Bearer {new_token(client)}"
     assert [client.get(DC, params=WEEK).status_code for _ in range(3)] == [200, 200, 200]
+    before = datetime.now(UTC)
     refused = client.get(DC, params=WEEK)
     assert refused.status_code == 429
     body = refused.json()
     assert body["code"] == "900804" and body["message"] == "Message throttled out"
     assert body["description"] == f"You have exceeded your quota .You can access API after {body['nextAccessTime']}"
-    assert body["nextAccessTime"].endswith("+0000 UTC")
-    assert 3000 < int(refused.headers["Retry-After"]) <= 3600
+    next_hour = before.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    assert body["nextAccessTime"] == next_hour.strftime("%Y-%b-%d %H:00:00+0000 UTC")  # a fixed, aligned window
+    assert abs(int(refused.headers["Retry-After"]) - (next_hour - before).total_seconds()) <= 2
     client.post("/sandbox/stats/reset")
     assert client.get(DC, params=WEEK).status_code == 200
+
+
+def test_quotas_are_per_api(client: httpx.Client) -> None:
+    _control(client, quota_per_hour=2, quota_per_second=1000)
+    client.headers["Authorization"] = f"Bearer {new_token(client)}"
+    curve = {"usage_point_id": PRM, "start": "2026-11-02", "end": "2026-11-03"}
+    assert [client.get(DC, params=WEEK).status_code for _ in range(3)] == [200, 200, 429]
+    assert [client.get(CLC, params=curve).status_code for _ in range(2)] == [200, 200]  # its own hour
+    v2 = {"pointId": PRM, "dateDebut": "2026-11-02", "dateFin": "2026-11-09"}
+    same_api = client.get("/mesure_synchrone_auto/v2/consommation_quotidienne", params=v2)
+    assert same_api.status_code == 429  # daily consumption is one API whatever generation reaches it
+    quota = client.get("/sandbox/quota").json()
+    assert quota["used_this_hour"] == {"consumption_load_curve": 2, "daily_consumption": 2}
+    assert quota["refused"] == {"daily_consumption": 2} and quota["per_hour"] == 2
+
+
+def test_a_scaled_clock_runs_an_hour_of_quota_in_a_fraction_of_a_second(client: httpx.Client) -> None:
+    _control(client, quota_per_hour=4, quota_per_second=1000, time_scale=3600 * 5)  # an "hour" lasts 0.2 s
+    client.headers["Authorization"] = f"Bearer {new_token(client)}"
+    statuses: list[int] = []
+    deadline = time.monotonic() + 1.0
+    refused: httpx.Response | None = None
+    while time.monotonic() < deadline:
+        response = client.get(DC, params=WEEK)
+        statuses.append(response.status_code)
+        if response.status_code == 429 and refused is None:
+            refused = response
+    assert refused is not None and statuses.count(429) > 0
+    ok = statuses.count(200)
+    assert 4 * 4 <= ok <= 4 * 6  # five or six 0.2-s windows of 4 calls in one second (edges partly covered)
+    assert 0 < float(refused.headers["Retry-After"]) <= 0.2 and "." in refused.headers["Retry-After"]
+    assert re.fullmatch(r"\d{4}-\w{3}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3}\+0000 UTC", refused.json()["nextAccessTime"])
 
 
 def _statuses(server_seed: int, error_rate: float, n: int) -> list[tuple[int, bytes]]:
@@ -210,3 +247,15 @@ def test_anomalies_endpoint(client: httpx.Client) -> None:
     both = client.get("/sandbox/anomalies", params={"usage_point_id": "12655648759651"}).json()["anomalies"]
     assert {a["direction"] for a in both} == {"consumption", "production"}
     assert client.get("/sandbox/anomalies", params={"usage_point_id": "1"}).status_code == 400
+
+
+def test_empty_days_answer_200_without_their_points(client: httpx.Client) -> None:
+    _control(client, empty_days=[{"usage_point_id": PRM, "day": "2026-11-03"}])
+    client.headers["Authorization"] = f"Bearer {new_token(client)}"
+    week = client.get(DC, params=WEEK).json()["meter_reading"]["interval_reading"]
+    assert "2026-11-03" not in [p["date"] for p in week] and len(week) == 6
+    one_day = {"pointId": PRM, "dateDebut": "2026-11-03", "dateFin": "2026-11-04"}
+    empty = client.get("/mesure_synchrone_auto/v2/courbe_de_charge_consommation", params=one_day)
+    assert empty.status_code == 200 and empty.json()["grandeur"][0]["points"] == []
+    assert client.get("/sandbox/control").json()["empty_days"] == [{"usage_point_id": PRM, "day": "2026-11-03"}]
+    assert _control(client, empty_days=[{"usage_point_id": "12", "day": "2026-11-03"}]).status_code == 400

@@ -108,9 +108,32 @@ def test_v2_shapes_match_v5_values(api: httpx.Client) -> None:
 
 
 def test_v2_errors_name_v2_fields(api: httpx.Client) -> None:
-    response = api.get("/mesure_synchrone_auto/v2/consommation_quotidienne", params={"pointId": "12", "dateDebut": "x"})
+    response = api.get(
+        "/mesure_synchrone_auto/v2/consommation_quotidienne",
+        params={"pointId": "12", "dateDebut": "x", "dateFin": "2026-11-02"},
+    )
     assert response.status_code == 400
     assert "pointId" in response.json()["error_description"]
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"usage_point_id": PRM, "dateDebut": "2026-11-01", "dateFin": "2026-11-02"},  # the PRM under its v5 name
+        {"pointId": PRM, "dateDebut": "2026-11-01", "date_fin": "2026-11-02"},  # misspelt
+        {"pointId": PRM, "dateDebut": "2026-11-01", "dateFin": "2026-11-02", "grandeurPhysique": "PMA"},  # not here
+    ],
+)
+def test_v2_requests_outside_the_contract_answer_500_like_the_gateway(api: httpx.Client, params: dict) -> None:
+    response = api.get("/mesure_synchrone_auto/v2/consommation_quotidienne", params=params)
+    assert response.status_code == 500 and response.json()["error"] == "technical_error"
+
+
+def test_v2_answers_json_labelled_as_a_byte_stream(api: httpx.Client) -> None:
+    params = {"pointId": PRM, "dateDebut": "2026-11-01", "dateFin": "2026-11-02"}
+    v2 = api.get("/mesure_synchrone_auto/v2/consommation_quotidienne", params=params)
+    assert v2.headers["Content-Type"] == "application/octet-stream" and v2.json()["idPrm"] == PRM
+    assert _get(api, DC, PRM, "2026-11-01", "2026-11-02").headers["Content-Type"] == "application/json"
 
 
 @pytest.mark.parametrize(

@@ -9,6 +9,7 @@ import calendar
 import hashlib
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import psycopg
@@ -42,6 +43,7 @@ class BiData:
     current_month: date = date(2000, 1, 1)
     gap_month: date = date(2000, 1, 1)  # missing for hq_cons only
     anomalies: dict[str, str] = field(default_factory=dict)  # anomaly_id -> severity
+    daily_cost: dict[date, Decimal] = field(default_factory=dict)  # hq_cons day -> total_eur
 
 
 def _meter(db: psycopg.Connection, building: str, provider: str, ref: str, direction: str) -> int:
@@ -167,5 +169,60 @@ def seed(db: psycopg.Connection) -> BiData:
                 severity,
             ),
         )
+    _seed_costs(db, data, today)
     db.commit()
     return data
+
+
+def _seed_costs(db: psycopg.Connection, data: BiData, today: date) -> None:
+    """hq_cons priced on an HP/HC tariff: HP 0.27 and HC 0.20 €/kWh on a 60/40 split, 1 € subscription a day."""
+    pk = data.meters["hq_cons"]
+    by_month: dict[date, list[tuple[Decimal, Decimal, Decimal]]] = {}
+    for i in range(1, DAYS + 1):
+        day = today - timedelta(days=i)
+        kwh = Decimal(str(data.daily[("hq_cons", day)]))
+        hp, hc = (
+            (kwh * Decimal("0.6")).quantize(Decimal("0.000001")),
+            (kwh * Decimal("0.4")).quantize(Decimal("0.000001")),
+        )
+        energy = hp * Decimal("0.27") + hc * Decimal("0.20")
+        data.daily_cost[day] = energy + 1
+        by_month.setdefault(day.replace(day=1), []).append((kwh, energy, Decimal(1)))
+        db.execute(
+            "INSERT INTO daily_cost (building_code, meter_pk, day, tariff_id, tariff_name, tariff_kind, kwh, "
+            "priced_kwh, unpriced_kwh, energy_eur, subscription_eur, total_eur, completeness, partial, partial_reason) "
+            "VALUES ('hq', %s, %s, 1, 'HP/HC', 'hphc', %s, %s, 0, %s, 1, %s, %s, %s, %s)",
+            (
+                pk,
+                day,
+                kwh,
+                kwh,
+                energy,
+                energy + 1,
+                0.5 if i == 3 else 1.0,
+                i == 3,
+                "incomplete_day" if i == 3 else None,
+            ),
+        )
+        for period, part, price in (("HP", hp, Decimal("0.27")), ("HC", hc, Decimal("0.20"))):
+            db.execute(
+                "INSERT INTO daily_cost_periods (building_code, meter_pk, day, period, kwh, eur_per_kwh, energy_eur) "
+                "VALUES ('hq', %s, %s, %s, %s, %s, %s)",
+                (pk, day, period, part, price, part * price),
+            )
+    peak_day = today - timedelta(days=2)
+    db.execute(
+        "INSERT INTO usage_alerts (alert_id, building_code, meter_pk, rule, period_start, local_day, value, baseline, "
+        "unit, ratio_percent, threshold_percent, severity, message) VALUES (%s, 'hq', %s, 'subscribed_power', %s, %s, "
+        "10.2, 9, 'kVA', 113.333, 100, 'Minor', 'Puissance maximale 10,20 kVA')",
+        (hashlib.md5(b"peak", usedforsecurity=False).hexdigest(), pk, peak_day, peak_day),
+    )
+    for month, rows in by_month.items():
+        kwh, energy, subscription = (sum(r[k] for r in rows) for k in range(3))
+        days = calendar.monthrange(month.year, month.month)[1]
+        db.execute(
+            "INSERT INTO monthly_cost (building_code, meter_pk, month, kwh, priced_kwh, unpriced_kwh, energy_eur, "
+            "subscription_eur, total_eur, days_priced, days_in_month, partial_days, completeness, partial) "
+            "VALUES ('hq', %s, %s, %s, %s, 0, %s, %s, %s, %s, %s, 0, 1, %s)",
+            (pk, month, kwh, kwh, energy, subscription, energy + subscription, len(rows), days, len(rows) < days),
+        )

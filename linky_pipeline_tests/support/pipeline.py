@@ -10,17 +10,24 @@ import pytest
 
 from linky_pipeline.defs.assets.aggregates import daily_consumption, daily_max_power, monthly_consumption
 from linky_pipeline.defs.assets.anomalies import consumption_anomalies
+from linky_pipeline.defs.assets.costs import daily_cost, monthly_cost
 from linky_pipeline.defs.assets.ingestion import raw_load_curves
 from linky_pipeline.defs.assets.readings import readings
+from linky_pipeline.defs.assets.usage_alerts import usage_alerts
 from linky_pipeline.defs.automation.runs import rectangle_tags
+from linky_pipeline.defs.resources.dashboards import DashboardResource
 from linky_pipeline.defs.resources.definitions import SyncPolicyResource, WarehouseResource
-from linky_pipeline.defs.resources.sources import EnedisResource
+from linky_pipeline.defs.resources.sources import EnedisResource, OresResource
 from linky_pipeline.lib.domain.registry import add_building, add_meter
 from linky_pipeline.local.stack import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
+from linky_pipeline.sandbox.ores import OresSandboxSettings
+from linky_pipeline.sandbox.ores.settings import CLIENT_ID as ORES_CLIENT_ID
+from linky_pipeline.sandbox.ores.settings import CLIENT_SECRET as ORES_CLIENT_SECRET
 from linky_pipeline.sandbox.server import SandboxServer
 from linky_pipeline.sandbox.settings import SandboxSettings
 
 REFERENCE = date(2026, 11, 23)
+VAULT_KEY = "5e" * 32  # LINKY_ENCRYPTION_KEYS of the pipeline tests: seals the ORES meters' tokens
 PIPELINE_ASSETS = [
     raw_load_curves,
     readings,
@@ -29,11 +36,16 @@ PIPELINE_ASSETS = [
     monthly_consumption,
     consumption_anomalies,
 ]
+COST_ASSETS = [*PIPELINE_ASSETS, daily_cost, monthly_cost]
+ALERT_ASSETS = [*COST_ASSETS, usage_alerts]
 
 
 @pytest.fixture
 def sandbox() -> Iterator[SandboxServer]:
-    server = SandboxServer(settings=SandboxSettings(today=REFERENCE, quota_per_second=1000))
+    server = SandboxServer(
+        settings=SandboxSettings(today=REFERENCE, quota_per_second=1000, quota_per_hour=100_000),
+        ores_settings=OresSandboxSettings(today=REFERENCE),
+    )
     server.start()
     yield server
     server.stop()
@@ -65,6 +77,8 @@ def run_pipeline(pg_url: str, sandbox: SandboxServer) -> Callable[..., dg.Execut
         assets: list | None = None,
         instance: dg.DagsterInstance | None = None,
         pin_today: bool = True,
+        ores: dict[str, object] | None = None,
+        api_mode: str = "2026-v2",
     ) -> dg.ExecuteInProcessResult:
         instance = instance or default_instance
         known = set(instance.get_dynamic_partitions("building"))
@@ -80,15 +94,35 @@ def run_pipeline(pg_url: str, sandbox: SandboxServer) -> Callable[..., dg.Execut
                 client_id=SANDBOX_CLIENT_ID,
                 client_secret=SANDBOX_CLIENT_SECRET,
                 quota_database_url=warehouse.database_url,
+                api_mode=api_mode,
                 calls_per_second=500,
+                calls_per_hour=100_000,  # test runs backfill years in seconds; the quota tests scale time instead
             ),
+            "ores": ores_resource(sandbox, warehouse.database_url, **(ores or {})),
             "sync_policy": SyncPolicyResource(today=reference.isoformat() if pin_today else ""),
+            "dashboards": DashboardResource(),
         }
         return dg.materialize(
             assets or PIPELINE_ASSETS, instance=instance, resources=resources, tags=tags, raise_on_error=False
         )
 
     return _run
+
+
+def ores_resource(sandbox: SandboxServer, database_url: str, **overrides: object) -> OresResource:
+    """ORES against the sandbox: real HTTP, the warehouse's vault-sealed tokens, a fast quota and backoff."""
+    settings: dict[str, object] = {
+        "base_url": sandbox.ores_url,
+        "client_id": ORES_CLIENT_ID,
+        "client_secret": ORES_CLIENT_SECRET,
+        "encryption_keys": VAULT_KEY,
+        "database_url": database_url,
+        "calls_per_minute": 60_000,
+        "backoff_base_s": 0.01,
+        "timeout_s": 5.0,
+        **overrides,
+    }
+    return OresResource(**settings)  # type: ignore[arg-type]
 
 
 PIPELINE_TABLES = (

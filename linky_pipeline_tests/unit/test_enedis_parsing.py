@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from linky_pipeline.lib.domain.canonical import READING_COLUMNS
+from linky_pipeline.lib.domain.canonical import POINT_METADATA, READING_COLUMNS
 from linky_pipeline.lib.sources.enedis.parsing import parse_v5
 from linky_pipeline.lib.sources.enedis.parsing_v2 import parse_v2
 from linky_pipeline.lib.sources.errors import SourceParseError
@@ -41,7 +41,7 @@ def assert_matches(frame: pd.DataFrame, expected: list[tuple[datetime, int, int]
 
 def test_normal_day_has_48_half_hours_in_kwh_with_canonical_dtypes() -> None:
     frame, expected = parse_curve(date(2026, 1, 15), date(2026, 1, 16))
-    assert tuple(frame.columns) == READING_COLUMNS
+    assert tuple(frame.columns) == READING_COLUMNS + POINT_METADATA
     assert str(frame["ts"].dtype) == "datetime64[us, UTC]"
     assert len(frame) == 48
     assert frame["ts"].iloc[0] == pd.Timestamp("2026-01-14 23:00", tz=UTC)  # local midnight, winter
@@ -190,7 +190,7 @@ def test_overlapping_intervals_are_rejected() -> None:
 
 def test_empty_reading_list_is_an_empty_canonical_frame() -> None:
     frame = parse_v5(v5_body(PRM, date(2026, 1, 1), date(2026, 1, 2), []), endpoint=CLC, prm=PRM)
-    assert frame.empty and tuple(frame.columns) == READING_COLUMNS
+    assert frame.empty and tuple(frame.columns) == READING_COLUMNS + POINT_METADATA
 
 
 def test_daily_energy_in_kwh_on_local_days() -> None:
@@ -229,7 +229,9 @@ def test_v2_curve_gives_the_same_readings_as_v5() -> None:
         v2_body(PRM, first, end, "CONS", "PA", "W", to_v2_points(points)), endpoint=CLC, prm=PRM, window=(first, end)
     )
     assert set(v2["source"]) == {"enedis-2026-v2"}
-    pd.testing.assert_frame_equal(v2.drop(columns="source"), v5.drop(columns="source"))
+    same = [c for c in READING_COLUMNS if c != "source"]
+    pd.testing.assert_frame_equal(v2[same], v5[same])
+    assert set(v5["nature"]) == {"B"} and v5[["calc_mode", "plausibility", "complementary_state"]].isna().all().all()
 
 
 def test_v2_daily_max_power_and_offsets() -> None:
@@ -279,3 +281,60 @@ def test_v2_bad_point_names_v2_keys() -> None:
     body["idPrm"] = "99999999999991"
     with pytest.raises(SourceParseError, match=r"idPrm='99999999999991'"):
         parse_v2(body, endpoint=CLC, prm=PRM)
+
+
+def test_v2_point_metadata_is_carried_in_the_frame() -> None:
+    """etapeMetier → quality, modeCalcul → calc_mode, each point's n / iv / ec → nature / plausibility /
+    complementary_state, for every kind of endpoint; absent codes are NA, not invented."""
+    first, end = date(2026, 1, 1), date(2026, 1, 2)
+    points = to_v2_points(curve_points(first, end)[0])
+    points[0].update({"n": "C", "iv": "1", "ec": "2"})
+    del points[1]["ec"]
+    body = v2_body(PRM, first, end, "CONS", "PA", "W", points)
+    body.update({"etapeMetier": "BEST", "modeCalcul": "INTEG.COURBE"})
+    curve = parse_v2(body, endpoint=CLC, prm=PRM, window=(first, end))
+    assert set(curve["quality"]) == {"BEST"} and set(curve["calc_mode"]) == {"INTEG.COURBE"}
+    assert curve.loc[0, ["nature", "plausibility", "complementary_state"]].tolist() == ["C", "1", "2"]
+    assert curve.loc[1, ["nature", "plausibility"]].tolist() == ["B", "0"] and pd.isna(
+        curve.loc[1, "complementary_state"]
+    )
+    daily_body = v2_body(PRM, first, end, "CONS", "EA", "Wh", [{"v": "9000", "d": "2026-01-01", "n": "R", "iv": 3}])
+    daily_body["etapeMetier"] = "FACT"
+    daily = parse_v2(daily_body, endpoint="daily_consumption", prm=PRM)
+    assert daily.loc[0, ["quality", "calc_mode", "nature", "plausibility"]].tolist() == ["FACT", "MESURE", "R", "3"]
+    peak_body = v2_body(PRM, first, end, "CONS", "PMA", "VA", [{"v": "4100", "d": "2026-01-01 13:03:35", "n": "B"}])
+    peak = parse_v2(peak_body, endpoint="daily_consumption_max_power", prm=PRM)
+    assert peak.loc[0, ["quality", "calc_mode", "nature"]].tolist() == ["BRUT", "MESURE", "B"]
+    del body["modeCalcul"]
+    assert parse_v2(body, endpoint=CLC, prm=PRM)["calc_mode"].isna().all()
+    body["grandeur"][0]["points"][2]["n"] = {"code": "B"}
+    with pytest.raises(SourceParseError, match=r"grandeur\[0\]\.points\[2\]\.n="):
+        parse_v2(body, endpoint=CLC, prm=PRM)
+
+
+@pytest.mark.parametrize(
+    ("label", "offset_label"),
+    [
+        ("2026-01-15 00:30:00", "2026-01-15T00:30:00+01:00"),
+        ("2026-07-15 00:30:00", "2026-07-15T00:30:00+02:00"),
+        ("2026-07-15 00:30:00", "2026-07-14T22:30:00Z"),
+        ("2026-07-15 00:30:00", "2026-07-15T00:30:00+0200"),
+    ],
+)
+def test_v2_labels_with_an_offset_equal_naive_paris_labels(label: str, offset_label: str) -> None:
+    day = date.fromisoformat(label[:10])
+    naive = parse_v2(
+        v2_body(PRM, day, day, "CONS", "PA", "W", [{"v": "1000", "d": label, "p": "PT30M"}]), endpoint=CLC, prm=PRM
+    )
+    aware = parse_v2(
+        v2_body(PRM, day, day, "CONS", "PA", "W", [{"v": "1000", "d": offset_label, "p": "PT30M"}]),
+        endpoint=CLC,
+        prm=PRM,
+    )
+    assert list(aware["ts"]) == list(naive["ts"]) and list(aware["kwh"]) == [0.5]
+
+
+@pytest.mark.parametrize("label", ["2026-07-15", "2026-07-15T00:00:00+02:00", "2026-07-14T22:00:00Z"])
+def test_v2_daily_labels_naive_or_with_an_offset_are_the_same_local_day(label: str) -> None:
+    body = v2_body(PRM, date(2026, 7, 15), date(2026, 7, 16), "CONS", "EA", "Wh", [{"v": "1000", "d": label}], True)
+    assert list(parse_v2(body, endpoint="daily_consumption", prm=PRM)["day"]) == [date(2026, 7, 15)]

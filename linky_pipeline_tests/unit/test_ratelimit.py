@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from linky_pipeline.lib.sources.ratelimit import InMemoryRateLimiter, RateLimitConfigError, decide
+from linky_pipeline.lib.sources.quotas import memory_quotas, parse_overrides
+from linky_pipeline.lib.sources.ratelimit import (
+    InMemoryRateLimiter,
+    QuotaLimits,
+    RateLimitConfigError,
+    RateLimitWaitTooLong,
+    decide,
+    window_start,
+)
 from linky_pipeline_tests.support.timing import max_in_window
 
 T0 = datetime(2026, 11, 22, 9, 59, 58, tzinfo=UTC)
@@ -76,3 +85,85 @@ def test_in_memory_limiter_holds_under_threads(burst: int | None, width: float, 
 def test_bad_configuration_is_typed() -> None:
     with pytest.raises(RateLimitConfigError, match="per_second=0"):
         InMemoryRateLimiter(per_second=0)
+
+
+def test_scaled_windows_are_aligned_multiples_of_the_scaled_hour() -> None:
+    limits = QuotaLimits(per_second=5, per_hour=1000, time_scale=1000)
+    assert limits.hour == timedelta(seconds=3.6)
+    now = datetime(2026, 11, 22, 9, 0, 1, 700_000, tzinfo=UTC)
+    start = window_start(now, limits.hour)
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)
+    assert start <= now < start + limits.hour and (start - epoch) % limits.hour == timedelta(0)
+    assert window_start(now) == datetime(2026, 11, 22, 9, tzinfo=UTC)  # scale 1: UTC hours
+
+
+def test_scaled_decisions_wait_for_the_scaled_window_and_space_calls_by_the_scaled_second() -> None:
+    now = datetime(2026, 11, 22, 9, 0, 0, tzinfo=UTC)  # a multiple of 3.6 s since the epoch
+    start = window_start(now, timedelta(seconds=3.6))
+    full = decide(now, now, start, 1000, per_second=5, per_hour=1000, burst=1, time_scale=1000)
+    assert full.wait == start + timedelta(seconds=3.6) - now
+    spaced = decide(
+        now, now + timedelta(microseconds=200), start, 1, per_second=5, per_hour=1000, burst=1, time_scale=1000
+    )
+    assert spaced.wait == timedelta(microseconds=200)  # 1/(5 × 1000) s between calls
+
+
+def test_a_reserve_leaves_the_end_of_each_hour_to_others() -> None:
+    now = [T0]
+    backfill = InMemoryRateLimiter(per_second=1000, per_hour=10, reserve=3, clock=lambda: now[0], key="k")
+    for _ in range(7):
+        backfill.acquire(max_wait_s=0)
+    with pytest.raises(RateLimitWaitTooLong) as refused:
+        backfill.acquire(max_wait_s=0)
+    assert refused.value.retry_at == datetime(2026, 11, 22, 10, tzinfo=UTC) and refused.value.key == "k"
+    status = backfill.status()
+    assert (status.used, status.usable, status.remaining) == (7, 7, 0)
+    with pytest.raises(RateLimitConfigError, match="reserve=10"):
+        QuotaLimits(per_hour=10, reserve=10)
+
+
+def test_max_wait_bounds_the_wait_and_nothing_is_consumed() -> None:
+    now = [T0]
+    slept: list[float] = []
+    limiter = InMemoryRateLimiter(per_second=100, per_hour=1, clock=lambda: now[0], sleep=slept.append)
+    limiter.acquire()
+    with pytest.raises(RateLimitWaitTooLong, match=re.escape("next call allowed in 2.0 s")):
+        limiter.acquire(max_wait_s=1.5)
+    assert slept == [] and limiter.status().used == 1
+
+
+def test_a_quota_book_gives_each_api_its_own_limiter_and_limits() -> None:
+    default = QuotaLimits(per_second=5, per_hour=2)
+    book = memory_quotas(default, parse_overrides("daily_consumption=3/h,20/s", default, ("daily_consumption", "x")))
+    curve, daily = book.limiter("consumption_load_curve"), book.limiter("daily_consumption")
+    assert book.limiter("consumption_load_curve") is curve and curve is not daily
+    assert book.limits("daily_consumption") == QuotaLimits(per_second=20, per_hour=3)
+    for _ in range(2):
+        curve.acquire(max_wait_s=1)
+    with pytest.raises(RateLimitWaitTooLong):
+        curve.acquire(max_wait_s=0)
+    for _ in range(3):  # another API's exhausted hour does not block this one
+        daily.acquire(max_wait_s=1)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("daily=3/h", "quota override 'daily=3/h'"),
+        ("daily_consumption=3/min", "'3/min' is not"),
+        ("daily_consumption=0/s", "per_second=0.0"),
+        ("daily_consumption=2.5/h", "whole number"),
+        ("daily_consumption", "expected <api>=<n>/s,<n>/h"),
+    ],
+)
+def test_bad_overrides_name_the_part(text: str, message: str) -> None:
+    with pytest.raises(RateLimitConfigError, match=re.escape(message)):
+        parse_overrides(text, QuotaLimits(), ("daily_consumption",))
+
+
+def test_no_call_is_granted_in_the_edge_of_a_window() -> None:
+    hour = T0.replace(minute=0, second=0)
+    late = datetime(2026, 11, 22, 9, 59, 59, 980_000, tzinfo=UTC)
+    held = decide(late, late, hour, 3, per_second=5, per_hour=1000, burst=1, edge_s=0.05)
+    assert held.wait == timedelta(milliseconds=20) and held.hour_count == 3  # granted at 10:00 instead
+    assert decide(late, late, hour, 3, per_second=5, per_hour=1000, burst=1).wait == timedelta(0)

@@ -1,39 +1,42 @@
 """readings: kWh per interval, rebuilt per building-month from the landed answers."""
 
-from typing import Any
+from collections.abc import Iterator
 
 import dagster as dg
 
 from linky_pipeline.defs import names
-from linky_pipeline.defs.assets.checks import READINGS_CHECKS, readings_check_results
-from linky_pipeline.defs.assets.work import Materialized, run_partitions, window_text
+from linky_pipeline.defs.assets.checks import READINGS_CHECKS, readings_evaluations
+from linky_pipeline.defs.assets.describe import table_asset
+from linky_pipeline.defs.assets.freshness import NIGHTLY_FRESHNESS
+from linky_pipeline.defs.assets.work import AssetEvent, check_events, record_all, run_partitions
 from linky_pipeline.defs.partitions import building_month_partitions
 from linky_pipeline.defs.resources.warehouse import WarehouseResource
-from linky_pipeline.lib.tables.readings import rebuild_readings_run
+from linky_pipeline.lib.tables import readings as readings_table
 
 
 @dg.asset(
     partitions_def=building_month_partitions,
     backfill_policy=dg.BackfillPolicy.single_run(),
+    freshness_policy=NIGHTLY_FRESHNESS,
     deps=["raw_load_curves"],
     group_name=names.READINGS,
     kinds={"postgres", "pandas"},
     check_specs=READINGS_CHECKS,
+    **table_asset("readings", "warehouse", readings_table),
 )
-def readings(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> Materialized:
+def readings(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> Iterator[AssetEvent]:
     """kWh per interval (UTC interval start, interval length, quality, source) for every meter of the building,
     stored per local day; only days whose values changed are written, and changed values are kept as revisions."""
     partitions = run_partitions(context, warehouse)
-    run = rebuild_readings_run(warehouse.connect, partitions)
-    metadata: dict[str, Any] = {
-        "rows_written": run.written.intervals_written,
-        "window": window_text(partitions),
-        "partitions": run.partitions,
-        "duration_s": round(run.seconds, 2),
-        "days_unchanged": run.written.days_unchanged,
-        "days_written": run.written.days_inserted + run.written.days_rewritten,
-        "days_deleted": run.written.days_deleted,
-        "revised_intervals": run.written.revisions,
-        "chunks_recompressed": len(run.chunks_recompressed),
-    }
-    return dg.MaterializeResult(metadata=metadata, check_results=readings_check_results(warehouse, partitions))
+    run = readings_table.rebuild_readings_run(warehouse.connect, partitions)
+    record_all(context, {bm: done.metadata() for bm, done in run.months.items()})
+    total = run.written
+    context.log.info(
+        f"readings: {total.intervals_written} interval(s) written in {total.days_inserted + total.days_rewritten} "
+        f"day(s), {total.days_unchanged} day(s) unchanged, {total.revisions} revised interval(s) over "
+        f"{len(run.months)} building-month(s)"
+    )
+    if run.chunks_recompressed:  # rewritten days of compressed chunks: recompressed before the run ends
+        context.log.info(f"readings: recompressed {len(run.chunks_recompressed)} TimescaleDB chunk(s)")
+    yield dg.MaterializeResult()
+    yield from check_events(context, readings_evaluations(context, warehouse, partitions))

@@ -5,22 +5,42 @@ from typing import Any
 
 import dagster as dg
 
+from linky_pipeline.defs.resources.dashboards import DashboardResource
 from linky_pipeline.defs.resources.notifier import notifier_from_env
 from linky_pipeline.defs.resources.policy import SyncPolicyResource
-from linky_pipeline.defs.resources.sources import EnedisResource
+from linky_pipeline.defs.resources.reports import ReportsResource
+from linky_pipeline.defs.resources.sources import EnedisResource, OresResource
 from linky_pipeline.defs.resources.warehouse import WarehouseResource
 
-# Optional settings: passed as EnvVar only when the variable exists, so an unset one keeps the field's default.
+# Optional settings: passed as EnvVar only when the variable is set and not empty (compose passes unset ones as
+# empty strings), so an unset one keeps the field's default.
 _POLICY_ENV = {
     "trailing_days": dg.EnvVar.int("LINKY_SYNC_TRAILING_DAYS"),
     "max_concurrency": dg.EnvVar.int("LINKY_SYNC_MAX_CONCURRENCY"),
     "today": dg.EnvVar("LINKY_SYNC_TODAY"),
 }
+_DASHBOARD_ENV = {"base_url": dg.EnvVar("LINKY_DASHBOARD_BASE_URL")}
+_ORES_ENV = {
+    "base_url": dg.EnvVar("LINKY_ORES_BASE_URL"),
+    "client_id": dg.EnvVar("LINKY_ORES_CLIENT_ID"),
+    "client_secret": dg.EnvVar("LINKY_ORES_CLIENT_SECRET"),
+    "redirect_uri": dg.EnvVar("LINKY_ORES_REDIRECT_URI"),
+    "encryption_keys": dg.EnvVar("LINKY_ENCRYPTION_KEYS"),
+    "window_days": dg.EnvVar.int("LINKY_ORES_WINDOW_DAYS"),
+    "calls_per_minute": dg.EnvVar.int("LINKY_ORES_CALLS_PER_MINUTE"),
+    "calls_per_hour": dg.EnvVar.int("LINKY_ORES_CALLS_PER_HOUR"),
+}
+_ENEDIS_ENV = {
+    "api_mode": dg.EnvVar("LINKY_ENEDIS_API_MODE"),
+    "calls_per_hour": dg.EnvVar.int("LINKY_ENEDIS_CALLS_PER_HOUR"),
+    "quota_overrides": dg.EnvVar("LINKY_ENEDIS_QUOTA_OVERRIDES"),
+    "quota_time_scale": dg.EnvVar.int("LINKY_QUOTA_TIME_SCALE"),
+}
 
 
 def _present(settings: dict[str, Any]) -> dict[str, Any]:
     """Read when the code location loads its definitions (a function, not import time)."""
-    return {field: var for field, var in settings.items() if var.env_var_name in os.environ}
+    return {field: var for field, var in settings.items() if os.environ.get(var.env_var_name)}
 
 
 @dg.definitions
@@ -32,11 +52,14 @@ def resources() -> dg.Definitions:
                 base_url=dg.EnvVar("LINKY_ENEDIS_API_BASE"),
                 client_id=dg.EnvVar("LINKY_ENEDIS_CLIENT_ID"),
                 client_secret=dg.EnvVar("LINKY_ENEDIS_CLIENT_SECRET"),
-                api_mode=dg.EnvVar("LINKY_ENEDIS_API_MODE"),
                 quota_database_url=dg.EnvVar("LINKY_DATABASE_URL"),
+                **_present(_ENEDIS_ENV),
             ),
+            "ores": OresResource(database_url=dg.EnvVar("LINKY_DATABASE_URL"), **_present(_ORES_ENV)),
             "sync_policy": SyncPolicyResource(**_present(_POLICY_ENV)),
             "notifier": notifier_from_env(),
+            "dashboards": DashboardResource(**_present(_DASHBOARD_ENV)),
+            "reports": ReportsResource(**_present({"reports_dir": dg.EnvVar("LINKY_REPORTS_DIR")})),
         },
         executor=dg.in_process_executor,
     )

@@ -5,13 +5,11 @@ from __future__ import annotations
 import html
 import queue
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from urllib.parse import parse_qsl, urlsplit
-
-from authlib.oauth2.rfc6749.errors import MissingCodeException
-from authlib.oauth2.rfc6749.parameters import parse_authorization_code_response
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from linky_pipeline.lib.consent.errors import CallbackError, ConsentRefusedError
 
@@ -20,47 +18,34 @@ CALLBACK_PATH = "/callback"
 
 @dataclass(frozen=True, slots=True)
 class CallbackResult:
-    """The useful part of a consent redirect (v5: code + PRM list; 2026: autorisation_id)."""
+    """A consent redirect: its state and its query parameters (codes are bearer-like: never in repr)."""
 
     state: str
-    code: str | None = None
-    usage_point_ids: tuple[str, ...] = ()
-    autorisation_id: str | None = None
-    extra: dict[str, str] = field(default_factory=dict)
+    params: dict[str, str] = field(default_factory=dict)
 
-    def __repr__(self) -> str:  # the code and autorisation_id are bearer-like: keep them out of logs
-        return f"CallbackResult(state={self.state!r}, usage_point_ids={self.usage_point_ids!r})"
+    def __repr__(self) -> str:
+        return f"CallbackResult(state={self.state!r}, params={sorted(self.params)!r})"
 
 
-def split_prms(value: str) -> tuple[str, ...]:
-    """usage_point_id may list several PRMs separated by ';' or ','."""
-    parts = [p.strip() for p in value.replace(",", ";").split(";")]
-    return tuple(dict.fromkeys(p for p in parts if p))
-
-
-def parse_redirect(url: str, api: str) -> CallbackResult:
-    """Parse the redirect URL; provider errors become ConsentRefusedError."""
+def parse_redirect(url: str, required: Sequence[str] = ()) -> CallbackResult:
+    """Parse the redirect URL: provider errors become ConsentRefusedError; `state` and every `required`
+    parameter (the provider's, e.g. `code`) must be present and non-empty."""
     params = dict(parse_qsl(urlsplit(url).query, keep_blank_values=True))
     if "error" in params:
         raise ConsentRefusedError(params["error"], params.get("error_description"))
     state = params.get("state")
     if not state:
         raise CallbackError("redirect has no 'state' parameter")
-    if api == "v5":
-        try:
-            parsed = parse_authorization_code_response(url)
-        except MissingCodeException:
-            raise CallbackError("redirect has no 'code' parameter (expected from the v5 consent)") from None
-        prms = split_prms(parsed.get("usage_point_id", ""))
-        if not prms:
-            raise CallbackError("redirect has no 'usage_point_id' parameter (expected from the v5 consent)")
-        return CallbackResult(state=state, code=parsed["code"], usage_point_ids=prms)
-    if api == "2026":
-        autorisation_id = params.get("autorisation_id")
-        if not autorisation_id:
-            raise CallbackError("redirect has no 'autorisation_id' parameter (expected from the 2026 consent)")
-        return CallbackResult(state=state, autorisation_id=autorisation_id)
-    raise CallbackError(f"api {api!r} is not one of v5, 2026")
+    for name in required:
+        if not params.get(name):
+            raise CallbackError(f"redirect has no {name!r} parameter")
+    return CallbackResult(state=state, params=params)
+
+
+def redirect_base(url: str) -> str:
+    """The redirect URI a redirect URL was sent to (its query and fragment removed)."""
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
 
 
 _PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>linky_pipeline</title></head>

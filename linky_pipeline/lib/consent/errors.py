@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from linky_pipeline.lib.sources.scrub import scrub
+
 
 class ConsentError(Exception):
     """Base of every consent-flow failure."""
@@ -39,10 +41,10 @@ class ConsentRefusedError(ConsentError):
     """The provider redirected back with an error (access_denied, maximum_duration_exceeded, ...)."""
 
     def __init__(self, error: str, description: str | None = None) -> None:
-        self.error = error
-        self.description = description
-        detail = f" ({description})" if description else ""
-        super().__init__(f"consent refused: error={error!r}{detail}")
+        self.error = scrub(error)[:80]
+        self.description = scrub(description)[:200] if description else description
+        detail = f" ({self.description})" if self.description else ""
+        super().__init__(f"consent refused: error={self.error!r}{detail}")
 
 
 class CallbackError(ConsentError):

@@ -99,9 +99,12 @@ def mark_consent_lost(conn: psycopg.Connection, meter_pk: int, code: str, actor:
     return revoked[0]
 
 
-def handle_consent_lost(conn: psycopg.Connection, meter_pk: int, code: str, actor: str) -> RevokedMeter:
-    """The provider refused access (403): credentials deleted, meter marked, audited and notified once."""
+def handle_consent_lost(
+    conn: psycopg.Connection, meter_pk: int, code: str, actor: str, *, notify: bool = True
+) -> RevokedMeter:
+    """The provider refused access (403, a refused refresh token): credentials deleted, meter marked, audited and
+    notified once (`notify=False` for the other directions of a meter already notified)."""
     revoked = mark_consent_lost(conn, meter_pk, code, actor)
-    if not revoked.already_revoked:
+    if notify and not revoked.already_revoked:
         enqueue_meter_event(conn, "consent_lost", meter_pk, revoked.dedupe_key, {"reason": code})
     return revoked

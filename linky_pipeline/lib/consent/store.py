@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -12,7 +12,7 @@ from linky_pipeline.lib.consent import credentials
 from linky_pipeline.lib.consent.errors import MeterConflictError
 from linky_pipeline.lib.consent.vault import Vault
 from linky_pipeline.lib.domain.registry import get_building
-from linky_pipeline.lib.sources.enedis.consent_api import Grant
+from linky_pipeline.lib.sources.consent import Grant
 from linky_pipeline.lib.store import audit
 
 
@@ -26,7 +26,7 @@ class ConnectedMeter:
     meter_id: str
     direction: str
     consent_start: datetime
-    consent_end: datetime
+    consent_end: datetime | None  # None: until the customer revokes it
     created: bool
 
 
@@ -39,11 +39,13 @@ def store_grants(
     api: str,
     actor: str,
     vault: Vault | None = None,
-    autorisation_id: str | None = None,
+    secrets: Mapping[str, str] | None = None,
+    expires_at: Mapping[str, datetime] | None = None,
 ) -> list[ConnectedMeter]:
-    """Upsert every granted meter, seal the autorisation_id, audit each one: all in one transaction."""
-    if autorisation_id is not None and vault is None:
-        raise ValueError("a vault is required to store an autorisation_id")
+    """Upsert every granted meter, seal the consent's secrets for each of them (AAD = that meter), audit each
+    one: all in one transaction."""
+    if secrets and vault is None:
+        raise ValueError("a vault is required to store a consent's secrets")
     out: list[ConnectedMeter] = []
     with conn.transaction():
         get_building(conn, building_code)
@@ -58,22 +60,35 @@ def store_grants(
                     f"meter {provider}/{grant.meter_id}/{grant.direction} already belongs to building "
                     f"{row[1]!r}, not {building_code!r}; disconnect it there first"
                 )
+            measures = list(grant.measures) or None  # what the consent covers (2026: CDC, PMAX, ENERGIE…)
             if row is None:
                 inserted = conn.execute(
                     "INSERT INTO meters (building_code, provider, meter_id, direction, status, consent_start, "
-                    "consent_end) VALUES (%s, %s, %s, %s, 'active', %s, %s) RETURNING id",
-                    (building_code, provider, grant.meter_id, grant.direction, grant.consent_start, grant.consent_end),
+                    "consent_end, consented_measures, consent_status) "
+                    "VALUES (%s, %s, %s, %s, 'active', %s, %s, %s, %s) RETURNING id",
+                    (
+                        building_code,
+                        provider,
+                        grant.meter_id,
+                        grant.direction,
+                        grant.consent_start,
+                        grant.consent_end,
+                        measures,
+                        grant.service_state,
+                    ),
                 ).fetchone()
                 assert inserted is not None
                 pk, created = int(inserted[0]), True
             else:
                 conn.execute(
-                    "UPDATE meters SET consent_start = %s, consent_end = %s, status = 'active' WHERE id = %s",
-                    (grant.consent_start, grant.consent_end, row[0]),
+                    "UPDATE meters SET consent_start = %s, consent_end = %s, status = 'active', "
+                    "consented_measures = %s, consent_status = %s WHERE id = %s",
+                    (grant.consent_start, grant.consent_end, measures, grant.service_state, row[0]),
                 )
                 pk, created = int(row[0]), False
-            if autorisation_id is not None and vault is not None:
-                credentials.store(conn, vault, pk, "autorisation_id", autorisation_id)
+            if secrets and vault is not None:
+                for name, value in sorted(secrets.items()):
+                    credentials.store(conn, vault, pk, name, value, expires_at=(expires_at or {}).get(name))
             audit.write(
                 conn,
                 "meter_connected",
@@ -87,8 +102,9 @@ def store_grants(
                     "api": api,
                     "created": created,
                     "consent_start": grant.consent_start.isoformat(),
-                    "consent_end": grant.consent_end.isoformat(),
+                    "consent_end": grant.consent_end.isoformat() if grant.consent_end else None,
                     "service_state": grant.service_state,
+                    "measures": list(grant.measures),
                 },
             )
             out.append(

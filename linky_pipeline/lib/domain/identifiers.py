@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from typing import Final
 
-PROVIDERS = ("enedis", "ores", "be_csv")
+# The forms a meter identifier takes, and which ones each provider code accepts (what the registry checks before
+# any provider module is involved; the meters CHECK constraint says the same). ORES: the seed writes its meters as a
+# 14-digit `prm`, Belgian access points are EAN-18: both are accepted.
+PRM: Final = "PRM"
+EAN: Final = "EAN"
+ID_FORMS: Final[dict[str, tuple[str, ...]]] = {"enedis": (PRM,), "ores": (PRM, EAN), "be_csv": (EAN,)}
+PROVIDERS: Final = tuple(ID_FORMS)
 DIRECTIONS = ("consumption", "production")
 TIMEZONES = ("Europe/Paris", "Europe/Brussels")
 _BUILDING = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
@@ -59,17 +66,51 @@ def timezone_name(value: str) -> str:
     return value
 
 
-def meter_id(provider_name: str, value: str) -> str:
-    """A PRM (France, 14 digits) or an EAN-18 (Belgium, GS1 check digit)."""
-    if provider_name == "enedis":
-        if not re.fullmatch(r"[0-9]{14}", value):
-            raise InvalidValueError("PRM", value, f"a PRM has exactly 14 digits (got {len(value)} characters)")
-        return value
-    if not re.fullmatch(r"[0-9]{18}", value):
-        raise InvalidValueError("EAN", value, f"an EAN has exactly 18 digits (got {len(value)} characters)")
+def _digits_problem(value: str, length: int) -> str | None:
+    """Why `value` is not exactly `length` ASCII digits: the first non-digit (1-based position) or the length."""
+    for position, char in enumerate(value, start=1):
+        if char not in "0123456789":
+            return f"character {position} ({char!r}) is not a digit"
+    if len(value) != length:
+        return f"got {len(value)} digits"
+    return None
+
+
+def prm(value: str) -> str:
+    """A French PRM (or the seed's ORES `prm`): exactly 14 digits, no public checksum (leading zeros kept)."""
+    problem = _digits_problem(value, 14)
+    if problem:
+        raise InvalidValueError("PRM", value, f"a PRM has exactly 14 digits; {problem}")
+    return value
+
+
+def ean(value: str) -> str:
+    """A Belgian EAN-18 (GSRN) with its GS1 mod-10 check digit."""
+    problem = _digits_problem(value, 18)
+    if problem:
+        raise InvalidValueError("EAN", value, f"an EAN has exactly 18 digits; {problem}")
     if not gs1_check_digit_ok(value):
         raise InvalidValueError("EAN", value, "wrong GS1 check digit")
     return value
+
+
+def meter_id(provider_name: str, value: str) -> str:
+    """The identifier if it has one of the forms the provider accepts; otherwise the error of the closest form
+    (by length), or one naming every accepted form."""
+    forms = ID_FORMS.get(provider(provider_name), ())
+    checks = {PRM: prm, EAN: ean}
+    if len(forms) == 1:
+        return checks[forms[0]](value)
+    for form, length in ((PRM, 14), (EAN, 18)):
+        if form in forms and len(value) == length:
+            return checks[form](value)
+    raise InvalidValueError(
+        " or ".join(forms),
+        value,
+        f"{provider_name} meters are identified by "
+        + " or ".join(f"{'an' if f == EAN else 'a'} {f} ({14 if f == PRM else 18} digits)" for f in forms)
+        + f" (got {len(value)} characters)",
+    )
 
 
 def iso_date(field: str, value: str) -> date:

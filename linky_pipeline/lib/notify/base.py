@@ -7,7 +7,15 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Final, Protocol
 
-KINDS: Final = ("anomaly", "consent_expiry", "consent_lost", "run_failure")
+KINDS: Final = (
+    "anomaly",
+    "consent_expiry",
+    "consent_lost",
+    "run_failure",
+    "usage_alert",
+    "monthly_report",
+    "empty_answer",
+)
 CHANNELS: Final = ("email", "webhook")
 MAX_ERROR_CHARS: Final = 500
 

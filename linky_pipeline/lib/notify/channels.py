@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from linky_pipeline.lib.notify.base import OutboxItem, stable_token
 from linky_pipeline.lib.notify.email import SmtpSender, message_id_for
 from linky_pipeline.lib.notify.templates import render_email, webhook_payload
@@ -17,7 +19,11 @@ class EmailChannel:
     def deliver(self, item: OutboxItem) -> None:
         rendered = render_email(item.kind, item.payload, dashboard_base_url=self.dashboard_base_url)
         self.smtp.send(
-            item.recipient, rendered.subject, rendered.body, message_id_for(item.dedupe_key, self.smtp.domain)
+            item.recipient,
+            rendered.subject,
+            rendered.body,
+            message_id_for(item.dedupe_key, self.smtp.domain),
+            Path(rendered.attachment) if rendered.attachment else None,
         )
 
 

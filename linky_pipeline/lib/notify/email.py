@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import mimetypes
 import smtplib
 import ssl
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
+from pathlib import Path
 
 from linky_pipeline.lib.notify.base import DeliveryError, NotifyError, stable_token
 
@@ -61,7 +63,9 @@ class SmtpSender:
             f"username={self.username!r}, sender={self.sender!r})"
         )
 
-    def build_message(self, recipient: str, subject: str, body: str, message_id: str) -> EmailMessage:
+    def build_message(
+        self, recipient: str, subject: str, body: str, message_id: str, attachment: Path | None = None
+    ) -> EmailMessage:
         """A UTF-8 text e-mail; the emoji subject is RFC 2047-encoded by the email package."""
         msg = EmailMessage()
         msg["From"] = self.sender
@@ -71,11 +75,19 @@ class SmtpSender:
         msg["Message-ID"] = message_id or make_msgid(domain=self.domain)
         msg["Auto-Submitted"] = "auto-generated"
         msg.set_content(body, charset="utf-8")
+        if attachment is not None:
+            try:
+                data = attachment.read_bytes()
+            except OSError as exc:
+                raise DeliveryError(f"attachment {attachment.name}: {type(exc).__name__}") from None
+            kind = mimetypes.guess_type(attachment.name)[0] or "application/octet-stream"
+            maintype, _, subtype = kind.partition("/")
+            msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=attachment.name)
         return msg
 
-    def send(self, recipient: str, subject: str, body: str, message_id: str) -> None:
+    def send(self, recipient: str, subject: str, body: str, message_id: str, attachment: Path | None = None) -> None:
         """Send one e-mail or raise DeliveryError (text safe to store: no password, no server banner dump)."""
-        msg = self.build_message(recipient, subject, body, message_id)
+        msg = self.build_message(recipient, subject, body, message_id, attachment)
         try:
             with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
                 smtp.ehlo()

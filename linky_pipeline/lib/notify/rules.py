@@ -6,7 +6,7 @@ Functions here never commit: the CLI command or the Dagster asset/sensor owns th
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Final
@@ -22,6 +22,21 @@ from linky_pipeline.lib.store.sql import SqlFiles
 SQL = SqlFiles(__name__)
 
 SEVERITIES: Final = ("Minor", "Major", "Critical")
+# What a rule compares with. The 7-day rule matches consumption_anomalies; the others match usage_alerts.
+MOVING_AVERAGE: Final = "moving_average_7d"
+THRESHOLD_TYPES: Final = (
+    MOVING_AVERAGE,
+    "subscribed_power",
+    "standby_baseline_28d",
+    "week_over_week_energy",
+    "week_over_week_cost",
+)
+USAGE_DEFAULTS: Final = {
+    "subscribed_power": 100.0,
+    "standby_baseline_28d": 150.0,
+    "week_over_week_energy": 130.0,
+    "week_over_week_cost": 130.0,
+}
 # Deliberately simple: one @, no spaces, a dot in the domain. Real validation is the mail server's job.
 EMAIL_RE: Final = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
 URL_RE: Final = re.compile(r"^https?://[^\s/?#]+[^\s]*$", re.IGNORECASE)
@@ -39,6 +54,7 @@ class AlertRuleSpec:
     severity: str
     channels: tuple[str, ...]
     recipients: tuple[str, ...]
+    threshold_type: str = field(default=MOVING_AVERAGE, kw_only=True)
 
 
 @dataclass(frozen=True)
@@ -58,8 +74,12 @@ def validate_rule(
     severity: str,
     channels: list[str] | tuple[str, ...],
     recipients: list[str] | tuple[str, ...],
+    threshold_type: str = MOVING_AVERAGE,
 ) -> AlertRuleSpec:
     """Normalise and check a rule before it touches the database (same limits as the table's CHECKs)."""
+    kind = threshold_type.strip().lower()
+    if kind not in THRESHOLD_TYPES:
+        raise RuleValidationError("threshold type", threshold_type, f"expected one of {', '.join(THRESHOLD_TYPES)}")
     if building_code is not None:
         try:
             valid_building_code(building_code)
@@ -72,12 +92,14 @@ def validate_rule(
         threshold = Decimal(str(threshold_percent).strip())
     except InvalidOperation:
         raise RuleValidationError("threshold percent", threshold_percent, "not a number") from None
-    if not threshold.is_finite() or not Decimal(100) < threshold <= Decimal(10000):
+    floor = Decimal(50) if kind == "subscribed_power" else Decimal(100)
+    if not threshold.is_finite() or not floor < threshold <= Decimal(10000):
+        example = "100 = at the subscribed power" if kind == "subscribed_power" else "120 = 20 % above the baseline"
         raise RuleValidationError(
-            "threshold percent",
-            threshold_percent,
-            "must be above 100 (e.g. 120 = 20 % above the 7-day average) and at most 10000",
+            "threshold percent", threshold_percent, f"must be above {floor} (e.g. {example}) and at most 10000"
         )
+    if kind != MOVING_AVERAGE and metric_n != "consumption":
+        raise RuleValidationError("metric", metric, f"a {kind} rule watches consumption")
     threshold = threshold.quantize(Decimal("0.01"))
     severity_n = severity.strip().capitalize()
     if severity_n not in SEVERITIES:
@@ -103,7 +125,7 @@ def validate_rule(
         if not any(is_webhook_recipient(r) == (chan == "webhook") for r in recips):
             kind = "an http(s) URL" if chan == "webhook" else "an e-mail address"
             raise RuleValidationError("channel", chan, f"no recipient for it: add {kind} with --recipient")
-    return AlertRuleSpec(building_code, metric_n, threshold, severity_n, chans, recips)
+    return AlertRuleSpec(building_code, metric_n, threshold, severity_n, chans, recips, threshold_type=kind)
 
 
 def add_rule(conn: psycopg.Connection, spec: AlertRuleSpec) -> int:
@@ -113,8 +135,8 @@ def add_rule(conn: psycopg.Connection, spec: AlertRuleSpec) -> int:
         if found is None:
             raise RuleValidationError("building", spec.building_code, "no such building (see `buildings list`)")
     row = conn.execute(
-        "INSERT INTO alert_rules (building_code, metric, threshold_percent, severity, channels, recipients)"
-        " VALUES (%s, %s, %s, %s, %s, %s) RETURNING id",
+        "INSERT INTO alert_rules (building_code, metric, threshold_percent, severity, channels, recipients,"
+        " threshold_type) VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING id",
         (
             spec.building_code,
             spec.metric,
@@ -122,6 +144,7 @@ def add_rule(conn: psycopg.Connection, spec: AlertRuleSpec) -> int:
             spec.severity,
             list(spec.channels),
             list(spec.recipients),
+            spec.threshold_type,
         ),
     ).fetchone()
     assert row is not None
@@ -131,9 +154,9 @@ def add_rule(conn: psycopg.Connection, spec: AlertRuleSpec) -> int:
 def list_rules(conn: psycopg.Connection, building_code: str | None = None) -> list[AlertRule]:
     """All rules (global first), or those of one building plus the global ones."""
     rows = conn.execute(
-        "SELECT id, building_code, metric, threshold_percent, severity, channels, recipients, created_at"
-        " FROM alert_rules WHERE %(b)s::text IS NULL OR building_code = %(b)s OR building_code IS NULL"
-        " ORDER BY building_code NULLS FIRST, threshold_percent, id",
+        "SELECT id, building_code, metric, threshold_percent, severity, channels, recipients, created_at,"
+        " threshold_type FROM alert_rules WHERE %(b)s::text IS NULL OR building_code = %(b)s OR building_code IS NULL"
+        " ORDER BY building_code NULLS FIRST, threshold_type, threshold_percent, id",
         {"b": building_code},
     ).fetchall()
     return [
@@ -146,6 +169,7 @@ def list_rules(conn: psycopg.Connection, building_code: str | None = None) -> li
             channels=tuple(r[5]),
             recipients=tuple(r[6]),
             created_at=r[7],
+            threshold_type=r[8],
         )
         for r in rows
     ]
@@ -176,6 +200,35 @@ def enqueue_anomaly_notifications(
         raise RuleValidationError("now", now.isoformat(), "must be timezone-aware")
     cur = conn.execute(
         SQL["enqueue_anomalies"],
+        {"building_code": building_code, "day_from": day_from, "day_to": day_to, "now": now},
+    )
+    return cur.rowcount
+
+
+def detection_thresholds(conn: psycopg.Connection, building_code: str) -> dict[str, float]:
+    """Per usage-alert type, the lowest threshold of the rules that apply to the building (its own rules of that
+    type, else the global ones), else the default: detection must find everything some rule may want sent."""
+    rows = conn.execute(SQL["usage_thresholds"], {"building_code": building_code}).fetchall()
+    found = {str(kind): float(value) for kind, value in rows}
+    return {kind: found.get(kind, default) for kind, default in USAGE_DEFAULTS.items()}
+
+
+def enqueue_usage_alert_notifications(
+    conn: psycopg.Connection,
+    building_code: str,
+    day_from: date,
+    day_to: date,
+    *,
+    now: datetime | None = None,
+) -> int:
+    """Outbox rows for the building's usage alerts with local_day in [day_from, day_to) and the rules of their type
+    they reach; dedupe_key usage_alert:{alert_id}:{channel}:{recipient}, so each is sent once. Does not commit."""
+    if day_to <= day_from:
+        raise RuleValidationError("day range", f"{day_from}..{day_to}", "day_to must be after day_from")
+    if now is not None and now.tzinfo is None:
+        raise RuleValidationError("now", now.isoformat(), "must be timezone-aware")
+    cur = conn.execute(
+        SQL["enqueue_usage_alerts"],
         {"building_code": building_code, "day_from": day_from, "day_to": day_to, "now": now},
     )
     return cur.rowcount

@@ -17,6 +17,9 @@ WEBHOOK_EVENTS: Final = {
     "consent_expiry": "consent.expiring",
     "consent_lost": "consent.lost",
     "run_failure": "run.failed",
+    "usage_alert": "usage_alert.detected",
+    "monthly_report": "report.monthly",
+    "empty_answer": "data.empty_answer",
 }
 
 
@@ -24,6 +27,7 @@ WEBHOOK_EVENTS: Final = {
 class RenderedEmail:
     subject: str
     body: str
+    attachment: str | None = None  # path of a file to attach (the monthly report's PDF)
 
 
 def _need(kind: str, payload: dict[str, Any], key: str) -> Any:
@@ -135,11 +139,101 @@ def render_run_failure_email(payload: dict[str, Any], *, dashboard_base_url: str
     return RenderedEmail(subject=f"[linky_pipeline] run failed: {job}", body=body)
 
 
+_USAGE_TITLES: Final = {
+    "subscribed_power": "Puissance souscrite dépassée",
+    "standby_baseline_28d": "Hausse de la consommation de veille",
+    "week_over_week_energy": "Hausse de la consommation hebdomadaire",
+    "week_over_week_cost": "Hausse du coût hebdomadaire",
+}
+_USAGE_ADVICE: Final = {
+    "subscribed_power": "Le compteur tolère de courts dépassements : vérifier les appareils lancés en même temps avant "
+    "d'augmenter la puissance souscrite.",
+    "standby_baseline_28d": "Un appareil reste peut-être allumé la nuit (chauffage, pompe, éclairage commun).",
+    "week_over_week_energy": "Comparer avec l'occupation et la météo de la semaine.",
+    "week_over_week_cost": "Comparer avec l'occupation de la semaine et les jours Tempo rouges éventuels.",
+}
+
+
+def render_usage_alert_email(payload: dict[str, Any], *, dashboard_base_url: str) -> RenderedEmail:
+    """Max power, standby and week-over-week alerts: the message says what, when and compared with what."""
+    name = _need("usage_alert", payload, "building_name")
+    rule = str(_need("usage_alert", payload, "rule"))
+    body = "\n".join(
+        [
+            "Bonjour,",
+            "",
+            f"{_need('usage_alert', payload, 'message')}.",
+            "",
+            f"- Sévérité: {_need('usage_alert', payload, 'severity')}",
+            f"- Rapport à la référence: {french_number(float(_need('usage_alert', payload, 'ratio_percent')), 0)}%",
+            *([f"- Compteur: {payload['meter_id']}"] if payload.get("meter_id") else []),
+            "",
+            _USAGE_ADVICE.get(rule, ""),
+            "",
+            "Consultez le dashboard IoT pour plus de détails:",
+            dashboard_url(dashboard_base_url, str(payload.get("building_code", ""))),
+            "",
+            "Cordialement,",
+            "L'équipe KoproGo",
+            "",
+        ]
+    )
+    return RenderedEmail(subject=f"⚠️ {_USAGE_TITLES.get(rule, 'Alerte')} - Bâtiment {name}", body=body)
+
+
+def render_monthly_report_email(payload: dict[str, Any], *, dashboard_base_url: str) -> RenderedEmail:
+    """The monthly energy report, its PDF attached."""
+    name = _need("monthly_report", payload, "building_name")
+    month = str(_need("monthly_report", payload, "month_label"))
+    lines = [
+        "Bonjour,",
+        "",
+        f"Veuillez trouver ci-joint le rapport énergétique de {month} pour le bâtiment {name}.",
+        "",
+        f"- Consommation: {french_number(float(_need('monthly_report', payload, 'kwh')), 0)} kWh",
+    ]
+    if payload.get("total_eur") is not None:
+        lines.append(f"- Coût: {french_number(float(payload['total_eur']))} €")
+    lines += [
+        f"- Complétude des données: {french_number(100 * float(payload.get('completeness') or 0), 1)}%",
+        "",
+        dashboard_url(dashboard_base_url, str(payload.get("building_code", ""))),
+        "",
+        "Cordialement,",
+        "L'équipe KoproGo",
+        "",
+    ]
+    return RenderedEmail(
+        subject=f"Rapport énergétique {month} - Bâtiment {name}",
+        body="\n".join(lines),
+        attachment=str(_need("monthly_report", payload, "pdf_path")),
+    )
+
+
+def render_empty_answer_email(payload: dict[str, Any], *, dashboard_base_url: str) -> RenderedEmail:
+    """The API answered 200 with no measure for days it should have: the data is missing, not zero."""
+    name = _need("empty_answer", payload, "building_name")
+    meter = _need("empty_answer", payload, "meter_id")
+    days = [str(d) for d in _need("empty_answer", payload, "days")]
+    shown = ", ".join(days[:10]) + (f" (+{len(days) - 10})" if len(days) > 10 else "")
+    body = (
+        f"Bonjour,\n\nLe gestionnaire de réseau a répondu sans aucune mesure pour le compteur {meter} (bâtiment "
+        f"{name}) pour {len(days)} jour(s) : {shown}.\nCes jours restent marqués manquants (rien n'a été enregistré "
+        "comme zéro) et seront redemandés.\n\n"
+        f"Tableau de bord : {dashboard_url(dashboard_base_url, payload.get('building_code', ''))}\n\n"
+        "Cordialement,\nL'équipe KoproGo\n"
+    )
+    return RenderedEmail(subject=f"Données Linky absentes - Bâtiment {name}", body=body)
+
+
 _RENDERERS: Final = {
     "anomaly": render_anomaly_email,
     "consent_expiry": render_consent_expiry_email,
     "consent_lost": render_consent_lost_email,
     "run_failure": render_run_failure_email,
+    "usage_alert": render_usage_alert_email,
+    "monthly_report": render_monthly_report_email,
+    "empty_answer": render_empty_answer_email,
 }
 
 
@@ -159,6 +253,6 @@ def webhook_payload(
     body: dict[str, Any] = {"event": WEBHOOK_EVENTS[kind], "delivery_id": delivery_id, "data": payload}
     if dashboard_base_url and payload.get("building_code"):
         body["dashboard_url"] = dashboard_url(dashboard_base_url, str(payload["building_code"]))
-    if kind == "anomaly":
-        body["text"] = render_anomaly_email(payload, dashboard_base_url=dashboard_base_url or "").subject
+    if kind in ("anomaly", "usage_alert", "monthly_report"):
+        body["text"] = _RENDERERS[kind](payload, dashboard_base_url=dashboard_base_url or "").subject
     return body

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
+
+from linky_pipeline.lib.sources.scrub import scrub
 
 
 class SourceError(Exception):
-    """Base of every error raised by a meter source."""
+    """Base of every error raised by a meter source; its text is scrubbed of anything secret-shaped (provider
+    answers echo requests), so an exception can be logged or put in metadata as it is."""
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*(scrub(a) if isinstance(a, str) else a for a in args))
 
 
 class SourceParseError(SourceError):
@@ -14,8 +21,8 @@ class SourceParseError(SourceError):
 
     def __init__(self, field: str, value: object, reason: str) -> None:
         self.field = field
-        self.value = value
-        shown = repr(value)
+        self.value = scrub(value) if isinstance(value, str) else value
+        shown = repr(self.value)
         if len(shown) > 120:
             shown = shown[:117] + "..."
         super().__init__(f"{field}={shown}: {reason}")
@@ -33,6 +40,23 @@ class ApiError(SourceError):
         self.code = code
         text = f"HTTP {status} code={code!r}"
         super().__init__(f"{text}: {detail}" if detail else text)
+
+
+class RequestRejectedError(ApiError):
+    """Every attempt of one request got HTTP 500: Enedis answers 500 (not 400) to a request outside its contract, so
+    after a bounded retry this is a request error naming the endpoint and parameters, not an outage to wait out."""
+
+    def __init__(
+        self, method: str, path: str, params: Mapping[str, str], attempts: int, code: str | None = None
+    ) -> None:
+        self.method, self.path, self.params = method, path, dict(params)
+        shown = ", ".join(f"{k}={v}" for k, v in sorted(self.params.items())) or "no query parameters"
+        super().__init__(
+            500,
+            code,
+            f"{method} {path} ({shown}) answered HTTP 500 on each of {attempts} attempts: the API rejects this "
+            "request (a gateway may answer 500 to a request outside its published contract) or fails on it every time",
+        )
 
 
 class AuthenticationError(ApiError):

@@ -40,6 +40,9 @@ class FetchResult:
     calls: int
     no_data_days: list[date] = field(default_factory=list)
     discovered_activation_date: date | None = None
+    # days an HTTP 200 answered without a single point (a subset of no_data_days): never a quiet gap, see
+    # lib/sync/empty_answers.py
+    empty_answer_days: list[date] = field(default_factory=list)
 
 
 def empty_frame(kind: EndpointKind) -> pd.DataFrame:
@@ -69,6 +72,12 @@ def days_without_points(kind: EndpointKind, frame: pd.DataFrame, windows: list[W
         present = set(frame["day"])
     asked = {d for w in windows if w.outcome != "before_activation" for d in days_in_range(w.start, w.end)}
     return sorted(asked - present)
+
+
+def days_answered_empty(kind: EndpointKind, frame: pd.DataFrame, windows: list[WindowCall], tz: ZoneInfo) -> list[date]:
+    """Local days of the windows answered 200 ("ok") that carry no point: the API said yes and gave nothing."""
+    answered = [w for w in windows if w.outcome == "ok"]
+    return days_without_points(kind, frame, answered, tz)
 
 
 def json_or_none(body: bytes) -> dict[str, Any] | None:

@@ -26,7 +26,7 @@ _REQUIRES = re.compile(r"^--\s*requires:\s*([a-z_, ]+)$", re.MULTILINE)
 _LOCK_KEY = 7_406_251_001  # advisory lock: one upgrader at a time
 # Retired: never run on a database that has not recorded them (what they did is done by their successor).
 RETIRED = {
-    "003_timescaledb.sql": "superseded by 012_timescaledb_columnstore.sql (readings are stored in reading_days; "
+    "003_timescaledb.sql": "superseded by 062_timescaledb_columnstore.sql (readings are stored in reading_days; "
     "003 checked that TimescaleDB was packaged, not preloaded, and recorded itself when it skipped)",
 }
 

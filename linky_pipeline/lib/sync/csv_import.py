@@ -47,7 +47,7 @@ class ImportReport:
 
 def _read(path_or_text: str | Path) -> tuple[str, str, bytes]:
     """(file name, text, bytes): a Path or a one-line str is a file; a str with newlines is the content."""
-    if isinstance(path_or_text, Path) or "\n" not in path_or_text:
+    if isinstance(path_or_text, Path) or not ("\n" in path_or_text or "\r" in path_or_text):
         path = Path(path_or_text)
         try:
             data = path.read_bytes()
@@ -95,8 +95,8 @@ def import_csv(
 ) -> ImportReport:
     """Parse the whole file first (nothing is written on bad input), then land every meter × month at once."""
     name, text, data = _read(path_or_text)
-    ean = ean or detect_ean(text)
-    frame = parse_quarter_hour_csv(text, ean=ean)
+    ean = ean or detect_ean(text, file=name)
+    frame = parse_quarter_hour_csv(text, ean=ean, file=name)
     report = ImportReport(building_code, ean, name, hashlib.sha256(data).hexdigest())
     request = json.dumps({"file": name, "sha256": report.sha256}, sort_keys=True)
     now = datetime.now(UTC)

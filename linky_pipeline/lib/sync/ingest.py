@@ -11,7 +11,7 @@ import psycopg
 
 from linky_pipeline.lib.domain.building_month import BuildingMonth
 from linky_pipeline.lib.domain.coverage import day_coverage, day_status
-from linky_pipeline.lib.domain.localtime import days_in_range
+from linky_pipeline.lib.domain.localtime import days_in_range, month_start
 from linky_pipeline.lib.domain.policy import SyncPolicy
 from linky_pipeline.lib.domain.registry import Building, Meter, set_activation_date
 from linky_pipeline.lib.sources.catalog import provider
@@ -19,10 +19,21 @@ from linky_pipeline.lib.sources.errors import ConsentLostError, SourceError
 from linky_pipeline.lib.sources.provider import MeterClient
 from linky_pipeline.lib.sources.results import FetchResult
 from linky_pipeline.lib.store.sql import SqlFiles
+from linky_pipeline.lib.sync.empty_answers import EmptyDays, record_empty_answers
 from linky_pipeline.lib.sync.landing import KnownStates
 from linky_pipeline.lib.sync.planner import days_to_fetch, spanning_range
 
 SQL = SqlFiles(__name__)
+
+
+@dataclass
+class MonthCounts:
+    """What a run did for one building-month: a call counts in the month of the first day it asks for."""
+
+    api_calls: int = 0
+    windows_landed: int = 0
+    days_requested: int = 0
+    no_data_days: list[str] = field(default_factory=list)  # meter/endpoint/day
 
 
 @dataclass
@@ -35,6 +46,12 @@ class IngestReport:
     no_data_days: list[str] = field(default_factory=list)
     consent_lost: dict[str, str] = field(default_factory=dict)  # meter id → provider error code (403)
     meter_errors: dict[str, str] = field(default_factory=dict)  # meter id → error; its days stay unfetched
+    empty_answers: dict[str, list[str]] = field(default_factory=dict)  # meter id → days a 200 answered empty
+    by_month: dict[date, MonthCounts] = field(default_factory=dict)
+
+    def month(self, day: date) -> MonthCounts:
+        """The counters of the month containing `day`."""
+        return self.by_month.setdefault(month_start(day), MonthCounts())
 
 
 @dataclass(frozen=True)
@@ -98,8 +115,13 @@ def keep_healthy_meters(
             continue
         failed.add(task.meter.pk)
     kept = [o for t, o in outcomes if t.meter.pk not in failed and isinstance(o, Fetched)]
-    report.api_calls += sum(f.result.calls for f in kept)
-    report.days_requested += sum(len(f.days) for f in kept)
+    for f in kept:
+        report.api_calls += f.result.calls
+        report.days_requested += len(f.days)
+        if f.days:
+            report.month(f.days[0]).api_calls += f.result.calls
+        for day in f.days:
+            report.month(day).days_requested += 1
     return kept
 
 
@@ -108,6 +130,7 @@ def land_building(
 ) -> IngestReport:
     """Write raw answers and per-day fetch state in the caller's transaction."""
     now = datetime.now(UTC)
+    answered: list[EmptyDays] = []
     for item in fetched:
         result = item.result
         for call in result.windows:
@@ -127,6 +150,7 @@ def land_building(
                 },
             )
             report.windows_landed += 1
+            report.month(max(call.start, item.days[0]) if item.days else call.start).windows_landed += 1
         activation = result.discovered_activation_date
         if activation is not None:
             set_activation_date(conn, item.meter.pk, activation)
@@ -138,12 +162,17 @@ def land_building(
             if call.outcome == "before_activation"
             for d in days_in_range(call.start, call.end)
         }
+        with_points: list[date] = []
         for day in item.days:
             status, points = (
                 ("before_activation", 0) if day in refused else day_status(kind, day, coverage, building.tz, activation)
             )
+            if points:
+                with_points.append(day)
             if status == "no_data":
-                report.no_data_days.append(f"{item.meter.meter_id}/{item.endpoint}/{day.isoformat()}")
+                gap = f"{item.meter.meter_id}/{item.endpoint}/{day.isoformat()}"
+                report.no_data_days.append(gap)
+                report.month(day).no_data_days.append(gap)
             conn.execute(
                 SQL["upsert_fetch_state"],
                 {
@@ -156,4 +185,7 @@ def land_building(
                     "fetched_at": now,
                 },
             )
+        empty = [d for d in result.empty_answer_days if d in set(item.days)]
+        answered.append(EmptyDays(item.meter.pk, item.meter.meter_id, item.endpoint, empty, with_points))
+    report.empty_answers = record_empty_answers(conn, answered, now)
     return report

@@ -21,6 +21,7 @@ from linky_pipeline.lib.sync.ingest import (
     Fetched,
     FetchTask,
     IngestReport,
+    MonthCounts,
     keep_healthy_meters,
     land_building,
     plan_building,
@@ -50,8 +51,21 @@ class SyncSummary:
         return {f"{r.building}/{m}": e for r in self.reports for m, e in r.meter_errors.items()}
 
     @property
+    def empty_answers(self) -> dict[str, list[str]]:
+        """building/meter → days an HTTP 200 answered without any point (recorded and notified once)."""
+        return {f"{r.building}/{m}": days for r in self.reports for m, days in r.empty_answers.items()}
+
+    @property
     def consent_lost(self) -> list[str]:
         return sorted({m for r in self.reports for m in r.consent_lost})
+
+    def report_of(self, building: str) -> IngestReport | None:
+        return next((r for r in self.reports if r.building == building), None)
+
+    def month_counts(self, bm: BuildingMonth) -> MonthCounts:
+        """This run's counters for one building-month (zero when nothing was asked for it)."""
+        report = self.report_of(bm.building)
+        return report.by_month.get(bm.month, MonthCounts()) if report else MonthCounts()
 
 
 @dataclass(frozen=True)
@@ -88,9 +102,13 @@ def _land(
         for bm in plan.months:  # ascending: concurrent writers never wait on each other in a cycle
             lock_building_month(conn, bm.building, bm.month)
         land_building(conn, plan.building, fetched, policy, report)
+        notified: set[str] = set()
         for meter in plan.meters:
-            if meter.meter_id in report.consent_lost:  # consent is per meter id: every direction of it
-                handle_consent_lost(conn, meter.pk, report.consent_lost[meter.meter_id], actor)
+            if meter.meter_id in report.consent_lost:  # consent is per meter id: every direction, one notification
+                code = report.consent_lost[meter.meter_id]
+                revoked = handle_consent_lost(conn, meter.pk, code, actor, notify=meter.meter_id not in notified)
+                if not revoked.already_revoked:
+                    notified.add(meter.meter_id)
 
 
 def sync_partitions(

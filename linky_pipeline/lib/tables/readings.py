@@ -47,6 +47,19 @@ class MonthWrite:
     intervals_written: int = 0
     revisions: int = 0
     touched: list[date] = field(default_factory=list)  # days inserted, rewritten or deleted
+    seconds: float = 0.0
+
+    def metadata(self) -> dict[str, int | float]:
+        """What a building-month's readings rebuild did, for its partition's metadata."""
+        return {
+            "dagster/partition_row_count": self.intervals_written,
+            "rows_written": self.intervals_written,
+            "days_unchanged": self.days_unchanged,
+            "days_written": self.days_inserted + self.days_rewritten,
+            "days_deleted": self.days_deleted,
+            "revised_intervals": self.revisions,
+            "duration_s": round(self.seconds, 3),
+        }
 
     def add(self, other: MonthWrite) -> None:
         for name in (
@@ -56,6 +69,7 @@ class MonthWrite:
             "days_deleted",
             "intervals_written",
             "revisions",
+            "seconds",
         ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.touched.extend(other.touched)
@@ -194,7 +208,7 @@ def months_with_days(conn: psycopg.Connection, meter_pks: list[int], first: date
 
 def write_building(
     conn: psycopg.Connection, meters: list[Meter], months: list[BuildingMonth], readings_of: Readings
-) -> MonthWrite:
+) -> dict[BuildingMonth, MonthWrite]:
     """One building's months, each in its own transaction under its lock (`readings_of` is called inside it, so
     what it reads is what the lock protects). A month holding no stored day is COPied without comparing (one
     query for the whole building tells which); if another writer filled it meanwhile, the COPY meets the primary
@@ -202,46 +216,56 @@ def write_building(
     pks = [m.pk for m in meters]
     with conn.transaction():
         filled = months_with_days(conn, pks, months[0].month, months[-1].next_month) if months else set()
-    total = MonthWrite()
+    done: dict[BuildingMonth, MonthWrite] = {}
     for bm in months:
+        started = time.monotonic()
         if bm.month not in filled:
             try:
                 with conn.transaction():
                     lock_building_month(conn, bm.building, bm.month)
                     frame, answers = readings_of(bm)
-                    total.add(_write(conn, pack_days(frame, bm.tz), answers, {}))
+                    done[bm] = _write(conn, pack_days(frame, bm.tz), answers, {})
+                done[bm].seconds = time.monotonic() - started
                 continue
             except psycopg.errors.UniqueViolation:
                 pass  # rolled back: compare with what the other writer stored
         with conn.transaction():
             lock_building_month(conn, bm.building, bm.month)
             frame, answers = readings_of(bm)
-            total.add(write_days(conn, pks, bm.month, bm.next_month, pack_days(frame, bm.tz), answers))
-    return total
+            done[bm] = write_days(conn, pks, bm.month, bm.next_month, pack_days(frame, bm.tz), answers)
+        done[bm].seconds = time.monotonic() - started
+    return done
 
 
 @dataclass
 class ReadingsRun:
-    """A run's readings rebuild: per-day outcome, revisions and TimescaleDB chunks recompressed."""
+    """A run's readings rebuild: per building-month outcome, and the TimescaleDB chunks recompressed."""
 
-    partitions: int
-    written: MonthWrite
+    months: dict[BuildingMonth, MonthWrite]
     chunks_recompressed: list[str]
     seconds: float
+
+    @property
+    def written(self) -> MonthWrite:
+        total = MonthWrite()
+        for done in self.months.values():
+            total.add(done)
+        return total
 
 
 def rebuild_readings_run(connect: Connect, partitions: list[BuildingMonth]) -> ReadingsRun:
     """Every building-month of the run on one connection, each in its transaction under its lock, then the
     compressed chunks the run rewrote are recompressed in one more transaction."""
     started = time.monotonic()
-    total = MonthWrite()
+    done: dict[BuildingMonth, MonthWrite] = {}
     recompressed: list[str] = []
     with connect() as conn:
         for code, months in months_by_building(partitions).items():
             with conn.transaction():
                 meters = list_meters(conn, code)
-            total.add(write_building(conn, meters, months, partial(month_readings, conn, meters)))
-        if total.touched:
+            done |= write_building(conn, meters, months, partial(month_readings, conn, meters))
+        touched = [day for month in done.values() for day in month.touched]
+        if touched:
             with conn.transaction():
-                recompressed = recompress_touched_chunks(conn, TABLE, min(total.touched), max(total.touched))
-    return ReadingsRun(len(partitions), total, recompressed, time.monotonic() - started)
+                recompressed = recompress_touched_chunks(conn, TABLE, min(touched), max(touched))
+    return ReadingsRun(done, recompressed, time.monotonic() - started)

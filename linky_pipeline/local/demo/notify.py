@@ -6,7 +6,9 @@ from decimal import Decimal
 
 import dagster as dg
 
+from linky_pipeline.defs.automation.monthly_report import monthly_report_email_sensor
 from linky_pipeline.defs.automation.notifications import anomaly_notification_sensor, deliver_notifications
+from linky_pipeline.defs.automation.usage_alert_sensor import usage_alert_notification_sensor
 from linky_pipeline.defs.resources.notifier import NotifierResource
 from linky_pipeline.defs.resources.warehouse import WarehouseResource
 from linky_pipeline.lib.notify.rules import AlertRuleSpec, add_rule, list_rules
@@ -18,20 +20,23 @@ DEMO_RECIPIENT = "syndic@example.org"
 
 
 def ensure_demo_rule(database_url: str) -> None:
-    """A global rule (120 %, e-mail) unless the user already has rules."""
+    """Global rules unless the user already has rules: the 7-day rule (120 %) and max power above the subscribed
+    kVA (100 %), both by e-mail."""
     with connect(database_url) as conn:
         if not list_rules(conn):
-            add_rule(
-                conn,
-                AlertRuleSpec(
-                    building_code=None,
-                    metric="consumption",
-                    threshold_percent=Decimal(120),
-                    severity="Minor",
-                    channels=("email",),
-                    recipients=(DEMO_RECIPIENT,),
-                ),
-            )
+            for kind, threshold in (("moving_average_7d", 120), ("subscribed_power", 100)):
+                add_rule(
+                    conn,
+                    AlertRuleSpec(
+                        building_code=None,
+                        metric="consumption",
+                        threshold_percent=Decimal(threshold),
+                        severity="Minor",
+                        channels=("email",),
+                        recipients=(DEMO_RECIPIENT,),
+                        threshold_type=kind,
+                    ),
+                )
 
 
 def deliver_demo_notifications(stack: LocalStack) -> tuple[int, int]:
@@ -44,6 +49,9 @@ def deliver_demo_notifications(stack: LocalStack) -> tuple[int, int]:
         with dg.DagsterInstance.get() as instance:
             with dg.build_sensor_context(instance=instance, resources={"warehouse": warehouse}) as context:
                 anomaly_notification_sensor(context)
+            for sensor in (usage_alert_notification_sensor, monthly_report_email_sensor):
+                with dg.build_sensor_context(instance=instance, resources={"warehouse": warehouse}) as context:
+                    sensor(context)
             notifier = NotifierResource(
                 smtp_host="127.0.0.1",
                 smtp_port=str(mailbox.port),

@@ -1,14 +1,16 @@
 -- Anomalies of one building and local-day window [day_from, day_to) × matching alert rules → outbox rows.
--- Rules: the building's own; only when it has none, the global ones (building_code IS NULL).
+-- Rules of type moving_average_7d: the building's own; only when it has none, the global ones (building_code IS NULL).
 -- A rule matches when the metric matches and value ≥ avg_7d × threshold_percent / 100. E-mail channels take the
 -- e-mail recipients, webhook channels the http(s) ones. One row per anomaly × channel × recipient; several
 -- matching rules collapse onto the same dedupe_key (the strictest rule is recorded), and reruns insert nothing.
 WITH applicable AS (
     SELECT r.*
     FROM alert_rules r
-    WHERE r.building_code = %(building_code)s
-       OR (r.building_code IS NULL
-           AND NOT EXISTS (SELECT 1 FROM alert_rules own WHERE own.building_code = %(building_code)s))
+    WHERE r.threshold_type = 'moving_average_7d'
+      AND (r.building_code = %(building_code)s
+           OR (r.building_code IS NULL
+               AND NOT EXISTS (SELECT 1 FROM alert_rules own WHERE own.building_code = %(building_code)s
+                                                              AND own.threshold_type = 'moving_average_7d')))
 ),
 matches AS (
     SELECT DISTINCT ON (a.anomaly_id, ch.channel, rc.recipient)

@@ -27,6 +27,7 @@ HEADERS: Final[dict[str, tuple[str, ...]]] = {
     "status": ("Validation status", "Validatiestatus"),
     "description": ("Description", "Omschrijving"),
 }
+MAX_CELL: Final = 256  # no cell of a portal export comes near this; longer is a broken or hostile file
 REQUIRED: Final = ("from_date", "from_time", "until_date", "until_time", "ean", "register", "volume", "unit", "status")
 
 # normalised status -> quality stored in readings ("no_consumption" rows are gaps and never stored)

@@ -18,10 +18,10 @@ from typing import TypeVar
 import pandas as pd
 
 from linky_pipeline.lib.domain import identifiers as ids
-from linky_pipeline.lib.domain.canonical import empty_readings
+from linky_pipeline.lib.domain.canonical import empty_readings, with_point_metadata
 from linky_pipeline.lib.domain.localtime import BRUSSELS
 from linky_pipeline.lib.sources.belgium import csv_columns as cols
-from linky_pipeline.lib.sources.belgium.errors import BelgianCsvError
+from linky_pipeline.lib.sources.belgium.errors import BelgianCsvError, BelgianImportError
 
 T = TypeVar("T")
 SOURCE = "be-csv"
@@ -54,6 +54,10 @@ class _Row:
         needed = max(columns[k] for k in cols.REQUIRED) + 1
         if len(cells) < needed:
             raise BelgianCsvError("row", ";".join(cells)[:120], line, f"expected at least {needed} columns")
+        for index, cell in enumerate(cells):
+            if len(cell) > cols.MAX_CELL:
+                field = names[index] if index < len(names) else f"column {index + 1}"
+                raise BelgianCsvError(field, cell, line, f"a cell of {len(cell)} characters (at most {cols.MAX_CELL})")
 
     def name(self, key: str) -> str:
         return self.names[self.columns[key]]
@@ -65,24 +69,45 @@ class _Row:
         return parser(self.name(key), self.raw(key), self.line)
 
 
+def _unreadable(text: str, line: int, names: list[str], error: csv.Error) -> BelgianCsvError:
+    """A csv module failure as a typed error naming the line and, when it can be told, the column."""
+    physical = text.splitlines()[line - 1 : line] or [""]
+    cells = physical[0].split(";")
+    index = max(range(len(cells)), key=lambda i: len(cells[i]))
+    if len(cells[index]) <= cols.MAX_CELL and '"' in physical[0]:
+        index = next((i for i, c in enumerate(cells) if '"' in c), index)
+    field = names[index] if index < len(names) else f"column {index + 1}"
+    return BelgianCsvError(field, cells[index], line, f"unreadable CSV ({error})")
+
+
 def _rows(text: str) -> tuple[list[_Row], dict[str, int]]:
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=";")
+    # newline="": the csv module splits \n, \r\n and CR-only (old spreadsheet) line endings itself
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""), delimiter=";")
+    names: list[str] = []
+    rows: list[_Row] = []
     try:
-        header = next(reader)
-    except StopIteration:
-        raise BelgianCsvError("header", "", 1, "the file is empty") from None
-    columns = cols.header_map(header)
-    names = [c.strip().lstrip("\ufeff").strip() for c in header]
-    rows = [_Row(cells, columns, names, reader.line_num) for cells in reader if any(c.strip() for c in cells)]
+        header = next(reader, None)
+        if header is None:
+            raise BelgianCsvError("header", "", 1, "the file is empty")
+        columns = cols.header_map(header)
+        names = [c.strip().lstrip("\ufeff").strip() for c in header]
+        for cells in reader:
+            if any(c.strip() for c in cells):
+                rows.append(_Row(cells, columns, names, reader.line_num))
+    except csv.Error as exc:
+        raise _unreadable(text.lstrip("\ufeff"), max(reader.line_num, 1), names, exc) from None
     return rows, columns
 
 
-def detect_ean(text: str) -> str:
+def detect_ean(text: str, *, file: str | None = None) -> str:
     """The EAN of the file's first data row (the importer's default when no --ean is given)."""
-    rows, _ = _rows(text)
-    if not rows:
-        raise BelgianCsvError("file", "", 2, "no data rows after the header")
-    return rows[0].parse("ean", cols.parse_ean)
+    try:
+        rows, _ = _rows(text)
+        if not rows:
+            raise BelgianCsvError("file", "", 2, "no data rows after the header")
+        return rows[0].parse("ean", cols.parse_ean)
+    except BelgianImportError as exc:
+        raise exc.in_file(file) if file else exc from None
 
 
 def _resolve(row: _Row, seen: dict[tuple[str, datetime], int]) -> tuple[datetime, datetime]:
@@ -132,9 +157,17 @@ def _resolve(row: _Row, seen: dict[tuple[str, datetime], int]) -> tuple[datetime
     )
 
 
-def parse_quarter_hour_csv(text: str, *, ean: str) -> pd.DataFrame:
-    """Canonical readings of one meter: Day+Night registers summed per direction and interval, gaps left out."""
+def parse_quarter_hour_csv(text: str, *, ean: str, file: str | None = None) -> pd.DataFrame:
+    """Canonical readings of one meter: Day+Night registers summed per direction and interval, gaps left out.
+    Every refusal is a BelgianImportError naming the file (when given), the line and the field."""
     ids.meter_id("be_csv", ean)
+    try:
+        return _parse(text, ean)
+    except BelgianImportError as exc:
+        raise exc.in_file(file) if file else exc from None
+
+
+def _parse(text: str, ean: str) -> pd.DataFrame:
     rows, _ = _rows(text)
     seen: dict[tuple[str, datetime], int] = {}
     intervals: dict[tuple[str, datetime], _Interval] = {}
@@ -170,7 +203,7 @@ def readings_frame(meter_id: str, rows: list[tuple[str, datetime, int, float, st
     if not rows:
         return empty_readings()
     rows = sorted(rows, key=lambda r: (r[0], r[1]))
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         {
             "meter_id": pd.Series([meter_id] * len(rows), dtype="string"),
             "metric": pd.Series([r[0] for r in rows], dtype="string"),
@@ -181,3 +214,4 @@ def readings_frame(meter_id: str, rows: list[tuple[str, datetime, int, float, st
             "source": pd.Series([SOURCE] * len(rows), dtype="string"),
         }
     )
+    return with_point_metadata(frame)

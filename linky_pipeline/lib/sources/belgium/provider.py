@@ -12,7 +12,7 @@ import pandas as pd
 from linky_pipeline.lib.domain.localtime import BRUSSELS
 from linky_pipeline.lib.sources.belgium.payload import API_VERSION, ENDPOINT, payload_readings
 from linky_pipeline.lib.sources.errors import WindowError
-from linky_pipeline.lib.sources.provider import EndpointFacts
+from linky_pipeline.lib.sources.provider import AuthKind, EndpointFacts
 
 NAME: Final = "be_csv"
 
@@ -23,6 +23,8 @@ class BelgianCsvProvider:
     name: Final = NAME
     timezone: Final[ZoneInfo] = BRUSSELS
     api_versions: Final = (API_VERSION,)
+    auth: Final[AuthKind] = "none"
+    quota: Final = None
 
     def endpoints_for(self, direction: str) -> tuple[str, ...]:  # noqa: ARG002 - imported, never fetched
         return ()

@@ -1,8 +1,9 @@
-"""EnedisClient: metering fetches over v5 / 2026 APIs with tokens, quotas, retries and typed errors.
+"""EnedisClient: metering fetches over the 2026 v2 API (default) or v5 / 2026 v1 (legacy) with tokens, per-API
+quotas, retries and typed errors.
 
-Auto mode tries the 2026 v2 API first and falls back to v5 on any failure other than a 404; an answer that
-proves the API understood us (data, 404, ADAM-ERR0123, consent/direction errors) pins v2, a fallback pins v5.
-Quota exhaustion never triggers a fallback (the quota is per client, the other API would be refused too).
+Auto mode (kept for installations still in transition) tries the 2026 v2 API first and falls back to v5 on any
+failure other than a 404; an answer that proves the API understood us (data, 404, ADAM-ERR0123, consent/direction
+errors) pins v2, a fallback pins v5. Quota exhaustion never triggers a fallback.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from linky_pipeline.lib.domain.localtime import PARIS, today_in
 from linky_pipeline.lib.sources import results
 from linky_pipeline.lib.sources.enedis.answers import error_code
 from linky_pipeline.lib.sources.enedis.endpoints import (
+    DEFAULT_API_MODE,
     SOURCES,
     ApiMode,
     ApiVersion,
@@ -49,8 +51,10 @@ from linky_pipeline.lib.sources.errors import (
     WindowError,
     WrongDirectionError,
 )
+from linky_pipeline.lib.sources.quotas import QuotaBook
 from linky_pipeline.lib.sources.ratelimit import RateLimiter
 from linky_pipeline.lib.sources.results import FetchResult, Outcome, WindowCall, json_or_none, with_range
+from linky_pipeline.lib.sources.scrub import scrub_json
 from linky_pipeline.lib.sources.transport import CallCounter, RetryPolicy, Transport
 
 logger = logging.getLogger(__name__)
@@ -77,8 +81,8 @@ class EnedisClient:
         client_id: str,
         client_secret: str,
         *,
-        api_mode: ApiMode = "v5",
-        limiter: RateLimiter | None = None,
+        api_mode: ApiMode = DEFAULT_API_MODE,
+        limiter: RateLimiter | QuotaBook | None = None,
         retry: RetryPolicy | None = None,
         timeout_s: float = 30.0,
         sleep: Callable[[float], None] = time.sleep,
@@ -159,8 +163,18 @@ class EnedisClient:
             if answer.frame is not None:
                 frames.append(answer.frame)
         frame = results.combine(spec.kind, frames)
+        empty = results.days_answered_empty(spec.kind, frame, calls, PARIS)
+        if empty:  # reported by the landing (check + notification), not only logged
+            logger.info(
+                "%s prm=%s: HTTP 200 without any point for %d day(s) from %s", endpoint, meter_id, len(empty), empty[0]
+            )
         return FetchResult(
-            calls, frame, counter.calls, results.days_without_points(spec.kind, frame, calls, PARIS), discovered
+            calls,
+            frame,
+            counter.calls,
+            results.days_without_points(spec.kind, frame, calls, PARIS),
+            discovered,
+            empty,
         )
 
     def _bisect(
@@ -222,13 +236,15 @@ class EnedisClient:
         method: str,
         path: str,
         *,
+        api: str,
         what: str,
         params: dict[str, str] | None = None,
         json_body: object = None,
         counter: CallCounter | None = None,
     ) -> httpx.Response:
-        """One call to `base_url + path` with the cached token, through the shared transport and quota; a 401
-        renews the token once and retries once. Metering fetches and the consent calls both go through here."""
+        """One call to `base_url + path` with the cached token, through the shared transport and the quota of
+        `api` (quota.APIS); a 401 renews the token once and retries once. Metering fetches and the consent and
+        contract calls all go through here."""
         counter = counter or CallCounter()
         url = self.base_url + path
         for renewed in (False, True):
@@ -236,6 +252,7 @@ class EnedisClient:
             response = self._transport.send(
                 method,
                 url,
+                api=api,
                 counter=counter,
                 what=what,
                 params=params,
@@ -245,7 +262,7 @@ class EnedisClient:
             if response.status_code != 401:
                 return response
             if renewed:
-                code, _ = error_code(json_or_none(response.content))
+                code, _ = error_code(json_or_none(response.content), (*self._tokens.secrets(), token))
                 raise AuthenticationError(401, code, f"{what}: a freshly issued token was refused")
             logger.debug("%s: token refused, renewing once", what)
             self._tokens.invalidate(token)
@@ -261,7 +278,7 @@ class EnedisClient:
         what = f"{spec.name} prm={prm} [{ws}, {we}) {version}"
         failure: Exception | None = None
         for attempt in range(1, self.retry.max_attempts + 1):
-            response = self.authorized("GET", path, what=what, params=params, counter=counter)
+            response = self.authorized("GET", path, api=spec.name, what=what, params=params, counter=counter)
             status, body = response.status_code, response.content
             digest = hashlib.sha256(body).hexdigest()
             payload = json_or_none(body)
@@ -269,7 +286,8 @@ class EnedisClient:
             def landed(
                 outcome: Outcome, status: int = status, payload: Any = payload, digest: str = digest
             ) -> WindowCall:
-                return WindowCall(spec.name, ws, we, version, status, request, payload, digest, outcome)
+                kept = payload if outcome == "ok" else scrub_json(payload, self._tokens.secrets())
+                return WindowCall(spec.name, ws, we, version, status, request, kept, digest, outcome)
 
             if status == 200:
                 try:
@@ -285,7 +303,7 @@ class EnedisClient:
                     continue
                 logger.debug("%s: ok, %d rows", what, len(frame))
                 return _Answer(landed("ok"), frame)
-            code, text = error_code(payload)
+            code, text = error_code(payload, self._tokens.secrets())
             logger.debug("%s: HTTP %d code=%s", what, status, code)
             if status == 404 and code in NO_DATA_CODES:
                 return _Answer(landed("no_data"), None)

@@ -20,6 +20,9 @@ ApiMode = Literal["v5", "2026-v1", "2026-v2", "auto"]
 
 SOURCES: Final[dict[str, str]] = {"v5": "enedis-v5", "2026-v1": "enedis-2026-v1", "2026-v2": "enedis-2026-v2"}
 API_MODES: Final[tuple[ApiMode, ...]] = ("v5", "2026-v1", "2026-v2", "auto")
+# The v5 endpoints stopped after the 2026-09-28 switch: production talks to the 2026 v2 API directly. `auto` (v2
+# first, v5 on failure) was for the transition: once v5 is gone a v2 outage would pin a dead API for the run.
+DEFAULT_API_MODE: Final[ApiMode] = "2026-v2"
 
 
 def _is_api_mode(text: str) -> TypeGuard[ApiMode]:

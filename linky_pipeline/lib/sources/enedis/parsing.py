@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Final
 
 import pandas as pd
 
@@ -23,19 +24,53 @@ UNITS = {"curve": "W", "daily": "Wh", "max_power": "VA"}
 Window = tuple[date, date]
 
 
+Meta = tuple[str | None, str | None, str | None]  # nature, plausibility, complementary state
+_META_KEYS: Final = ("nature", "plausibility", "complementary_state")
+
+
 @dataclass(frozen=True)
 class RawPoint:
-    """One point as found in a body, before validation; `where` names it in error messages."""
+    """One point as found in a body, before validation; `where` names it in error messages. `meta` holds the
+    point's own codes (v2 n, iv, ec; v5 measure_type), already checked by `point_meta`."""
 
     value: object
     date: object
     interval: object | None
     where: str
     keys: tuple[str, str, str] = ("value", "date", "interval_length")
+    meta: Meta = (None, None, None)
 
     def at(self, which: int) -> str:
         """Path of the value (0), date (1) or interval (2) field, for error messages."""
         return f"{self.where}.{self.keys[which]}"
+
+
+def code(field: str, value: object) -> str | None:
+    """An optional short code (etapeMetier, modeCalcul, n, iv, ec): a string or number kept as text, absent → None."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise SourceParseError(field, value, "expected a short code (string or number)")
+    text = str(value).strip()
+    if len(text) > 40:
+        raise SourceParseError(field, value, "a code longer than 40 characters")
+    return text or None
+
+
+def point_meta(item: object, where: str, keys: tuple[str, str, str]) -> Meta:
+    """The (nature, plausibility, complementary state) codes of a point dict, None where absent."""
+    if not isinstance(item, dict):
+        return (None, None, None)
+    n, iv, ec = (code(f"{where}.{k}", item.get(k)) for k in keys)
+    return (n, iv, ec)
+
+
+def _metadata(calc_mode: str | None, metas: Sequence[Meta]) -> dict[str, pd.Series]:
+    n = len(metas)
+    columns = {"calc_mode": pd.Series([calc_mode] * n, dtype="string")}
+    for i, name in enumerate(_META_KEYS):
+        columns[name] = pd.Series([m[i] for m in metas], dtype="string")
+    return columns
 
 
 def _check_window_day(where: str, raw: object, day: date, window: Window | None) -> None:
@@ -44,7 +79,14 @@ def _check_window_day(where: str, raw: object, day: date, window: Window | None)
 
 
 def build_readings(
-    points: Sequence[RawPoint], *, prm: str, metric: str, quality: str, source: str, window: Window | None = None
+    points: Sequence[RawPoint],
+    *,
+    prm: str,
+    metric: str,
+    quality: str,
+    source: str,
+    window: Window | None = None,
+    calc_mode: str | None = None,
 ) -> pd.DataFrame:
     """Average-W points with END labels → one kWh row per interval, keyed by UTC START."""
     after = local_midnight_utc(window[0], PARIS) if window else None
@@ -83,6 +125,7 @@ def build_readings(
             "kwh": pd.Series([r[2] * r[1] / 3_600_000 for r in rows], dtype="float64"),
             "quality": pd.Series([quality] * len(rows), dtype="string"),
             "source": pd.Series([source] * len(rows), dtype="string"),
+            **_metadata(calc_mode, [r[3].meta for r in rows]),
         }
     )
     return frame
@@ -90,8 +133,8 @@ def build_readings(
 
 def _unique_by_day(
     points: Sequence[RawPoint], window: Window | None, moment: bool
-) -> dict[date, tuple[float, datetime | None, str]]:
-    seen: dict[date, tuple[float, datetime | None, str]] = {}
+) -> dict[date, tuple[float, datetime | None, str, Meta]]:
+    seen: dict[date, tuple[float, datetime | None, str, Meta]] = {}
     for point in points:
         value = labels.number(point.at(0), point.value)
         when: datetime | None = None
@@ -107,12 +150,19 @@ def _unique_by_day(
             if seen[the_day][:2] != (value, when):
                 raise SourceParseError(point.at(0), point.value, f"conflicts with {seen[the_day][2]} for day {the_day}")
             continue
-        seen[the_day] = (value, when, point.where)
+        seen[the_day] = (value, when, point.where, point.meta)
     return dict(sorted(seen.items()))
 
 
 def build_daily(
-    points: Sequence[RawPoint], *, prm: str, metric: str, quality: str, source: str, window: Window | None = None
+    points: Sequence[RawPoint],
+    *,
+    prm: str,
+    metric: str,
+    quality: str,
+    source: str,
+    window: Window | None = None,
+    calc_mode: str | None = None,
 ) -> pd.DataFrame:
     """Wh per local day → kWh rows."""
     days = _unique_by_day(points, window, moment=False)
@@ -127,11 +177,20 @@ def build_daily(
             "kwh": pd.Series([v[0] / 1000 for v in days.values()], dtype="float64"),
             "quality": pd.Series([quality] * n, dtype="string"),
             "source": pd.Series([source] * n, dtype="string"),
+            **_metadata(calc_mode, [v[3] for v in days.values()]),
         }
     )
 
 
-def build_max_power(points: Sequence[RawPoint], *, prm: str, source: str, window: Window | None = None) -> pd.DataFrame:
+def build_max_power(
+    points: Sequence[RawPoint],
+    *,
+    prm: str,
+    source: str,
+    window: Window | None = None,
+    quality: str | None = None,
+    calc_mode: str | None = None,
+) -> pd.DataFrame:
     """VA peak per local day with the UTC instant of the peak."""
     days = _unique_by_day(points, window, moment=True)
     if not days:
@@ -144,6 +203,8 @@ def build_max_power(points: Sequence[RawPoint], *, prm: str, source: str, window
             "max_power_va": pd.Series([v[0] for v in days.values()], dtype="float64"),
             "peak_at": pd.Series([v[1] for v in days.values()]).astype("datetime64[us, UTC]"),
             "source": pd.Series([source] * n, dtype="string"),
+            "quality": pd.Series([quality] * n, dtype="string"),
+            **_metadata(calc_mode, [v[3] for v in days.values()]),
         }
     )
 
@@ -183,9 +244,10 @@ def parse_v5(
         value = labels.require(item, "value", where)
         when = labels.require(item, "date", where)
         interval = labels.require(item, "interval_length", where) if spec.kind == "curve" else None
-        points.append(RawPoint(value, when, interval, where))
+        meta = (code(f"{where}.measure_type", item.get("measure_type")) if isinstance(item, dict) else None, None, None)
+        points.append(RawPoint(value, when, interval, where, meta=meta))
     if spec.kind == "curve":
         return build_readings(points, prm=prm, metric=spec.metric, quality=quality, source=source, window=window)
     if spec.kind == "daily":
         return build_daily(points, prm=prm, metric=spec.metric, quality=quality, source=source, window=window)
-    return build_max_power(points, prm=prm, source=source, window=window)
+    return build_max_power(points, prm=prm, source=source, window=window, quality=quality)

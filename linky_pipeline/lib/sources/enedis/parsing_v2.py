@@ -1,4 +1,5 @@
-"""Enedis 2026 v2 bodies (idPrm, grandeur[].points v/d/p/n) → the same canonical frames as v5."""
+"""Enedis 2026 v2 bodies (idPrm, grandeur[].points v/d/p/n/iv/ec) → the same canonical frames as v5, with the
+answer's etapeMetier as `quality`, its modeCalcul and each point's n, iv, ec kept (canonical.POINT_METADATA)."""
 
 from __future__ import annotations
 
@@ -16,12 +17,15 @@ from linky_pipeline.lib.sources.enedis.parsing import (
     build_readings,
     check_prm,
     check_unit,
+    code,
+    point_meta,
 )
 from linky_pipeline.lib.sources.errors import SourceParseError
 
 SOURCE = "enedis-2026-v2"
 _METIER = {"consumption": "CONS", "production": "PROD"}
 _PHYSIQUE = {"curve": "PA", "daily": "EA", "max_power": "PMA"}
+_META = ("n", "iv", "ec")
 
 
 def parse_v2(
@@ -33,6 +37,7 @@ def parse_v2(
     quality = labels.require(payload, "etapeMetier", "")
     if not isinstance(quality, str) or not quality:
         raise SourceParseError("etapeMetier", quality, "expected a non-empty string")
+    calc_mode = code("modeCalcul", payload.get("modeCalcul"))
     grandeurs = labels.require(payload, "grandeur", "")
     if not isinstance(grandeurs, list):
         raise SourceParseError("grandeur", type(grandeurs).__name__, "expected a list")
@@ -52,11 +57,14 @@ def parse_v2(
         for i, item in enumerate(raw):
             at = f"{where}.points[{i}]"
             interval = labels.require(item, "p", at) if spec.kind == "curve" else None
-            points.append(
-                RawPoint(labels.require(item, "v", at), labels.require(item, "d", at), interval, at, ("v", "d", "p"))
-            )
+            value, when = labels.require(item, "v", at), labels.require(item, "d", at)
+            points.append(RawPoint(value, when, interval, at, ("v", "d", "p"), point_meta(item, at, _META)))
     if spec.kind == "curve":
-        return build_readings(points, prm=prm, metric=spec.metric, quality=quality, source=source, window=window)
+        return build_readings(
+            points, prm=prm, metric=spec.metric, quality=quality, source=source, window=window, calc_mode=calc_mode
+        )
     if spec.kind == "daily":
-        return build_daily(points, prm=prm, metric=spec.metric, quality=quality, source=source, window=window)
-    return build_max_power(points, prm=prm, source=source, window=window)
+        return build_daily(
+            points, prm=prm, metric=spec.metric, quality=quality, source=source, window=window, calc_mode=calc_mode
+        )
+    return build_max_power(points, prm=prm, source=source, window=window, quality=quality, calc_mode=calc_mode)

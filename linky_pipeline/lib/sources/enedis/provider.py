@@ -13,8 +13,9 @@ from linky_pipeline.lib.domain.localtime import PARIS
 from linky_pipeline.lib.sources.enedis.endpoints import SOURCES, spec_of
 from linky_pipeline.lib.sources.enedis.parsing import parse_v5
 from linky_pipeline.lib.sources.enedis.parsing_v2 import parse_v2
+from linky_pipeline.lib.sources.enedis.quota import CALLS_PER_HOUR, CALLS_PER_SECOND
 from linky_pipeline.lib.sources.enedis.windows import horizon_start
-from linky_pipeline.lib.sources.provider import EndpointFacts
+from linky_pipeline.lib.sources.provider import AuthKind, EndpointFacts, Quota
 
 NAME: Final = "enedis"
 _BY_DIRECTION: Final = {
@@ -29,6 +30,8 @@ class EnedisProvider:
     name: Final = NAME
     timezone: Final[ZoneInfo] = PARIS
     api_versions: Final = tuple(SOURCES)
+    auth: Final[AuthKind] = "application"  # client_credentials; consent is a grant to the application
+    quota: Final = Quota(CALLS_PER_SECOND, CALLS_PER_HOUR, "application")
 
     def endpoints_for(self, direction: str) -> tuple[str, ...]:
         return _BY_DIRECTION[direction]

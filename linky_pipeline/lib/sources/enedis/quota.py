@@ -1,18 +1,61 @@
-"""The Enedis call quota every process shares (through PostgreSQL): metering fetches and consent calls alike."""
+"""The Enedis quotas every process shares (through PostgreSQL): 5 calls/s and 1 000 calls/h per API.
+
+Keys are "enedis:<api>": the five metering APIs by endpoint name (whatever generation serves them: an `auto`
+fallback from v2 to v5 counts on the same key, which can only over-count), "subscribed_services" and
+"synth_contrat_auto" for the consent and contract calls, "token" for the OAuth token endpoint. A consent call
+counts on the API it hits: the v5 direction probes are daily_consumption / daily_production calls.
+"""
 
 from __future__ import annotations
 
 from typing import Final
 
-from linky_pipeline.lib.sources.ratelimit import PostgresRateLimiter
+from linky_pipeline.lib.sources.enedis.endpoints import ENDPOINTS
+from linky_pipeline.lib.sources.quotas import QuotaBook, memory_quotas, parse_overrides, postgres_quotas
+from linky_pipeline.lib.sources.ratelimit import QuotaLimits
 
-QUOTA_KEY: Final = "enedis"
+PREFIX: Final = "enedis:"
 CALLS_PER_SECOND: Final = 5.0
-CALLS_PER_HOUR: Final = 10_000
+CALLS_PER_HOUR: Final = 1000
+METERING_APIS: Final = tuple(ENDPOINTS)
+SUBSCRIBED_SERVICES: Final = "subscribed_services"
+CONTRACT: Final = "synth_contrat_auto"
+TOKEN: Final = "token"  # noqa: S105 - the name of the token API, not a secret
+APIS: Final = (*METERING_APIS, SUBSCRIBED_SERVICES, CONTRACT, TOKEN)
 
 
-def shared_limiter(
-    conninfo: str, per_second: float = CALLS_PER_SECOND, per_hour: int = CALLS_PER_HOUR
-) -> PostgresRateLimiter:
-    """Spacing, not bursts (burst=1): Enedis counts a sliding second."""
-    return PostgresRateLimiter(conninfo, QUOTA_KEY, per_second=per_second, per_hour=per_hour, burst=1)
+def enedis_limits(
+    per_second: float = CALLS_PER_SECOND,
+    per_hour: int = CALLS_PER_HOUR,
+    *,
+    time_scale: float = 1.0,
+    reserve: int = 0,
+    overrides: str = "",
+) -> tuple[QuotaLimits, dict[str, QuotaLimits]]:
+    """Default limits and per-API overrides (text as in LINKY_ENEDIS_QUOTA_OVERRIDES; "*=" sets every API's
+    default first). Spacing, not bursts (burst=1): Enedis counts a sliding second."""
+    default = QuotaLimits(per_second, per_hour, burst=1, time_scale=time_scale, reserve=reserve)
+    parts = [p for p in overrides.replace("\n", ";").split(";") if p.strip()]
+    everywhere = [p for p in parts if p.strip().startswith("*")]
+    default = parse_overrides(";".join(everywhere), default, ("*",)).get("*", default)
+    return default, parse_overrides(";".join(p for p in parts if p not in everywhere), default, APIS)
+
+
+def shared_quotas(
+    conninfo: str,
+    per_second: float = CALLS_PER_SECOND,
+    per_hour: int = CALLS_PER_HOUR,
+    *,
+    time_scale: float = 1.0,
+    reserve: int = 0,
+    overrides: str = "",
+) -> QuotaBook:
+    """The limiters every Enedis client of this installation shares, one per API."""
+    default, by_api = enedis_limits(per_second, per_hour, time_scale=time_scale, reserve=reserve, overrides=overrides)
+    return postgres_quotas(conninfo, default, by_api, prefix=PREFIX)
+
+
+def local_quotas(per_second: float = CALLS_PER_SECOND, per_hour: int = CALLS_PER_HOUR) -> QuotaBook:
+    """Process-local per-API limiters (a CLI command without the shared database, tests)."""
+    default, _ = enedis_limits(per_second, per_hour)
+    return memory_quotas(default, prefix=PREFIX)

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from linky_pipeline.lib.sources.enedis.labels import number
+from linky_pipeline.lib.sources.enedis.quota import TOKEN
 from linky_pipeline.lib.sources.errors import AuthenticationError, MalformedResponseError, SourceParseError
 from linky_pipeline.lib.sources.transport import CallCounter, Transport
 
@@ -46,6 +47,11 @@ class TokenProvider:
             self._token, self._expires_at = self._fetch(counter)
             return self._token
 
+    def secrets(self) -> tuple[str, ...]:
+        """What must never be repeated anywhere: the client secret and the cached token (for the scrubber)."""
+        with self._lock:
+            return tuple(s for s in (self._client_secret, self._token) if s)
+
     def invalidate(self, token: str) -> None:
         """Forget `token` if it is still the cached one (another thread may have renewed it already)."""
         with self._lock:
@@ -55,7 +61,13 @@ class TokenProvider:
     def _fetch(self, counter: CallCounter) -> tuple[str, datetime]:
         form = {"grant_type": "client_credentials", "client_id": self._client_id, "client_secret": self._client_secret}
         response = self._transport.send(
-            "POST", self._url, counter=counter, what="token", data=form, headers={"Accept": "application/json"}
+            "POST",
+            self._url,
+            api=TOKEN,
+            counter=counter,
+            what="token",
+            data=form,
+            headers={"Accept": "application/json"},
         )
         self.fetches += 1
         try:

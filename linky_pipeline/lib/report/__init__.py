@@ -1,0 +1,1 @@
+"""The monthly energy report per building: figures from the warehouse, charts, HTML and PDF."""

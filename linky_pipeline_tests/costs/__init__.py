@@ -1,0 +1,1 @@
+"""Tariffs, cost tables, exports, usage alerts and the monthly report."""
