@@ -26,6 +26,7 @@ NO_OVERLAPPING_INTERVAL: Final = "no_duplicate_or_overlapping_interval"
 NO_FUTURE_INTERVAL: Final = "no_future_interval"
 CURVE_MATCHES_OFFICIAL: Final = "curve_matches_official_daily_energy"
 COMPLETE_DAYS: Final = "complete_days"
+TIMESCALEDB_JOBS_SUCCEED: Final = "timescaledb_jobs_succeed"
 READINGS_UP_TO_DATE: Final = "readings_up_to_date"
 FRESHNESS_JOB: Final = "readings_freshness_check"
 
