@@ -22,6 +22,7 @@ from linky_pipeline.lib.sync.run import sync_partitions
     check_specs=[
         dg.AssetCheckSpec(names.EVERY_METER_SYNCED, asset="raw_load_curves", blocking=False),
         dg.AssetCheckSpec(names.NO_SILENT_EMPTY_ANSWER, asset="raw_load_curves", blocking=False),
+        dg.AssetCheckSpec(names.NO_IMPLAUSIBLE_VALUE, asset="raw_load_curves", blocking=False),
     ],
 )
 def raw_load_curves(
@@ -43,7 +44,7 @@ def raw_load_curves(
         context.log.error(f"{building}: {error}")
     if summary.failures:
         raise dg.Failure(
-            f"{len(summary.failures)} building-month(s) failed; the others were committed",
+            f"{len(summary.failures)} building(s) failed; the others were committed",
             metadata={"failed": dg.MetadataValue.json(sorted(summary.failures))},
         )
     for meter, error in summary.meter_errors.items():
@@ -63,8 +64,17 @@ def raw_load_curves(
             "empty_answers": dg.MetadataValue.json(summary.empty_answers),
         },
     )
+    implausible = dg.AssetCheckResult(  # quarantined points (kept as received, never read into the tables)
+        check_name=names.NO_IMPLAUSIBLE_VALUE,
+        passed=not summary.implausible,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={
+            "points": sum(len(points) for points in summary.implausible.values()),
+            "implausible_values": dg.MetadataValue.json(summary.implausible),
+        },
+    )
     return dg.MaterializeResult(
-        check_results=[synced, empty],
+        check_results=[synced, empty, implausible],
         metadata={
             "window": window_text(partitions),
             "reference_date": policy.reference.isoformat(),

@@ -16,12 +16,14 @@ from linky_pipeline.lib.domain.policy import SyncPolicy
 from linky_pipeline.lib.domain.registry import Building, Meter, set_activation_date
 from linky_pipeline.lib.sources.catalog import provider
 from linky_pipeline.lib.sources.errors import ConsentLostError, SourceError
+from linky_pipeline.lib.sources.plausibility import check_frame
 from linky_pipeline.lib.sources.provider import MeterClient
 from linky_pipeline.lib.sources.results import FetchResult
 from linky_pipeline.lib.store.sql import SqlFiles
 from linky_pipeline.lib.sync.empty_answers import EmptyDays, record_empty_answers
 from linky_pipeline.lib.sync.landing import KnownStates
 from linky_pipeline.lib.sync.planner import days_to_fetch, spanning_range
+from linky_pipeline.lib.sync.quarantine import LandedCheck, record_implausible
 
 SQL = SqlFiles(__name__)
 
@@ -37,6 +39,7 @@ class IngestReport:
     consent_lost: dict[str, str] = field(default_factory=dict)  # meter id → provider error code (403)
     meter_errors: dict[str, str] = field(default_factory=dict)  # meter id → error; its days stay unfetched
     empty_answers: dict[str, list[str]] = field(default_factory=dict)  # meter id → days a 200 answered empty
+    implausible: dict[str, list[str]] = field(default_factory=dict)  # meter id → quarantined points (quarantine.py)
 
 
 @dataclass(frozen=True)
@@ -111,6 +114,7 @@ def land_building(
     """Write raw answers and per-day fetch state in the caller's transaction."""
     now = datetime.now(UTC)
     answered: list[EmptyDays] = []
+    checks: list[LandedCheck] = []
     for item in fetched:
         result = item.result
         for call in result.windows:
@@ -134,7 +138,9 @@ def land_building(
         if activation is not None:
             set_activation_date(conn, item.meter.pk, activation)
         kind = provider(item.meter.provider).endpoint(item.endpoint).kind
-        coverage = day_coverage(kind, result.frame, building.tz)
+        checked = check_frame(kind, result.frame)  # a quarantined point is a missing point: its day is partial
+        checks.append(LandedCheck(item.meter.pk, item.meter.meter_id, item.endpoint, building.tz, checked))
+        coverage = day_coverage(kind, checked.plausible, building.tz)
         refused = {
             d
             for call in result.windows
@@ -165,4 +171,5 @@ def land_building(
         empty = [d for d in result.empty_answer_days if d in set(item.days)]
         answered.append(EmptyDays(item.meter.pk, item.meter.meter_id, item.endpoint, empty, with_points))
     report.empty_answers = record_empty_answers(conn, answered, now)
+    report.implausible = record_implausible(conn, checks, now)
     return report

@@ -63,8 +63,30 @@ def merge_rows(stored: Iterable[PayloadRow], new: Iterable[PayloadRow]) -> list[
     return [by_start[k] for k in sorted(by_start)]
 
 
-def document(ean: str, direction: str, rows: list[PayloadRow]) -> dict[str, object]:
-    return {"ean": ean, "direction": direction, "rows": rows}
+def merge_document(
+    stored: Mapping[str, object] | None, rows: list[PayloadRow], quarantined: list[PayloadRow]
+) -> tuple[list[PayloadRow], list[PayloadRow]]:
+    """(rows, quarantined) of a month after a new file: per interval the newer file wins, whether its value is
+    plausible (rows) or quarantined (kept as read, never parsed into readings)."""
+    old_rows = list(stored.get("rows", [])) if stored else []  # type: ignore[call-overload]
+    old_bad = list(stored.get("quarantined", [])) if stored else []  # type: ignore[call-overload]
+    by_start: dict[datetime, tuple[bool, PayloadRow]] = {_start_of(r): (True, r) for r in old_rows}
+    by_start.update({_start_of(r): (False, r) for r in old_bad})
+    by_start.update({_start_of(r): (True, r) for r in rows})
+    by_start.update({_start_of(r): (False, r) for r in quarantined})
+    ordered = [by_start[k] for k in sorted(by_start)]
+    return [r for good, r in ordered if good], [r for good, r in ordered if not good]
+
+
+def document(
+    ean: str, direction: str, rows: list[PayloadRow], quarantined: list[PayloadRow] | None = None
+) -> dict[str, object]:
+    """The landed month; `quarantined` rows ([start, end, value as text, quality]) appear only when there are any,
+    so a month without them keeps the document (and checksum) it always had."""
+    doc: dict[str, object] = {"ean": ean, "direction": direction, "rows": rows}
+    if quarantined:
+        doc["quarantined"] = quarantined
+    return doc
 
 
 def canonical_json(doc: Mapping[str, object]) -> str:
