@@ -90,8 +90,10 @@ def run_task(clients: Mapping[str, MeterClient], task: FetchTask) -> Fetched:
 def keep_healthy_meters(
     outcomes: Sequence[tuple[FetchTask, Fetched | BaseException]], report: IngestReport
 ) -> list[Fetched]:
-    """Drop every answer of a meter that failed: its days stay unfetched and are asked again next run."""
+    """Drop every answer of a meter that failed: its days stay unfetched and are asked again next run. The run's
+    api_calls count every HTTP call made, the failed meters' included."""
     failed: set[int] = set()
+    report.api_calls += sum(o.result.calls if isinstance(o, Fetched) else getattr(o, "calls", 0) for _, o in outcomes)
     for task, outcome in outcomes:
         if isinstance(outcome, ConsentLostError):
             report.consent_lost[task.meter.meter_id] = outcome.code or "consent_lost"
@@ -103,7 +105,6 @@ def keep_healthy_meters(
             continue
         failed.add(task.meter.pk)
     kept = [o for t, o in outcomes if t.meter.pk not in failed and isinstance(o, Fetched)]
-    report.api_calls += sum(f.result.calls for f in kept)
     report.days_requested += sum(len(f.days) for f in kept)
     return kept
 
