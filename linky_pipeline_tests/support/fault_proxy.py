@@ -11,7 +11,8 @@ Each request goes to the first active rule that matches it (method, path regex, 
 - respond: a canned answer (status, body, headers): wrong-content JSON, HTML, 302, 401, 503, a token endpoint down
 - echo: 400 whose error_description and X-Echo header quote the request's Authorization header and body
 - bad_encoding: the upstream body labelled `Content-Encoding: gzip` without being gzip
-- mutate: the upstream JSON body rewritten by a function (poison values)
+- mutate: the upstream JSON body rewritten by a function (poison values), or its bytes by `rewrite` (literals JSON
+  does not allow: NaN, 1e400)
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ class Rule:
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
     mutate: Callable[[Any], Any] | None = None
+    rewrite: Callable[[bytes], bytes] | None = None
     hits: int = 0
 
     def matches(self, method: str, path: str, query: str) -> bool:
@@ -175,8 +177,12 @@ class _Handler(BaseHTTPRequestHandler):
                 400, [("Content-Type", "application/json"), ("X-Echo", quoted[:200])], json.dumps(echo).encode()
             )
         upstream = proxy.forward(self.command, self.path, headers, body)
-        if rule is not None and fault == "mutate" and rule.mutate is not None and upstream.status == 200:
-            changed = json.dumps(rule.mutate(json.loads(upstream.body))).encode()
+        if rule is not None and fault == "mutate" and upstream.status == 200:
+            changed = upstream.body
+            if rule.mutate is not None:
+                changed = json.dumps(rule.mutate(json.loads(changed))).encode()
+            if rule.rewrite is not None:
+                changed = rule.rewrite(changed)
             return self._write(upstream.status, upstream.headers, changed)
         if fault == "bad_encoding":
             return self._write(upstream.status, [*upstream.headers, ("Content-Encoding", "gzip")], upstream.body)
@@ -224,3 +230,14 @@ def set_point_value(value: object, index: int = 0) -> Callable[[Any], Any]:
         return body
 
     return mutate
+
+
+def raw_point_value(literal: str, index: int = 0) -> Callable[[bytes], bytes]:
+    """A rewrite putting `literal` (any text, e.g. NaN or 1e400) as point `index`'s value, unquoted."""
+    marker = "__POINT_VALUE__"
+    mutate = set_point_value(marker, index)
+
+    def rewrite(body: bytes) -> bytes:
+        return json.dumps(mutate(json.loads(body))).replace(f'"{marker}"', literal).encode()
+
+    return rewrite
