@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date
 
 import psycopg
@@ -46,22 +48,34 @@ def new_sandbox() -> SandboxServer:
     return server
 
 
+@dataclass(frozen=True)
+class Reference:
+    tables: dict[str, str]  # checksums after one uninterrupted run: what every fault must converge to
+    seconds: float  # how long that run took (timed kills aim inside it)
+
+
 @pytest.fixture(scope="session")
-def reference_tables(pg_url: str) -> dict[str, str]:
-    """Checksums of the scenario's tables after one uninterrupted run: what every fault must converge to."""
+def reference(pg_url: str) -> Reference:
     truncate_all(pg_url)
     register_scenario(pg_url)
     sandbox = new_sandbox()
     try:
         with FaultProxy(sandbox.url) as proxy:
+            started = time.monotonic()
             result = FaultRig(pg_url, proxy.url, sandbox).run(BUILDINGS, MONTH, MONTH)
+            seconds = time.monotonic() - started
             assert result.success
         sums = table_checksums(pg_url)
     finally:
         sandbox.stop()
         truncate_all(pg_url)
     assert all(not s.endswith(":0") for s in sums.values()), sums
-    return sums
+    return Reference(sums, seconds)
+
+
+@pytest.fixture
+def reference_tables(reference: Reference) -> dict[str, str]:
+    return reference.tables
 
 
 @pytest.fixture
