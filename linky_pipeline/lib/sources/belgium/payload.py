@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime
 from typing import Final, TypeAlias
@@ -97,6 +98,14 @@ def sha256_of(doc: Mapping[str, object]) -> str:
     return hashlib.sha256(canonical_json(doc).encode()).hexdigest()
 
 
+def _as_float(kwh: int | float) -> float:
+    """An integer too large for a double reads as infinity (quarantined downstream), not an OverflowError."""
+    try:
+        return float(kwh)
+    except OverflowError:
+        return math.inf
+
+
 def payload_readings(payload: Mapping[str, object], meter_id: str) -> pd.DataFrame:
     """A landed be-csv-v1 document -> canonical readings (what raw_parse dispatches to)."""
     if payload.get("ean") != meter_id:
@@ -108,8 +117,12 @@ def payload_readings(payload: Mapping[str, object], meter_id: str) -> pd.DataFra
     if not isinstance(rows, list):
         raise BelgianPayloadError("rows", rows, "expected a list")
     parsed = []
+    starts: set[datetime] = set()
     for row in rows:
         start = _start_of(row)
+        if start in starts:  # the importer writes one row per interval (merge_rows): anything else was edited
+            raise BelgianPayloadError("start", row[0], "appears twice in the document")
+        starts.add(start)
         end = _start_of([row[1], None, None, None])
         kwh, quality = row[2], row[3]
         if isinstance(kwh, bool) or not isinstance(kwh, int | float) or kwh < 0:
@@ -119,5 +132,5 @@ def payload_readings(payload: Mapping[str, object], meter_id: str) -> pd.DataFra
         interval_s = int((end - start).total_seconds())
         if interval_s <= 0:
             raise BelgianPayloadError("end", row[1], "must be after the start")
-        parsed.append((str(direction), start, interval_s, float(kwh), str(quality)))
+        parsed.append((str(direction), start, interval_s, _as_float(kwh), str(quality)))
     return readings_frame(meter_id, parsed)

@@ -17,7 +17,7 @@ from typing import Any, Final
 
 import pandas as pd
 
-from linky_pipeline.lib.domain.canonical import empty_readings
+from linky_pipeline.lib.domain.canonical import empty_readings, with_point_metadata
 from linky_pipeline.lib.sources.errors import SourceParseError
 from linky_pipeline.lib.sources.ores import contract
 
@@ -127,7 +127,7 @@ def parse_curve(
     for (previous, (length, _, _)), (start, (_, _, index)) in itertools.pairwise(ordered):
         if start < previous + timedelta(seconds=length):
             raise OresReadingError(index, readings[index], "overlaps the previous interval")
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         {
             "meter_id": pd.Series([meter_id] * len(ordered), dtype="string"),
             "metric": pd.Series([metric] * len(ordered), dtype="string"),
@@ -138,3 +138,4 @@ def parse_curve(
             "source": pd.Series([contract.API_VERSION] * len(ordered), dtype="string"),
         }
     )
+    return with_point_metadata(frame)  # the same shape as every source (canonical.POINT_METADATA, NA here)
