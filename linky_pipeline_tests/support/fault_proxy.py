@@ -43,6 +43,7 @@ class Rule:
     query: str = ""
     method: str | None = None
     times: int | None = None  # None: every matching request
+    after: int = 0  # let this many matching requests through first
     seconds: float = 0.0  # stall
     then_drop: bool = False  # stall, then close instead of answering
     status: int = 200  # respond
@@ -51,13 +52,17 @@ class Rule:
     mutate: Callable[[Any], Any] | None = None
     rewrite: Callable[[bytes], bytes] | None = None
     hits: int = 0
+    seen: int = 0
 
     def matches(self, method: str, path: str, query: str) -> bool:
         if self.times is not None and self.hits >= self.times:
             return False
         if self.method is not None and self.method != method:
             return False
-        return bool(re.search(self.path, path)) and self.query in query
+        if not (re.search(self.path, path) and self.query in query):
+            return False
+        self.seen += 1
+        return self.seen > self.after
 
 
 @dataclass(frozen=True)
