@@ -14,6 +14,11 @@ from linky_pipeline.lib.store import migrations
 from linky_pipeline.lib.store.db import to_psycopg_url
 from linky_pipeline.local.pgcluster import throwaway_cluster
 
+# The pipeline's clock for the session, read when defs/partitions.py is imported (the month dimension starts at
+# this date's history horizon): early enough that the oldest month a test uses (2023-10, a Belgian CSV fixture)
+# is a partition, whatever the real date. Runs still pin their own reference date (support/pipeline.py).
+os.environ.setdefault("LINKY_SYNC_TODAY", "2026-10-20")
+
 pytest_plugins = ["linky_pipeline_tests.support.pipeline"]  # sandbox, building, run_pipeline
 
 KEEP_TABLES = {"schema_migrations"}

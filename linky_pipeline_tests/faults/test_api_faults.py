@@ -25,20 +25,18 @@ from linky_pipeline_tests.faults.matrix import (
     ApiFault,
 )
 from linky_pipeline_tests.support.fault_proxy import FaultProxy
-from linky_pipeline_tests.support.fault_runs import FaultRig, implausible_readings, table_checksums
+from linky_pipeline_tests.support.fault_runs import (
+    FaultRig,
+    check_verdict,
+    failed_checks,
+    implausible_readings,
+    landing_total,
+    table_checksums,
+)
 
 pytestmark = pytest.mark.faults
 MONTH_READINGS = 31 * 48 + 2
 METERS = [f"{b}/{prm}" for b in BUILDINGS for prm, _ in SCENARIO[b]]
-
-
-def _checks(result: dg.ExecuteInProcessResult) -> dict[str, dg.AssetCheckEvaluation]:
-    return {e.check_name: e for e in result.get_asset_check_evaluations()}
-
-
-def _landing_metadata(result: dg.ExecuteInProcessResult) -> dict[str, object]:
-    materialization = result.asset_materializations_for_node("raw_load_curves")[0]  # one per partition, same metadata
-    return {k: v.value for k, v in materialization.metadata.items()}
 
 
 def _readings_by_meter(db: psycopg.Connection) -> dict[str, int]:
@@ -64,21 +62,20 @@ def test_api_fault_ends_in_its_designed_state(
 
     assert sum(r.hits for r in rules) > 0, "the fault was never injected"
     assert result.success, "an API fault must never fail the run with an untyped error"
-    landing = _landing_metadata(result)
-    assert landing["api_calls"] == len(proxy.requests), "every HTTP call is counted, failed meters' included"
-    errors = _checks(result)["every_meter_synced"].metadata["meter_errors"].value
+    assert landing_total(result, "api_calls") == len(proxy.requests), "every HTTP call counts, failed meters' too"
+    _, errors = check_verdict(result, "every_meter_synced", "meter_errors")
     assert implausible_readings(rig.pg_url) == 0
     leaked = [s for s in (*sandbox.app.tokens.issued(), SANDBOX_CLIENT_SECRET) if s in _text(result, caplog)]
     assert leaked == []
 
     if case.expected == RETRIED:
         assert errors == {}
-        assert [c for c, e in _checks(result).items() if not e.passed] == []
+        assert failed_checks(result) == set()
         assert table_checksums(rig.pg_url) == reference_tables
         return
     if case.expected == QUARANTINED:
         assert errors == {}
-        reported = _checks(result)["no_implausible_value"].metadata["implausible_values"].value
+        _, reported = check_verdict(result, "no_implausible_value", "implausible_values")
         assert list(reported) == [f"alpha/{ALPHA_PRM}"] and len(reported[f"alpha/{ALPHA_PRM}"]) == 1
         lost = 1 if any(r.path == CURVE for r in rules) else 0
         assert _readings_by_meter(db) == {
@@ -97,7 +94,7 @@ def test_api_fault_ends_in_its_designed_state(
         assert _readings_by_meter(db) == {}
     proxy.clear()
     again = rig.run(BUILDINGS, MONTH, MONTH)
-    assert again.success and _checks(again)["every_meter_synced"].passed
+    assert again.success and check_verdict(again, "every_meter_synced", "meter_errors") == (True, {})
     assert table_checksums(rig.pg_url) == reference_tables
 
 

@@ -23,7 +23,7 @@ from linky_pipeline.sandbox.server import SandboxServer
 from linky_pipeline_tests.faults.conftest import ALPHA_PRM, BUILDINGS, MONTH
 from linky_pipeline_tests.faults.matrix import CURVE, DAILY, TOKEN
 from linky_pipeline_tests.support.fault_proxy import FaultProxy, Rule
-from linky_pipeline_tests.support.fault_runs import FaultRig
+from linky_pipeline_tests.support.fault_runs import FaultRig, check_verdict
 from linky_pipeline_tests.support.ores import connect_ores
 from linky_pipeline_tests.support.pipeline import VAULT_KEY
 
@@ -97,11 +97,7 @@ def test_no_secret_in_logs_event_storage_or_warehouse_after_a_debug_run_facing_e
 
     assert all(rule.hits for rule in echo), [rule.hits for rule in echo]
     assert result.success
-    errors = (
-        next(e for e in result.get_asset_check_evaluations() if e.check_name == "every_meter_synced")
-        .metadata["meter_errors"]
-        .value
-    )
+    _, errors = check_verdict(result, "every_meter_synced", "meter_errors")
     assert f"alpha/{ALPHA_PRM}" in errors and "Bearer ***" in errors[f"alpha/{ALPHA_PRM}"]
     assert set(sandbox.ores.issued()) - ores_tokens_before, "the ORES token was refreshed during the run"
     secrets = [

@@ -11,6 +11,7 @@ import dagster as dg
 import psycopg
 
 from linky_pipeline.defs.automation.runs import rectangle_tags
+from linky_pipeline.defs.resources.dashboards import DashboardResource
 from linky_pipeline.defs.resources.definitions import SyncPolicyResource, WarehouseResource
 from linky_pipeline.defs.resources.sources import EnedisResource
 from linky_pipeline.lib.domain.policy import SyncPolicy
@@ -78,6 +79,7 @@ class FaultRig:
             ),
             "ores": ores_resource(self.sandbox, self.pg_url, base_url=f"{self.api_url}/ores", timeout_s=TIMEOUT_S),
             "sync_policy": SyncPolicyResource(today=reference.isoformat()),
+            "dashboards": DashboardResource(),
         }
 
     def run(
@@ -138,3 +140,23 @@ def implausible_readings(url: str, bounds: PlausibilityBounds | None = None) -> 
         ).fetchone()
     assert row is not None
     return int(row[0])
+
+
+def check_verdict(result: dg.ExecuteInProcessResult, name: str, key: str) -> tuple[bool, dict[str, Any]]:
+    """A partitioned check over the whole run: passed on every building-month, and its per-partition JSON
+    metadata `key` merged (meter → errors, points…)."""
+    found = [e for e in result.get_asset_check_evaluations() if e.check_name == name]
+    assert found, f"check {name} was not evaluated"
+    merged: dict[str, Any] = {}
+    for evaluation in found:
+        merged.update(evaluation.metadata[key].value)  # type: ignore[call-overload]
+    return all(e.passed for e in found), merged
+
+
+def failed_checks(result: dg.ExecuteInProcessResult) -> set[str]:
+    return {e.check_name for e in result.get_asset_check_evaluations() if not e.passed}
+
+
+def landing_total(result: dg.ExecuteInProcessResult, key: str) -> int:
+    """A landing counter summed over the run's building-months (each partition records its own)."""
+    return sum(int(m.metadata[key].value) for m in result.asset_materializations_for_node("raw_load_curves"))  # type: ignore[arg-type]

@@ -15,6 +15,7 @@ from linky_pipeline.defs.assets.ingestion import raw_load_curves
 from linky_pipeline.defs.assets.readings import readings
 from linky_pipeline.defs.assets.usage_alerts import usage_alerts
 from linky_pipeline.defs.automation.runs import rectangle_tags
+from linky_pipeline.defs.resources.dashboards import DashboardResource
 from linky_pipeline.defs.resources.definitions import SyncPolicyResource, WarehouseResource
 from linky_pipeline.defs.resources.sources import EnedisResource, OresResource
 from linky_pipeline.lib.domain.registry import add_building, add_meter
@@ -99,6 +100,7 @@ def run_pipeline(pg_url: str, sandbox: SandboxServer) -> Callable[..., dg.Execut
             ),
             "ores": ores_resource(sandbox, warehouse.database_url, **(ores or {})),
             "sync_policy": SyncPolicyResource(today=reference.isoformat() if pin_today else ""),
+            "dashboards": DashboardResource(),
         }
         return dg.materialize(
             assets or PIPELINE_ASSETS, instance=instance, resources=resources, tags=tags, raise_on_error=False

@@ -3,7 +3,7 @@
 import dagster as dg
 
 from linky_pipeline.defs import names
-from linky_pipeline.defs.assets.work import rebuild_each, run_partitions
+from linky_pipeline.defs.assets.work import rebuild_each, record, run_partitions
 from linky_pipeline.defs.partitions import building_month_partitions
 from linky_pipeline.defs.resources.warehouse import WarehouseResource
 from linky_pipeline.lib.tables.cost import cost_summary, rebuild_daily_cost, rebuild_monthly_cost
@@ -21,10 +21,11 @@ def daily_cost(context: dg.AssetExecutionContext, warehouse: WarehouseResource) 
     local day (detail per period in daily_cost_periods). Intervals straddling a period boundary are split pro rata;
     an unknown Tempo colour leaves that energy unpriced and the day partial."""
     partitions = run_partitions(context, warehouse)
-    metadata = rebuild_each(partitions, warehouse, rebuild_daily_cost)
+    written = rebuild_each(context, partitions, warehouse, rebuild_daily_cost, "daily_cost")
     with warehouse.connect() as conn:
-        summary = cost_summary(conn, partitions, "daily_cost")
-    return dg.MaterializeResult(metadata={**metadata, **summary})
+        for bm in partitions:
+            record(context, bm, {**written[bm], **cost_summary(conn, [bm], "daily_cost")})
+    return dg.MaterializeResult()
 
 
 @dg.asset(
@@ -37,7 +38,8 @@ def daily_cost(context: dg.AssetExecutionContext, warehouse: WarehouseResource) 
 def monthly_cost(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult[None]:
     """The local month per priced meter (sum of its days, exact decimals), with the days priced and partial."""
     partitions = run_partitions(context, warehouse)
-    metadata = rebuild_each(partitions, warehouse, rebuild_monthly_cost)
+    written = rebuild_each(context, partitions, warehouse, rebuild_monthly_cost, "monthly_cost")
     with warehouse.connect() as conn:
-        summary = cost_summary(conn, partitions, "monthly_cost")
-    return dg.MaterializeResult(metadata={**metadata, **summary})
+        for bm in partitions:
+            record(context, bm, {**written[bm], **cost_summary(conn, [bm], "monthly_cost")})
+    return dg.MaterializeResult()

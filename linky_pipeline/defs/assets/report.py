@@ -5,7 +5,7 @@ from pathlib import Path
 import dagster as dg
 import psycopg
 
-from linky_pipeline.defs.assets.work import rebuild_each, run_partitions
+from linky_pipeline.defs.assets.work import rebuild_each, record, run_partitions
 from linky_pipeline.defs.partitions import building_month_partitions
 from linky_pipeline.defs.resources.reports import ReportsResource
 from linky_pipeline.defs.resources.warehouse import WarehouseResource
@@ -28,24 +28,26 @@ def monthly_report(
 ) -> dg.MaterializeResult[None]:
     """Energy report per building-month (consumption and cost by day and by hour of day, previous month and same
     month last year, the month's anomalies and alerts, completeness) as HTML and PDF in the reports directory."""
-    written: dict[str, Path] = {}
+    written: dict[BuildingMonth, Path] = {}
     directory = reports.directory()
 
     def render(conn: psycopg.Connection, bm: BuildingMonth, meters: list[Meter]) -> int:  # noqa: ARG001
         files = build_report(conn, bm, directory)
-        written[str(bm)] = files.pdf
+        written[bm] = files.pdf
         return 1
 
     partitions = run_partitions(context, warehouse)
-    metadata = rebuild_each(partitions, warehouse, render)
-    links = {key: dg.MetadataValue.path(str(path.resolve())) for key, path in sorted(written.items())[:20]}
-    first = next(iter(written.values()), None)
-    return dg.MaterializeResult(
-        metadata={
-            **metadata,
-            "reports_dir": dg.MetadataValue.path(str(directory.resolve())),
-            **({"pdf": dg.MetadataValue.path(str(first.resolve()))} if first else {}),
-            **({"html": dg.MetadataValue.path(str(first.with_suffix(".html").resolve()))} if first else {}),
-            "reports": dg.MetadataValue.json({k: str(v.value) for k, v in links.items()}),
-        }
-    )
+    rendered = rebuild_each(context, partitions, warehouse, render, "monthly_report")
+    for bm in partitions:
+        pdf = written.get(bm)
+        record(
+            context,
+            bm,
+            {
+                **rendered[bm],
+                "reports_dir": dg.MetadataValue.path(str(directory.resolve())),
+                **({"pdf": dg.MetadataValue.path(str(pdf.resolve()))} if pdf else {}),
+                **({"html": dg.MetadataValue.path(str(pdf.with_suffix(".html").resolve()))} if pdf else {}),
+            },
+        )
+    return dg.MaterializeResult()

@@ -3,7 +3,7 @@
 import dagster as dg
 
 from linky_pipeline.defs import names
-from linky_pipeline.defs.assets.work import rebuild_each, run_partitions
+from linky_pipeline.defs.assets.work import rebuild_each, record, run_partitions
 from linky_pipeline.defs.partitions import building_month_partitions
 from linky_pipeline.defs.resources.warehouse import WarehouseResource
 from linky_pipeline.lib.tables.usage_alerts import count_by_rule, rebuild_usage_alerts
@@ -20,7 +20,9 @@ def usage_alerts(context: dg.AssetExecutionContext, warehouse: WarehouseResource
     """Days above the subscribed power, first nights of a standby rise over its 28-night median, weeks above the
     previous week in kWh or €; thresholds from the building's alert rules; stable ids, so each is notified once."""
     partitions = run_partitions(context, warehouse)
-    metadata = rebuild_each(partitions, warehouse, rebuild_usage_alerts)
+    written = rebuild_each(context, partitions, warehouse, rebuild_usage_alerts, "usage_alerts")
     with warehouse.connect() as conn:
-        by_rule = count_by_rule(conn, partitions)
-    return dg.MaterializeResult(metadata={**metadata, "by_rule": dg.MetadataValue.json(by_rule)})
+        for bm in partitions:
+            by_rule = count_by_rule(conn, [bm])
+            record(context, bm, {**written[bm], "by_rule": dg.MetadataValue.json(by_rule)})
+    return dg.MaterializeResult()

@@ -26,7 +26,13 @@ def deliver_outbox(context: dg.OpExecutionContext, warehouse: WarehouseResource,
     context.log.info(f"notifications: sent {report.sent}, retried {report.retried}, dead {report.dead}")
 
 
-@dg.job(executor_def=dg.in_process_executor)
+@dg.job(
+    executor_def=dg.in_process_executor,
+    description="Sends every due notification of the outbox (anomaly e-mails and webhooks, consent expiry notices, "
+    "run failures) through the configured channels; launched by the sensors. A failed delivery is retried with "
+    "backoff, never dropped; each notification is sent once.",
+    tags={"domain": "notifications"},
+)
 def deliver_notifications() -> None:
     deliver_outbox()
 

@@ -5,6 +5,7 @@ from typing import Any
 
 import dagster as dg
 
+from linky_pipeline.defs.resources.dashboards import DashboardResource
 from linky_pipeline.defs.resources.notifier import notifier_from_env
 from linky_pipeline.defs.resources.policy import SyncPolicyResource
 from linky_pipeline.defs.resources.reports import ReportsResource
@@ -18,6 +19,7 @@ _POLICY_ENV = {
     "max_concurrency": dg.EnvVar.int("LINKY_SYNC_MAX_CONCURRENCY"),
     "today": dg.EnvVar("LINKY_SYNC_TODAY"),
 }
+_DASHBOARD_ENV = {"base_url": dg.EnvVar("LINKY_DASHBOARD_BASE_URL")}
 _ORES_ENV = {
     "base_url": dg.EnvVar("LINKY_ORES_BASE_URL"),
     "client_id": dg.EnvVar("LINKY_ORES_CLIENT_ID"),
@@ -56,6 +58,7 @@ def resources() -> dg.Definitions:
             "ores": OresResource(database_url=dg.EnvVar("LINKY_DATABASE_URL"), **_present(_ORES_ENV)),
             "sync_policy": SyncPolicyResource(**_present(_POLICY_ENV)),
             "notifier": notifier_from_env(),
+            "dashboards": DashboardResource(**_present(_DASHBOARD_ENV)),
             "reports": ReportsResource(**_present({"reports_dir": dg.EnvVar("LINKY_REPORTS_DIR")})),
         },
         executor=dg.in_process_executor,

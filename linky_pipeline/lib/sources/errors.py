@@ -58,8 +58,7 @@ class RequestRejectedError(ApiError):
             500,
             code,
             f"{method} {path} ({shown}) answered HTTP 500 on each of {attempts} attempts: the API rejects this "
-            "request (some gateways answer 500 to a request outside their published contract) or fails on it "
-            "every time",
+            "request (a gateway may answer 500 to a request outside its published contract) or fails on it every time",
         )
 
 

@@ -11,7 +11,7 @@ import psycopg
 
 from linky_pipeline.lib.domain.building_month import BuildingMonth
 from linky_pipeline.lib.domain.coverage import day_coverage, day_status
-from linky_pipeline.lib.domain.localtime import days_in_range
+from linky_pipeline.lib.domain.localtime import days_in_range, month_start
 from linky_pipeline.lib.domain.policy import SyncPolicy
 from linky_pipeline.lib.domain.registry import Building, Meter, set_activation_date
 from linky_pipeline.lib.sources.catalog import provider
@@ -29,6 +29,16 @@ SQL = SqlFiles(__name__)
 
 
 @dataclass
+class MonthCounts:
+    """What a run did for one building-month: a call counts in the month of the first day it asks for."""
+
+    api_calls: int = 0
+    windows_landed: int = 0
+    days_requested: int = 0
+    no_data_days: list[str] = field(default_factory=list)  # meter/endpoint/day
+
+
+@dataclass
 class IngestReport:
     building: str
     months: list[date]
@@ -40,6 +50,11 @@ class IngestReport:
     meter_errors: dict[str, str] = field(default_factory=dict)  # meter id → error; its days stay unfetched
     empty_answers: dict[str, list[str]] = field(default_factory=dict)  # meter id → days a 200 answered empty
     implausible: dict[str, list[str]] = field(default_factory=dict)  # meter id → quarantined points (quarantine.py)
+    by_month: dict[date, MonthCounts] = field(default_factory=dict)
+
+    def month(self, day: date) -> MonthCounts:
+        """The counters of the month containing `day`."""
+        return self.by_month.setdefault(month_start(day), MonthCounts())
 
 
 @dataclass(frozen=True)
@@ -93,7 +108,11 @@ def keep_healthy_meters(
     """Drop every answer of a meter that failed: its days stay unfetched and are asked again next run. The run's
     api_calls count every HTTP call made, the failed meters' included."""
     failed: set[int] = set()
-    report.api_calls += sum(o.result.calls if isinstance(o, Fetched) else getattr(o, "calls", 0) for _, o in outcomes)
+    for task, outcome in outcomes:
+        calls = outcome.result.calls if isinstance(outcome, Fetched) else getattr(outcome, "calls", 0)
+        report.api_calls += calls
+        if task.days:  # a call counts in the month of the first day it asks for
+            report.month(task.days[0]).api_calls += calls
     for task, outcome in outcomes:
         if isinstance(outcome, ConsentLostError):
             report.consent_lost[task.meter.meter_id] = outcome.code or "consent_lost"
@@ -105,7 +124,10 @@ def keep_healthy_meters(
             continue
         failed.add(task.meter.pk)
     kept = [o for t, o in outcomes if t.meter.pk not in failed and isinstance(o, Fetched)]
-    report.days_requested += sum(len(f.days) for f in kept)
+    for f in kept:
+        report.days_requested += len(f.days)
+        for day in f.days:
+            report.month(day).days_requested += 1
     return kept
 
 
@@ -135,6 +157,7 @@ def land_building(
                 },
             )
             report.windows_landed += 1
+            report.month(max(call.start, item.days[0]) if item.days else call.start).windows_landed += 1
         activation = result.discovered_activation_date
         if activation is not None:
             set_activation_date(conn, item.meter.pk, activation)
@@ -156,7 +179,9 @@ def land_building(
             if points:
                 with_points.append(day)
             if status == "no_data":
-                report.no_data_days.append(f"{item.meter.meter_id}/{item.endpoint}/{day.isoformat()}")
+                gap = f"{item.meter.meter_id}/{item.endpoint}/{day.isoformat()}"
+                report.no_data_days.append(gap)
+                report.month(day).no_data_days.append(gap)
             conn.execute(
                 SQL["upsert_fetch_state"],
                 {

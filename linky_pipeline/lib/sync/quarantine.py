@@ -57,10 +57,10 @@ def _interval(point: ImplausiblePoint, tz: ZoneInfo) -> tuple[datetime, int, dat
 
 
 def describe(endpoint: str, point: ImplausiblePoint, tz: ZoneInfo) -> str:
-    """One line naming the interval and the value, for check metadata and logs."""
-    start, seconds, _ = _interval(point, tz)
+    """One line naming the local day, the interval and the value, for check metadata and logs."""
+    start, seconds, day = _interval(point, tz)
     return (
-        f"{endpoint} {start.isoformat()} ({seconds} s): {value_text(point.value)} {point.unit} "
+        f"{day.isoformat()} {endpoint} {start.isoformat()} ({seconds} s): {value_text(point.value)} {point.unit} "
         f"({point.reason}, limit {point.limit:g} {point.unit})"
     )
 

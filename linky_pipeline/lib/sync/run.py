@@ -21,6 +21,7 @@ from linky_pipeline.lib.sync.ingest import (
     Fetched,
     FetchTask,
     IngestReport,
+    MonthCounts,
     keep_healthy_meters,
     land_building,
     plan_building,
@@ -62,6 +63,14 @@ class SyncSummary:
     @property
     def consent_lost(self) -> list[str]:
         return sorted({m for r in self.reports for m in r.consent_lost})
+
+    def report_of(self, building: str) -> IngestReport | None:
+        return next((r for r in self.reports if r.building == building), None)
+
+    def month_counts(self, bm: BuildingMonth) -> MonthCounts:
+        """This run's counters for one building-month (zero when nothing was asked for it)."""
+        report = self.report_of(bm.building)
+        return report.by_month.get(bm.month, MonthCounts()) if report else MonthCounts()
 
 
 @dataclass(frozen=True)

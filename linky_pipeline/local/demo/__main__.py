@@ -1,24 +1,34 @@
-"""`make demo`: the whole pipeline on a fresh machine, no credentials (local PostgreSQL + the built-in sandbox)."""
+"""`make demo`: the whole pipeline on a fresh machine, no credentials (local PostgreSQL + the built-in sandbox).
+
+It runs like production: a code server (location `linky_pipeline`) and one daemon on the local instance; the
+history is one backfill (every demo building × every month of the partitions, one range run per building),
+launched by the daemon, so `make dev` then shows it under Backfills and its runs in the Overview timeline. Then
+last month's reports are rendered and the notifications delivered into the local mailbox.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 import time
-import warnings
+import uuid
 from datetime import date
 
 import dagster as dg
 import httpx
+from dagster._core.definitions.assets.graph.asset_graph_subset import AssetGraphSubset
+from dagster._core.execution.backfill import BulkActionStatus, PartitionBackfill
 
-from linky_pipeline.defs.automation.runs import history_months, rectangle_tags
+from linky_pipeline.defs import names
+from linky_pipeline.defs.partitions import building_month_partitions, month_partitions, partition_key
 from linky_pipeline.lib.consent.flow import connect_meters
 from linky_pipeline.lib.consent.state import StateSigner
 from linky_pipeline.lib.consent.vault import Vault
-from linky_pipeline.lib.domain.localtime import PARIS, next_month, today_in
 from linky_pipeline.lib.domain.registry import RegistryError, add_building, add_meter
 from linky_pipeline.lib.sources import catalog
 from linky_pipeline.lib.store.db import connect
+from linky_pipeline.local.dagster_services import ServiceError, dagster_services
 from linky_pipeline.local.stack import LocalStack, local_stack
 from linky_pipeline.sandbox.ores import DEMO_EAN
 
@@ -34,8 +44,9 @@ DEMO_BUILDINGS = [
 # A Belgian building on ORES (the seed's contract, emulated): its customer consents through the OAuth2 flow.
 BELGIAN_BUILDING = ("demo-liege", "Maison Liège (ORES, panneaux solaires)", DEMO_EAN)
 BUILDING_CODES = [code for code, _, _ in DEMO_BUILDINGS] + [BELGIAN_BUILDING[0]]
-MONTHS_PER_RUN = 12
-QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}  # the UI has the full event log
+BACKFILL_TIMEOUT_S = 1800
+DONE = {BulkActionStatus.COMPLETED_SUCCESS, BulkActionStatus.COMPLETED_FAILED, BulkActionStatus.FAILED}
+DONE |= {BulkActionStatus.CANCELED, BulkActionStatus.COMPLETED}
 
 
 def say(text: str) -> None:
@@ -86,59 +97,74 @@ def connect_belgian(stack: LocalStack) -> None:
     say(f"  {code}: ORES meter {ean} {verb} through the OAuth2 consent flow ({directions})")
 
 
-def month_chunks(first: date, last: date, size: int) -> list[tuple[date, date]]:
-    chunks, start = [], first
-    while start <= last:
-        end = start
-        for _ in range(size - 1):
-            if next_month(end) > last:
-                break
-            end = next_month(end)
-        chunks.append((start, end))
-        start = next_month(end)
-    return chunks
-
-
-def backfill(instance: dg.DagsterInstance) -> None:
+def submit_history_backfill(instance: dg.DagsterInstance) -> tuple[str, list[str]]:
+    """Every sync asset × every partition of the demo buildings, as one backfill (what the UI's "Materialize"
+    on the selected partitions submits)."""
     from linky_pipeline.definitions import defs
 
-    job = defs().resolve_job_def("linky_sync")
+    codes = BUILDING_CODES
     known = set(instance.get_dynamic_partitions("building"))
-    instance.add_dynamic_partitions("building", [code for code in BUILDING_CODES if code not in known])
-    first, last = history_months(today_in(PARIS))
-    chunks = month_chunks(first, last, MONTHS_PER_RUN)
-    total = len(chunks) * len(BUILDING_CODES)
-    say(f"Backfilling {len(BUILDING_CODES)} buildings × {first:%Y-%m}..{last:%Y-%m} in {total} Dagster runs")
-    step = 0
-    for code in BUILDING_CODES:
-        for start, end in chunks:
-            step += 1
-            began = time.monotonic()
-            tags = {**rectangle_tags(code, code, start, end), "linky/mode": "backfill"}
-            result = job.execute_in_process(instance=instance, tags=tags, raise_on_error=False, run_config=QUIET)
-            calls = _metadata(result, "raw_load_curves", "api_calls")
-            rows = _metadata(result, "readings", "rows_written")
-            state = "ok" if result.success else "FAILED"
-            say(
-                f"  [{step:>2}/{total}] {code:<12} {start:%Y-%m}..{end:%Y-%m}  {state}  api_calls={calls} "
-                f"readings={rows}  ({time.monotonic() - began:.1f} s, run {result.run_id[:8]})"
+    instance.add_dynamic_partitions("building", [c for c in codes if c not in known])
+    months = list(month_partitions.get_partition_keys())
+    keys = [str(partition_key(code, date.fromisoformat(m))) for code in codes for m in months]
+    subset = building_month_partitions.subset_with_partition_keys(keys)
+    graph = defs().get_repository_def().asset_graph
+    assets = dg.AssetSelection.groups(*names.SYNC_GROUPS).resolve(graph)
+    backfill_id = uuid.uuid4().hex[:8]
+    instance.add_backfill(
+        PartitionBackfill.from_asset_graph_subset(
+            backfill_id=backfill_id,
+            backfill_timestamp=time.time(),
+            tags={
+                names.MODE_TAG: "backfill",
+                names.TRIGGER_TAG: "demo",
+                names.HISTORY_OF_TAG: ",".join(codes),
+            },
+            dynamic_partitions_store=instance,
+            asset_graph_subset=AssetGraphSubset(  # type: ignore[call-arg]  # NamedTuple defaults unseen by mypy
+                partitions_subsets_by_asset_key=dict.fromkeys(assets, subset), non_partitioned_asset_keys=set()
+            ),
+            title=f"Demo history: {len(codes)} buildings × {months[0][:7]}..{months[-1][:7]}",
+            description="Submitted by make demo: every sync asset over every month of the demo buildings.",
+            run_config=None,
+        )
+    )
+    return backfill_id, months
+
+
+def follow_backfill(instance: dg.DagsterInstance, backfill_id: str) -> bool:
+    """Print each run of the backfill as it ends; True when every run succeeded."""
+    reported: set[str] = set()
+    deadline = time.monotonic() + BACKFILL_TIMEOUT_S
+    while time.monotonic() < deadline:
+        backfill = instance.get_backfill(backfill_id)
+        runs = instance.get_runs(filters=dg.RunsFilter(tags={"dagster/backfill": backfill_id}))
+        for run in sorted(runs, key=lambda r: r.run_id):
+            if run.is_finished and run.run_id not in reported:
+                reported.add(run.run_id)
+                stats = instance.get_run_stats(run.run_id)
+                seconds = (stats.end_time or 0) - (stats.start_time or 0)
+                say(
+                    f"  run {run.run_id[:8]}  {run.tags.get(names.BUILDINGS_TAG, '?'):<12} "
+                    f"{run.tags.get(names.MONTHS_TAG, '?'):<17} {run.status.value:<8} {seconds:5.0f} s"
+                )
+        if backfill is not None and backfill.status in DONE and all(r.is_finished for r in runs):
+            return backfill.status == BulkActionStatus.COMPLETED_SUCCESS and all(
+                r.status == dg.DagsterRunStatus.SUCCESS for r in runs
             )
-
-
-def _metadata(result: dg.ExecuteInProcessResult, node: str, key: str) -> object:
-    for event in result.get_asset_materialization_events():
-        mat = event.materialization
-        if mat.asset_key.to_user_string() == node and key in mat.metadata:
-            return mat.metadata[key].value
-    return "-"
+        time.sleep(2)
+    say(f"  the backfill did not finish within {BACKFILL_TIMEOUT_S} s")
+    return False
 
 
 def main() -> int:
-    warnings.filterwarnings("ignore", category=dg.BetaWarning)
-    warnings.filterwarnings("ignore", category=dg.PreviewWarning)
     started = time.monotonic()
     say("linky_pipeline demo: local PostgreSQL + offline Enedis and ORES sandbox, no credentials needed")
+    ok = False
     with local_stack() as stack:
+        # The daemon's delivery runs find no channel configured (empty settings keep e-mails pending): the demo
+        # delivers them itself at the end, into its mailbox, and counts them.
+        os.environ.update(dict.fromkeys(SMTP_ENV, ""))
         say(
             f"  database  {stack.database_url}\n  sandbox   {stack.sandbox_url} (ORES: {stack.ores_url})\n"
             f"  dagster   {stack.dagster_home}"
@@ -149,14 +175,37 @@ def main() -> int:
         reports_dir = use_reports_dir()
         register_tariffs(stack)
         load_tempo(stack)
-        with dg.DagsterInstance.get() as instance:
-            backfill(instance)
-            report_month = render_reports(instance, BUILDING_CODES)
+        try:
+            with dg.DagsterInstance.get() as instance:
+                backfill_id, months = submit_history_backfill(instance)
+                say(
+                    f"Backfill {backfill_id}: {len(BUILDING_CODES)} buildings × {months[0][:7]}..{months[-1][:7]}, "
+                    "one range run per building, launched by the Dagster daemon (logs in .linky/logs/)"
+                )
+                logs = stack.dagster_home.parent / "logs"
+                with dagster_services(stack.dagster_home, logs, ui_port=0, webserver=False):
+                    ok = follow_backfill(instance, backfill_id)
+                report_month = render_reports(instance, BUILDING_CODES)
+        except ServiceError as exc:
+            say(f"Dagster did not start: {exc}")
+            return 1
         from linky_pipeline.local.demo.report import deliver_and_report
 
         deliver_and_report(stack, report_month, reports_dir, belgian=(BELGIAN_BUILDING[0], BELGIAN_BUILDING[2]))
     say(f"Done in {time.monotonic() - started:.0f} s. `make dev` opens the Dagster UI on the same state.")
-    return 0
+    return 0 if ok else 1
+
+
+SMTP_ENV = (
+    "LINKY_SMTP_HOST",
+    "LINKY_SMTP_PORT",
+    "LINKY_SMTP_STARTTLS",
+    "LINKY_SMTP_USERNAME",
+    "LINKY_SMTP_PASSWORD",
+    "LINKY_SMTP_SENDER",
+    "LINKY_WEBHOOK_SECRET",
+    "LINKY_OPS_WEBHOOK_URL",
+)
 
 
 if __name__ == "__main__":
