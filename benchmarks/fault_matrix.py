@@ -28,6 +28,7 @@ _FAMILY_OF_API = {
 _MODULES = {
     "test_poison_values": ("Issue scenario: poison values (API and CSV)", "quarantined, every other reading lands"),
     "test_kill_points": ("kill -9 of the run process", "nothing partial; the next run converges"),
+    "test_landing_failure": ("A building's landing transaction fails", "the others commit; the run fails; converges"),
     "test_pg_stops": ("PostgreSQL immediate stop", "the run fails; after restart the next run converges"),
     "test_parser_properties": ("Parser properties (hypothesis, 120 inputs each)", "a frame or a typed error"),
     "test_secret_sweep": ("Secret sweep (DEBUG run, echoing gateways)", "0 secrets in logs, events, tables"),
