@@ -27,7 +27,7 @@ KILL_POINTS = [
     KillPoint("api_rate_limits", 1),  # a quota row locked by the run (one row per limiter transaction)
     KillPoint("raw_load_curves", 3),  # landing: some windows of a building written
     KillPoint("fetch_state", 40),  # landing: answers written, day states half done
-    KillPoint("readings", 700),  # mid-COPY of a building-month
+    KillPoint("reading_days", 20),  # mid-COPY of a building-month (packed days: ~30 rows per meter-month)
     KillPoint("daily_consumption", 10),
     KillPoint("daily_max_power", 10),
     KillPoint("monthly_consumption", 1),
