@@ -21,6 +21,7 @@ GRAFANA: Final = "grafana_dashboard"
 # asset checks
 EVERY_METER_SYNCED: Final = "every_meter_synced"
 NO_SILENT_EMPTY_ANSWER: Final = "no_silent_empty_answer"
+NO_IMPLAUSIBLE_VALUE: Final = "no_implausible_value"
 NO_NEGATIVE_KWH: Final = "no_negative_kwh"
 NO_OVERLAPPING_INTERVAL: Final = "no_duplicate_or_overlapping_interval"
 NO_FUTURE_INTERVAL: Final = "no_future_interval"

@@ -113,4 +113,4 @@ def test_erase_command(db: psycopg.Connection, vault: Vault, warehouse_env: str)
     actor = db.execute("SELECT actor FROM audit_log WHERE action = 'building_erased'").fetchone()[0]
     assert actor.startswith("cli:buildings erase")
     missing = CliRunner().invoke(erase, ["alpha", "--yes"])
-    assert missing.exit_code == 1 and "unknown building 'alpha'" in missing.output
+    assert missing.exit_code == 2 and missing.output == "Error: unknown building 'alpha'\n"  # a usage error

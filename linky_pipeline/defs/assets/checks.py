@@ -47,6 +47,10 @@ DESCRIPTIONS: Final = {
     names.NO_SILENT_EMPTY_ANSWER: "No expected day (active meter, valid consent, inside the horizon, a past day) "
     "was answered HTTP 200 without any point: such days are listed per meter, notified once, and stay gaps that "
     "are asked again (never a quiet zero). Warning only.",
+    names.NO_IMPLAUSIBLE_VALUE: "No value landed this run is beyond what a meter can measure (plausibility "
+    "bounds per kind and unit, finite, not negative). Such a point is quarantined: kept in the landing table as "
+    "received, listed here with its meter, endpoint, interval and value, notified once per meter and day, and never "
+    "read into the tables; the other points land. Warning only.",
 }
 
 
@@ -73,6 +77,7 @@ DAILY_CHECKS = [
 SYNC_CHECKS = [
     spec(names.EVERY_METER_SYNCED, "raw_load_curves", blocking=False),
     spec(names.NO_SILENT_EMPTY_ANSWER, "raw_load_curves", blocking=False),
+    spec(names.NO_IMPLAUSIBLE_VALUE, "raw_load_curves", blocking=False),
 ]
 
 

@@ -107,6 +107,24 @@ def raw_load_curves(
             )
             for bm in partitions
             for empty in [_empty_answers(summary, bm)]
+        ]
+        + [
+            evaluation(  # quarantined points (kept as received, never read into the tables): lib/sync/quarantine.py
+                context,
+                names.NO_IMPLAUSIBLE_VALUE,
+                bm,
+                passed=not points,
+                severity=dg.AssetCheckSeverity.WARN,
+                description=f"{bm}: every value within the plausibility bounds"
+                if not points
+                else f"{bm}: {sum(len(p) for p in points.values())} implausible value(s) quarantined",
+                metadata={
+                    "points": sum(len(p) for p in points.values()),
+                    "implausible_values": dg.MetadataValue.json(points),
+                },
+            )
+            for bm in partitions
+            for points in [_of_month(summary.report_of(bm.building), "implausible", bm)]
         ],
     )
 
@@ -118,11 +136,16 @@ def _meter_errors(summary: SyncSummary, building: str) -> dict[str, str]:
 
 def _empty_answers(summary: SyncSummary, bm: BuildingMonth) -> dict[str, list[str]]:
     """Meter → days of this building-month that an HTTP 200 answered without any point."""
-    report = summary.report_of(bm.building)
+    return _of_month(summary.report_of(bm.building), "empty_answers", bm)
+
+
+def _of_month(report: ingest.IngestReport | None, field: str, bm: BuildingMonth) -> dict[str, list[str]]:
+    """building/meter → the entries of a per-meter report field (each starting with its local day) in this month."""
     if report is None:
         return {}
     month = bm.month.isoformat()[:7]
-    found = {f"{bm.building}/{m}": [d for d in days if d.startswith(month)] for m, days in report.empty_answers.items()}
+    entries: dict[str, list[str]] = getattr(report, field)
+    found = {f"{bm.building}/{m}": [d for d in days if d.startswith(month)] for m, days in entries.items()}
     return {m: days for m, days in found.items() if days}
 
 

@@ -16,12 +16,14 @@ from linky_pipeline.lib.domain.policy import SyncPolicy
 from linky_pipeline.lib.domain.registry import Building, Meter, set_activation_date
 from linky_pipeline.lib.sources.catalog import provider
 from linky_pipeline.lib.sources.errors import ConsentLostError, SourceError
+from linky_pipeline.lib.sources.plausibility import check_frame
 from linky_pipeline.lib.sources.provider import MeterClient
 from linky_pipeline.lib.sources.results import FetchResult
 from linky_pipeline.lib.store.sql import SqlFiles
 from linky_pipeline.lib.sync.empty_answers import EmptyDays, record_empty_answers
 from linky_pipeline.lib.sync.landing import KnownStates
 from linky_pipeline.lib.sync.planner import days_to_fetch, spanning_range
+from linky_pipeline.lib.sync.quarantine import LandedCheck, record_implausible
 
 SQL = SqlFiles(__name__)
 
@@ -47,6 +49,7 @@ class IngestReport:
     consent_lost: dict[str, str] = field(default_factory=dict)  # meter id → provider error code (403)
     meter_errors: dict[str, str] = field(default_factory=dict)  # meter id → error; its days stay unfetched
     empty_answers: dict[str, list[str]] = field(default_factory=dict)  # meter id → days a 200 answered empty
+    implausible: dict[str, list[str]] = field(default_factory=dict)  # meter id → quarantined points (quarantine.py)
     by_month: dict[date, MonthCounts] = field(default_factory=dict)
 
     def month(self, day: date) -> MonthCounts:
@@ -102,8 +105,14 @@ def run_task(clients: Mapping[str, MeterClient], task: FetchTask) -> Fetched:
 def keep_healthy_meters(
     outcomes: Sequence[tuple[FetchTask, Fetched | BaseException]], report: IngestReport
 ) -> list[Fetched]:
-    """Drop every answer of a meter that failed: its days stay unfetched and are asked again next run."""
+    """Drop every answer of a meter that failed: its days stay unfetched and are asked again next run. The run's
+    api_calls count every HTTP call made, the failed meters' included."""
     failed: set[int] = set()
+    for task, outcome in outcomes:
+        calls = outcome.result.calls if isinstance(outcome, Fetched) else getattr(outcome, "calls", 0)
+        report.api_calls += calls
+        if task.days:  # a call counts in the month of the first day it asks for
+            report.month(task.days[0]).api_calls += calls
     for task, outcome in outcomes:
         if isinstance(outcome, ConsentLostError):
             report.consent_lost[task.meter.meter_id] = outcome.code or "consent_lost"
@@ -116,10 +125,7 @@ def keep_healthy_meters(
         failed.add(task.meter.pk)
     kept = [o for t, o in outcomes if t.meter.pk not in failed and isinstance(o, Fetched)]
     for f in kept:
-        report.api_calls += f.result.calls
         report.days_requested += len(f.days)
-        if f.days:
-            report.month(f.days[0]).api_calls += f.result.calls
         for day in f.days:
             report.month(day).days_requested += 1
     return kept
@@ -131,6 +137,7 @@ def land_building(
     """Write raw answers and per-day fetch state in the caller's transaction."""
     now = datetime.now(UTC)
     answered: list[EmptyDays] = []
+    checks: list[LandedCheck] = []
     for item in fetched:
         result = item.result
         for call in result.windows:
@@ -155,7 +162,9 @@ def land_building(
         if activation is not None:
             set_activation_date(conn, item.meter.pk, activation)
         kind = provider(item.meter.provider).endpoint(item.endpoint).kind
-        coverage = day_coverage(kind, result.frame, building.tz)
+        checked = check_frame(kind, result.frame)  # a quarantined point is a missing point: its day is partial
+        checks.append(LandedCheck(item.meter.pk, item.meter.meter_id, item.endpoint, building.tz, checked))
+        coverage = day_coverage(kind, checked.plausible, building.tz)
         refused = {
             d
             for call in result.windows
@@ -188,4 +197,5 @@ def land_building(
         empty = [d for d in result.empty_answer_days if d in set(item.days)]
         answered.append(EmptyDays(item.meter.pk, item.meter.meter_id, item.endpoint, empty, with_points))
     report.empty_answers = record_empty_answers(conn, answered, now)
+    report.implausible = record_implausible(conn, checks, now)
     return report

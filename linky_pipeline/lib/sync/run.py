@@ -56,6 +56,11 @@ class SyncSummary:
         return {f"{r.building}/{m}": days for r in self.reports for m, days in r.empty_answers.items()}
 
     @property
+    def implausible(self) -> dict[str, list[str]]:
+        """building/meter → points quarantined by this run's landing (interval, value, limit)."""
+        return {f"{r.building}/{m}": points for r in self.reports for m, points in r.implausible.items()}
+
+    @property
     def consent_lost(self) -> list[str]:
         return sorted({m for r in self.reports for m in r.consent_lost})
 
