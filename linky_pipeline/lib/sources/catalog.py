@@ -60,10 +60,12 @@ def check_landed(
     return check_frame(owner.endpoint(endpoint).kind, frame, bounds)
 
 
-def parse_landed(endpoint: str, api_version: str, payload: Mapping[str, Any], meter_id: str) -> pd.DataFrame:
+def parse_landed(
+    endpoint: str, api_version: str, payload: Mapping[str, Any], meter_id: str, bounds: PlausibilityBounds | None = None
+) -> pd.DataFrame:
     """The plausible points of a landed answer: every table reads landed answers through here, so a value no meter
     can measure never reaches the warehouse, whenever it was landed (the landing quarantined and reported it)."""
-    return check_landed(endpoint, api_version, payload, meter_id).plausible
+    return check_landed(endpoint, api_version, payload, meter_id, bounds).plausible
 
 
 def history_start(today: date) -> date:

@@ -20,6 +20,7 @@ import psycopg
 from linky_pipeline.lib.domain.building_month import BuildingMonth
 from linky_pipeline.lib.domain.registry import Meter
 from linky_pipeline.lib.sources.catalog import parse_landed
+from linky_pipeline.lib.sources.plausibility import PlausibilityBounds
 from linky_pipeline.lib.store.sql import SqlFiles
 
 SQL = SqlFiles(__name__)
@@ -40,7 +41,8 @@ class Answer:
     content_hash: int  # jsonb_hash_extended of the stored payload
 
 
-CacheKey = tuple[int, str, str, date, date, str, int]
+# the plausibility bounds are part of the key: a frame parsed under other bounds kept other points
+CacheKey = tuple[int, str, str, date, date, str, int, PlausibilityBounds]
 
 
 class ParsedAnswers:
@@ -75,7 +77,7 @@ class ParsedAnswers:
 PARSED = ParsedAnswers()
 
 
-def _key(answer: Answer, meter_id: str) -> CacheKey:
+def _key(answer: Answer, meter_id: str, bounds: PlausibilityBounds, content_hash: int | None = None) -> CacheKey:
     return (
         answer.meter_pk,
         answer.endpoint,
@@ -83,7 +85,8 @@ def _key(answer: Answer, meter_id: str) -> CacheKey:
         answer.window_start,
         answer.window_end,
         meter_id,
-        answer.content_hash,
+        answer.content_hash if content_hash is None else content_hash,
+        bounds,
     )
 
 
@@ -108,7 +111,8 @@ def landed_answers(
     by_pk = {m.pk: m for m in meters}
     params = {"meters": list(by_pk), "endpoints": list(endpoints), "start": bm.month, "end": bm.next_month}
     answers = [Answer(*row) for row in conn.execute(SQL["select_landed_answers"], params).fetchall()]
-    frames: list[pd.DataFrame | None] = [PARSED.get(_key(a, by_pk[a.meter_pk].meter_id)) for a in answers]
+    bounds = PlausibilityBounds.from_env()
+    frames: list[pd.DataFrame | None] = [PARSED.get(_key(a, by_pk[a.meter_pk].meter_id, bounds)) for a in answers]
     missing = [a for a, f in zip(answers, frames, strict=True) if f is None]
     if missing:
         payloads = _fetch_payloads(conn, missing)
@@ -117,8 +121,8 @@ def landed_answers(
                 continue
             content_hash, payload = payloads[(answer.meter_pk, answer.endpoint, answer.window_start, answer.window_end)]
             meter_id = by_pk[answer.meter_pk].meter_id
-            parsed = parse_landed(answer.endpoint, answer.api_version, payload, meter_id)
-            PARSED.put((*_key(answer, meter_id)[:-1], content_hash), parsed)
+            parsed = parse_landed(answer.endpoint, answer.api_version, payload, meter_id, bounds)
+            PARSED.put(_key(answer, meter_id, bounds, content_hash), parsed)
             frames[i] = parsed
     kept = [
         f.assign(meter_pk=a.meter_pk, ref=i)
