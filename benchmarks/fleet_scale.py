@@ -328,7 +328,7 @@ def scenario_results(scenario: Scenario, reference: date, args: argparse.Namespa
     scenario.sandbox.configure(today=reference.isoformat())
     tags, out["schedule"] = scenario.schedule_tags(reference, repeat=3)
     out["steady"] = scenario.measured_run(tags)
-    if args.profile:
+    if args.profile and scenario.tree.label == "this":
         profile = scenario.dir / "steady.prof"
         scenario.sandbox.configure(today=reference.isoformat())
         out["steady_profiled"] = scenario.measured_run(tags, statements=False, profile=profile)
@@ -451,7 +451,7 @@ def main() -> None:
     parser.add_argument("--per-building", choices=("1-10", "1"), default="1-10")
     parser.add_argument("--scaled", type=int, default=0, help="time scale of a real-quota nightly (0: none)")
     parser.add_argument("--partitions", action="store_true")
-    parser.add_argument("--profile", action="store_true", help="then the steady nightly again under cProfile")
+    parser.add_argument("--profile", action="store_true", help="this checkout's nightly again, profiled")
     parser.add_argument("--partitions-only", type=int, nargs="*", default=[], help="buildings (1 meter each)")
     parser.add_argument("--materialize-months", type=int, default=1)
     parser.add_argument("--baseline-first", action="store_true", help="run the baseline before this checkout")
