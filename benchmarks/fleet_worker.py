@@ -164,7 +164,8 @@ def apply_partition_requests(inst: Any, requests: list[Any]) -> tuple[int, int]:
 
 def cmd_sensor(args: argparse.Namespace) -> None:
     """Ticks of one sensor against the real instance (cursor kept in a file between invocations); with --drain,
-    ticks until it skips (e.g. the anomaly sensor reads 1 000 materializations per tick)."""
+    ticks until its cursor stops moving (the anomaly sensor reads at most 1 000 materializations per tick; a tick
+    that read some but queued no notification still "skips" with an empty result)."""
     import dagster as dg
 
     loaded, _ = load_defs()
@@ -195,9 +196,10 @@ def cmd_sensor(args: argparse.Namespace) -> None:
         apply_s += time.perf_counter() - began
         added, deleted = added + a, deleted + d
         run_requests += len(data.run_requests or [])
+        moved = data.cursor is not None and data.cursor != cursor
         cursor = data.cursor if data.cursor is not None else cursor
         skip = data.skip_message
-        if not args.drain or skip or (not data.run_requests and data.cursor is None):
+        if not args.drain or not moved:  # drained: a tick that read something moves the cursor
             break
         if len(ticks) >= args.max_ticks:
             break
