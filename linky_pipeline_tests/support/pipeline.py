@@ -82,6 +82,7 @@ def run_pipeline(pg_url: str, sandbox: SandboxServer) -> Callable[..., dg.Execut
         ores: dict[str, object] | None = None,
         api_mode: str = "2026-v2",
         policy: dict[str, object] | None = None,
+        enedis: dict[str, object] | None = None,
     ) -> dg.ExecuteInProcessResult:
         instance = instance or default_instance
         known = set(instance.get_dynamic_partitions("building"))
@@ -93,13 +94,16 @@ def run_pipeline(pg_url: str, sandbox: SandboxServer) -> Callable[..., dg.Execut
         resources = {
             "warehouse": warehouse,
             "enedis": EnedisResource(
-                base_url=sandbox.url,
-                client_id=SANDBOX_CLIENT_ID,
-                client_secret=SANDBOX_CLIENT_SECRET,
-                quota_database_url=warehouse.database_url,
-                api_mode=api_mode,
-                calls_per_second=500,
-                calls_per_hour=100_000,  # test runs backfill years in seconds; the quota tests scale time instead
+                **{  # type: ignore[arg-type]
+                    "base_url": sandbox.url,
+                    "client_id": SANDBOX_CLIENT_ID,
+                    "client_secret": SANDBOX_CLIENT_SECRET,
+                    "quota_database_url": warehouse.database_url,
+                    "api_mode": api_mode,
+                    "calls_per_second": 500,
+                    "calls_per_hour": 100_000,  # tests backfill years in seconds; the quota tests scale time instead
+                    **(enedis or {}),
+                }
             ),
             "ores": ores_resource(sandbox, warehouse.database_url, **(ores or {})),
             "sync_policy": SyncPolicyResource(

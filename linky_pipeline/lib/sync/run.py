@@ -66,6 +66,8 @@ from linky_pipeline.lib.sync.landing import known_states
 log = logging.getLogger(__name__)
 Connect = Callable[[], psycopg.Connection]
 OUTAGE_FAILURES = 3  # windows of one provider failing in a row as unavailable, without a success: the API is down
+# errors that say nothing about a meter, only that the provider cannot be used now
+_PROVIDER_DOWN = (AuthenticationError, SourceConfigError, ApiUnavailableError, QuotaExceededError)
 
 
 @dataclass
@@ -202,6 +204,9 @@ class _Run:
         self.failures: dict[str, str] = {}
         self.windows_failed = 0
         self.ready: Queue[BuildingMonth | None] = Queue()
+        self.answered = threading.Condition(self.lock)  # a provider's probe ended
+        self.alive: set[str] = set()  # providers that answered at least once in this run
+        self.probing: set[str] = set()
         self.claims = policy.nightly
 
     # --- workers -------------------------------------------------------------------------------------------
@@ -223,22 +228,27 @@ class _Run:
         conn: psycopg.Connection | None = None
         try:
             while (task := self.next_task(lane)) is not None:
+                probe = self.admit(task.meter.provider)
                 skipped = self.why_skipped(task)
                 if skipped:
                     with self.lock:
                         self.stopped_meters.setdefault(task.meter.pk, skipped)
+                    self.probed(task.meter.provider, probe, alive=False)
                     conn = self.fail(conn, task, skipped, calls=0)
                     continue
                 try:
                     fetched = run_task(self.clients, task)
                 except SourceError as exc:
                     self.classify(task, exc)
+                    self.probed(task.meter.provider, probe, alive=not isinstance(exc, _PROVIDER_DOWN))
                     conn = self.fail(conn, task, f"{type(exc).__name__}: {exc}", calls=0)
                     continue
                 except Exception as exc:  # a bug or a database failure: that building stops, the others go on
                     self.building_failed(task, exc)
+                    self.probed(task.meter.provider, probe, alive=False)
                     conn = self.fail(conn, task, None, calls=0)
                     continue
+                self.probed(task.meter.provider, probe, alive=True)
                 try:
                     conn = conn if conn is not None and not conn.closed else self.connect()
                     landed = self.land(conn, task, fetched)
@@ -256,6 +266,32 @@ class _Run:
                 self.done(task)
         finally:
             _drop(conn)
+
+    def admit(self, provider: str) -> bool:
+        """Until a provider has answered once in this run, one call at a time goes to it (a probe): an API that
+        is down or refuses our credentials costs one call's retries, not every worker's. True for the prober."""
+        with self.answered:
+            while (
+                provider not in self.alive
+                and provider in self.probing
+                and provider not in self.stopped_providers
+                and not self.stop.is_set()
+            ):
+                self.answered.wait(timeout=0.5)
+            if provider in self.alive or provider in self.stopped_providers:
+                return False
+            self.probing.add(provider)
+            return True
+
+    def probed(self, provider: str, probe: bool, *, alive: bool) -> None:
+        if not probe and not alive:
+            return
+        with self.answered:
+            if alive:
+                self.alive.add(provider)
+            if probe:
+                self.probing.discard(provider)
+            self.answered.notify_all()
 
     def land(self, conn: psycopg.Connection, task: FetchTask, fetched: Fetched) -> WindowLanded:
         plan = self.building_of[task.meter.building_code]
