@@ -7,7 +7,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from linky_pipeline.lib.sources.ratelimit import QuotaLimits, QuotaStatus
+from linky_pipeline.lib.sources.catalog import provider
+from linky_pipeline.lib.sources.errors import WindowError
+from linky_pipeline.lib.sources.ratelimit import PostgresRateLimiter, QuotaLimits, QuotaStatus
 
 # An API's limits and where its current window stands (None: no quota known, e.g. an imported provider).
 QuotaOf = Callable[[str], tuple[QuotaLimits, QuotaStatus] | None]
@@ -60,3 +62,34 @@ def building_etas(now: datetime, queue: list[tuple[str, str, int, int, int]], qu
     return [
         BuildingEta(b, t[0], t[1], t[2], max(by_building[b]) if b in by_building else None) for b, t in totals.items()
     ]
+
+
+class ProviderQuotas:
+    """A `QuotaOf` from each provider's default quota (a lane is `<provider>:<api>` or `<provider>:<building>`, the
+    shared limiter's key) and the window's use from api_rate_limits: what `backfill status` estimates with.
+    Deployment overrides of the quotas are not read here (they live in the code location's resources)."""
+
+    def __init__(self, conninfo: str, time_scale: float = 1.0) -> None:
+        self.conninfo, self.time_scale = conninfo, time_scale
+        self._limiters: dict[str, PostgresRateLimiter | None] = {}
+
+    def __call__(self, lane: str) -> tuple[QuotaLimits, QuotaStatus] | None:
+        if lane not in self._limiters:
+            try:
+                quota = provider(lane.partition(":")[0]).quota
+            except WindowError:
+                quota = None
+            self._limiters[lane] = (
+                None
+                if quota is None
+                else PostgresRateLimiter(
+                    self.conninfo, lane, quota.per_second, quota.per_hour, time_scale=self.time_scale
+                )
+            )
+        limiter = self._limiters[lane]
+        return None if limiter is None else (limiter.limits, limiter.status())
+
+    def close(self) -> None:
+        for limiter in self._limiters.values():
+            if limiter is not None:
+                limiter.close()

@@ -396,7 +396,7 @@ class _Run:
     def etas(self) -> list[BuildingEta]:
         with self.connect() as conn:
             rows = [r for r in progress.lanes(conn) if r.run_id == self.run_id]
-        queue = [(r.building, r.api, r.remaining, r.landed + r.failed, r.planned) for r in rows]
+        queue = [(r.building, r.api, r.remaining, r.landed, r.planned) for r in rows]
         quota_of = self.opts.quota_of or (lambda _api: None)
         return building_etas(datetime.now(UTC), queue, quota_of)
 
