@@ -2,6 +2,7 @@
 
 import time
 from collections.abc import Iterator
+from datetime import date
 
 import dagster as dg
 
@@ -19,6 +20,7 @@ from linky_pipeline.lib.domain.building_month import BuildingMonth
 from linky_pipeline.lib.sync import ingest
 from linky_pipeline.lib.sync.eta import BuildingEta
 from linky_pipeline.lib.sync.run import SyncOptions, SyncSummary, sync_partitions
+from linky_pipeline.lib.tables.pipelined import MonthChain, sync_steps
 
 GAP_SAMPLE = 20
 
@@ -46,18 +48,24 @@ def raw_load_curves(
     started = time.monotonic()
     partitions = run_partitions(context, warehouse)
     policy = sync_policy.policy(context)
-    summary = sync_partitions(
-        warehouse.connect,
-        meter_clients(policy, enedis, ores),
-        partitions,
-        policy,
-        actor=f"run:{context.run.run_id}",
-        options=SyncOptions(
-            run_id=context.run.run_id,
-            on_progress=lambda etas: report_progress(context, etas),
-            quota_of=enedis.quota_of(policy.mode),
-        ),
-    )
+    chain = month_chain(context, warehouse, policy.reference) if sync_policy.build_while_fetching else None
+    try:
+        summary = sync_partitions(
+            warehouse.connect,
+            meter_clients(policy, enedis, ores),
+            partitions,
+            policy,
+            actor=f"run:{context.run.run_id}",
+            options=SyncOptions(
+                run_id=context.run.run_id,
+                on_month_landed=chain,
+                on_progress=lambda etas: report_progress(context, etas),
+                quota_of=enedis.quota_of(policy.mode),
+            ),
+        )
+    finally:
+        if chain is not None:
+            chain.close()
     for building, error in summary.failures.items():
         context.log.error(f"{building}: {error}")
     if summary.failures:
@@ -149,6 +157,15 @@ def _run_totals(summary: SyncSummary, seconds: float) -> str:
         f"{summary.windows_failed} failed, {len(summary.no_data_days)} day(s) without data, "
         f"{len(summary.consent_lost)} consent(s) lost, {seconds:.1f} s"
     )
+
+
+def month_chain(context: dg.AssetExecutionContext, warehouse: WarehouseResource, reference: date) -> MonthChain | None:
+    """The run's table assets, built month by month while the sync still fetches (their steps then report what
+    was built); None when the run materializes none of them."""
+    keys = context.run.asset_selection or context.job_def.asset_layer.executable_asset_keys  # empty: the whole job
+    selected = {key.to_user_string() for key in keys}
+    steps = [s for s in sync_steps(reference) if s.table in selected]
+    return MonthChain(warehouse.connect, context.run.run_id, steps) if steps else None
 
 
 def report_progress(context: dg.AssetExecutionContext, etas: list[BuildingEta]) -> None:

@@ -18,7 +18,10 @@ class SyncPolicyResource(dg.ConfigurableResource["SyncPolicyResource"]):
     today: str = ""  # YYYY-MM-DD to pin the clock (tests, sandbox demos); empty = the run's creation date in Paris
     gap_retry_days: str = "1,3,7"  # a gap is asked again after these many days (by answers so far), then weekly
     gap_give_up_after: int = 30  # answers without the day's data before it is given up (with the reason)
-    gap_retry_windows_per_meter: int = 2  # windows per meter and run that only re-ask gaps
+    gap_retry_windows_per_meter: int = 2  # windows per meter, API and run that only re-ask gaps
+    # 1: each month's tables are built as soon as it has landed, while later months are fetched; 0: the table
+    # assets build everything after the fetch (the benchmark's baseline)
+    build_while_fetching: int = 1
     _policies: dict[str, SyncPolicy] = PrivateAttr(default_factory=dict)
 
     def policy(self, context: dg.AssetExecutionContext) -> SyncPolicy:

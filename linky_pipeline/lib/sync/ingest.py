@@ -18,7 +18,7 @@ from linky_pipeline.lib.domain.registry import Building, Meter, set_activation_d
 from linky_pipeline.lib.sources.catalog import provider
 from linky_pipeline.lib.sources.provider import MeterClient
 from linky_pipeline.lib.sources.results import FetchResult
-from linky_pipeline.lib.store.locks import lock_building_month
+from linky_pipeline.lib.store.locks import share_building_month
 from linky_pipeline.lib.store.sql import SqlFiles
 from linky_pipeline.lib.sync.empty_answers import EmptyDays, record_empty_answers
 from linky_pipeline.lib.sync.landing import KnownStates
@@ -223,12 +223,12 @@ def land_window(
     conn: psycopg.Connection, building: Building, fetched: Fetched, task: FetchTask, policy: SyncPolicy
 ) -> WindowLanded:
     """One transaction: the raw answer(s) of the window and the fetch state of its days, under the locks of the
-    building-months it touches (ascending, as every writer takes them)."""
+    building-months it touches (shared, ascending, as every writer takes them)."""
     result = fetched.result
     out = WindowLanded(task, result.calls)
     with conn.transaction():
         for month in sorted({month_start(d) for d in task.days}):
-            lock_building_month(conn, building.code, month)
+            share_building_month(conn, building.code, month)  # windows land side by side, never beside a rebuild
         now = datetime.now(UTC)  # after the locks: writers of a building-month stamp in the order they commit
         for call in result.windows:
             conn.execute(

@@ -384,14 +384,28 @@ class _Run:
 
     # --- the run -------------------------------------------------------------------------------------------
     def builder(self) -> None:
+        """Hands each building's months to `on_month_landed` in ascending order (a month's tables read the months
+        before it: month-over-month, the anomalies' 7-day context), each once every window of it is done; a
+        building whose processing failed is left to the caller's own steps from there on."""
         callback = self.opts.on_month_landed
+        order = {p.building.code: sorted(p.months) for p in self.plans}
+        position = dict.fromkeys(order, 0)
+        waiting: dict[str, set[BuildingMonth]] = {code: set() for code in order}
+        given_up: set[str] = set()
         while (bm := self.ready.get()) is not None:
-            if callback is None or bm.building in self.failures:
-                continue
-            try:
-                callback(bm)
-            except Exception as exc:  # the caller's own steps build it again; the sync itself is fine
-                log.warning("processing %s while fetching failed: %s: %s", bm, type(exc).__name__, exc)
+            code = bm.building
+            waiting[code].add(bm)
+            months = order[code]
+            while position[code] < len(months) and months[position[code]] in waiting[code]:
+                month = months[position[code]]
+                position[code] += 1
+                if callback is None or code in self.failures or code in given_up:
+                    continue
+                try:
+                    callback(month)
+                except Exception as exc:  # the caller's own steps build it (and what follows) again
+                    given_up.add(code)
+                    log.warning("processing %s while fetching failed: %s: %s", month, type(exc).__name__, exc)
 
     def etas(self) -> list[BuildingEta]:
         with self.connect() as conn:
