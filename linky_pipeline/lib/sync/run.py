@@ -420,29 +420,37 @@ class _Run:
                 self.ready.put(bm)
         builder = threading.Thread(target=self.builder, name="linky-sync-build", daemon=True)
         builder.start()
-        workers = [
-            threading.Thread(target=self.worker, args=(lane,), name=f"linky-sync-{lane}-{i}", daemon=True)
-            for lane, tasks in self.lanes.items()
-            for i in range(min(self.policy.max_concurrency if tasks[0].workers_shared else 1, len(tasks)))
-        ]
-        for w in workers:
-            w.start()
+        # Each worker sets its own event when it ends: Python 3.11's Thread.join, interrupted by the cancel, marks a
+        # thread that is still running as stopped (bpo-45274), so joins would return while a window still lands.
+        finished: list[threading.Event] = []
+        for lane, tasks in self.lanes.items():
+            for i in range(min(self.policy.max_concurrency if tasks[0].workers_shared else 1, len(tasks))):
+                done = threading.Event()
+                finished.append(done)
+                name = f"linky-sync-{lane}-{i}"
+                threading.Thread(target=self._work, args=(lane, done), name=name, daemon=True).start()
         last = time.monotonic()
         try:
-            while any(w.is_alive() for w in workers):
-                for w in workers:
-                    w.join(timeout=0.2)
+            while not all(done.is_set() for done in finished):
+                for done in finished:
+                    done.wait(timeout=0.2)
                 if self.opts.on_progress and time.monotonic() - last >= self.opts.progress_every_s:
                     last = time.monotonic()
                     self._report_progress()
         except BaseException:  # cancelled (Dagster interrupts the step): windows in flight land, nothing else starts
             self.stop.set()
-            for w in workers:
-                w.join(timeout=30)
+            for done in finished:
+                done.wait(timeout=30)
             self.ready.put(None)
             raise
         self.ready.put(None)
         builder.join()
+
+    def _work(self, lane: str, finished: threading.Event) -> None:
+        try:
+            self.worker(lane)
+        finally:
+            finished.set()
 
     def _report_progress(self) -> None:
         try:
