@@ -41,5 +41,7 @@ def import_csv_command(building: str, ean: str | None, file: Path) -> None:
         )
     for note in report.skipped:
         click.echo(f"skipped {note}")
+    for point in report.quarantined:
+        click.echo(f"quarantined (implausible, not imported as a reading) {point}")
     if not report.months:
         click.echo(f"no readings in {report.file} (only gaps or skipped registers)")

@@ -13,6 +13,12 @@ from linky_pipeline.lib.domain.registry import RegistryError
 from linky_pipeline.lib.store.db import DatabaseNotConfiguredError, connect
 
 
+class BadInputError(click.ClickException):
+    """A value the user typed does not fit (an unknown building…): one `Error: …` line, exit code 2."""
+
+    exit_code = 2
+
+
 @contextlib.contextmanager
 def warehouse() -> Iterator[psycopg.Connection]:
     """A connection for one command; user errors become `Error: …` and exit code 2, nothing half-written."""

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import click
 
-from linky_pipeline.commands.common import warehouse
+from linky_pipeline.commands.common import BadInputError, warehouse
 from linky_pipeline.lib.consent.errors import ConsentError
 from linky_pipeline.lib.consent.flow import connect_meters
 from linky_pipeline.lib.consent.revoke import disconnect_meter
@@ -27,6 +27,8 @@ def _user_errors() -> Iterator[None]:
     """Typed consent/vault/erasure errors become one clear line, never a stack trace."""
     try:
         yield
+    except erasure.UnknownBuildingError as exc:  # the user named something that does not exist: exit 2, like usage
+        raise BadInputError(str(exc)) from None
     except (ConsentError, SourceError, VaultError, erasure.ErasureError, audit.AuditError) as exc:
         raise click.ClickException(str(exc)) from None
 

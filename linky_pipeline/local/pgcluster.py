@@ -252,6 +252,11 @@ class LocalCluster:
                 self._watchdog.wait(timeout=5)
             self._watchdog = None
 
+    def crash(self) -> None:
+        """`pg_ctl stop -m immediate`: every backend killed, no checkpoint, recovery at the next start (the fault
+        tests' power cut; the watchdog stays)."""
+        self._run(str(self.bin / "pg_ctl"), "stop", "-D", str(self.datadir), "-m", "immediate", "-w")
+
     def url(self, dbname: str = "postgres") -> str:
         return f"postgresql://{self.user}@127.0.0.1:{self.port}/{dbname}"
 

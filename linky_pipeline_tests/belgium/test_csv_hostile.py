@@ -52,10 +52,13 @@ def test_a_150_000_character_cell_names_file_line_and_column() -> None:
     error = caught.value
     assert (error.file, error.line, error.field) == ("export.csv", 3, "Meter")
     assert str(error).startswith("file export.csv, line 3: invalid Meter '9999") and len(str(error)) < 300
-    medium = ROW.replace(";0,100;", ";" + "1" * 5_000 + ";")  # under the csv module's limit, over ours
+    medium = ROW.replace(";Digital meter;", ";" + "x" * 5_000 + ";")  # under the csv module's limit, over ours
     with pytest.raises(BelgianImportError) as caught:
         parse_quarter_hour_csv(f"{HEADER}\n{medium}\n", ean=EAN, file="export.csv")
-    assert (caught.value.line, caught.value.field) == (2, "Volume") and "5000 characters" in str(caught.value)
+    assert (caught.value.line, caught.value.field) == (2, "Meter type") and "5000 characters" in str(caught.value)
+    # a volume written as a 5 000-digit number is read (it overflows to infinity) and quarantined by the importer
+    overflow = ROW.replace(";0,100;", ";" + "1" * 5_000 + ";")
+    assert parse_quarter_hour_csv(f"{HEADER}\n{overflow}\n", ean=EAN)["kwh"].tolist() == [float("inf")]
 
 
 def test_csv_module_errors_are_typed(tmp_path: Path, db: psycopg.Connection, be_building: Callable[..., str]) -> None:

@@ -109,7 +109,6 @@ def test_no_consumption_rows_are_gaps() -> None:
     ("line", "field", "value", "reason"),
     [
         (_line("00:00:00", "00:15:00", "Offtake Day", "0,100", unit="Wh"), "Unit", "Wh", "kWh"),
-        (_line("00:00:00", "00:15:00", "Offtake Day", "-0,100"), "Volume", "-0,100", "negative"),
         (_line("00:00:00", "00:15:00", "Offtake Day", "abc"), "Volume", "abc", "number"),
         (_line("00:00:00", "00:15:00", "Offtake Day", "", status="Read"), "Volume", "", "empty volume"),
         (_line("00:00:00", "00:15:00", "Offtake Day", "0,1", ean=OTHER_EAN), "EAN code", f'="{OTHER_EAN}"', EAN),

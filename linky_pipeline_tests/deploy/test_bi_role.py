@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import secrets
 import uuid
+from collections.abc import Iterator
 
 import psycopg
 import pytest
@@ -14,13 +15,16 @@ from click.testing import CliRunner
 from psycopg import errors, sql
 
 from linky_pipeline.commands.bi import create_bi_role_command
+from linky_pipeline.lib.store import migrations
 from linky_pipeline.lib.store.bi import (
     BiSchemaMissingError,
     InvalidRoleNameError,
     UnsafeRoleError,
     WeakPasswordError,
+    WritePathOpenError,
     create_bi_role,
     drop_bi_role,
+    open_write_paths,
 )
 from linky_pipeline_tests.support.bi_data import BiData
 from linky_pipeline_tests.support.deploy import BiLogin
@@ -251,3 +255,98 @@ def test_cli_creates_then_updates_the_role(
         db.rollback()
         drop_bi_role(db, role)
         db.commit()
+
+
+# Issue 17 §7: writes PUBLIC could do with no table grant at all. Each is tried in a session that first turns the
+# read-only default off for its transaction, as a hostile BI user would.
+WRITES_BEYOND_TABLE_GRANTS = [
+    "CREATE TEMP TABLE bi_scratch (x int)",
+    "CREATE TEMPORARY VIEW bi_scratch AS SELECT 1 AS x",
+    "CREATE FUNCTION pg_temp.bi_scratch() RETURNS int LANGUAGE sql AS 'SELECT 1'",
+    "SELECT lo_from_bytea(0, '\\x41'::bytea)",
+    "SELECT lo_create(0)",
+    "SELECT lo_creat(-1)",
+    "SELECT lo_import('/etc/hostname')",
+    "SELECT lo_put({lo}, 0, '\\x42'::bytea)",
+    "SELECT lo_open({lo}, 131072)",  # INV_WRITE
+    "SELECT lo_truncate(lo_open({lo}, 131072), 0)",
+    "SELECT lo_unlink({lo})",
+    "SELECT lo_export({lo}, '/tmp/bi-scratch')",
+    "CREATE SCHEMA bi_scratch",
+    "CREATE TABLE public.bi_scratch (x int)",
+    "CREATE TABLE bi.bi_scratch (x int)",
+    "CREATE TABLE pg_temp.bi_scratch (x int)",
+    "CREATE SEQUENCE bi.bi_scratch",
+    "COPY (SELECT 1) TO '/tmp/bi-scratch'",
+    "COPY bi.buildings FROM STDIN",
+]
+
+
+@pytest.fixture
+def someone_elses_large_object(db: psycopg.Connection) -> Iterator[int]:
+    row = db.execute("SELECT lo_from_bytea(0, '\\x41'::bytea)").fetchone()
+    assert row is not None
+    db.commit()
+    yield int(row[0])
+    db.rollback()
+    db.execute("SELECT lo_unlink(%s) FROM pg_largeobject_metadata WHERE oid = %s", (row[0], row[0]))
+    db.commit()
+
+
+@pytest.mark.parametrize("statement", WRITES_BEYOND_TABLE_GRANTS)
+def test_bi_role_cannot_write_after_set_transaction_read_write(
+    bi_login: BiLogin, db: psycopg.Connection, someone_elses_large_object: int, statement: str
+) -> None:
+    def objects() -> tuple[object, ...]:
+        db.rollback()
+        row = db.execute(
+            "SELECT (SELECT count(*) FROM pg_largeobject_metadata), (SELECT string_agg(encode(data, 'hex'), '') "
+            "FROM pg_largeobject WHERE loid = %s), (SELECT count(*) FROM pg_namespace WHERE nspname = 'bi_scratch'), "
+            "(SELECT count(*) FROM pg_class WHERE relname = 'bi_scratch')",
+            (someone_elses_large_object,),
+        ).fetchone()
+        assert row is not None
+        return tuple(row)
+
+    before = objects()
+    with bi_login.connect() as conn:
+        conn.execute("BEGIN")
+        conn.execute("SET TRANSACTION READ WRITE")
+        assert conn.execute("SHOW transaction_read_only").fetchone() == ("off",)
+        with pytest.raises(errors.InsufficientPrivilege):
+            conn.execute(statement.format(lo=someone_elses_large_object))
+        conn.execute("ROLLBACK")
+    assert objects() == before
+
+
+def test_bi_role_holds_no_write_path_and_the_database_owner_keeps_temp(
+    bi_login: BiLogin, db: psycopg.Connection
+) -> None:
+    assert open_write_paths(db, bi_login.role_name) == []
+    db.execute("CREATE TEMP TABLE owner_scratch (x int)")  # the pipeline's own role is unaffected
+    db.rollback()
+
+
+def test_a_role_that_may_not_revoke_from_public_is_refused_and_told_what_to_run(pg_server_url: str) -> None:
+    """A managed database: the owner is no superuser. TEMP and CREATE it can close, pg_catalog's functions not."""
+    suffix = uuid.uuid4().hex[:8]
+    owner, dbname = f"linky_owner_{suffix}", f"linky_managed_{suffix}"
+    with psycopg.connect(pg_server_url, autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE ROLE {} LOGIN CREATEROLE").format(sql.Identifier(owner)))
+        admin.execute(sql.SQL("CREATE DATABASE {} OWNER {}").format(sql.Identifier(dbname), sql.Identifier(owner)))
+    url = pg_server_url.rpartition("/")[0] + "/" + dbname
+    role = f"linky_bi_managed_{suffix}"
+    try:
+        with psycopg.connect(url, user=owner) as conn:
+            migrations.upgrade(conn)
+            with pytest.raises(WritePathOpenError) as caught:
+                create_bi_role(conn, password="a-long-enough-password", role_name=role)
+            text = str(caught.value)
+            assert "REVOKE EXECUTE ON FUNCTION pg_catalog.lo_from_bytea(oid, bytea) FROM PUBLIC" in text
+            assert "TEMPORARY" not in text and "a-long-enough-password" not in text
+            assert conn.execute("SELECT count(*) FROM pg_roles WHERE rolname = %s", (role,)).fetchone() == (0,)
+    finally:
+        with psycopg.connect(pg_server_url, autocommit=True) as admin:
+            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(dbname)))
+            admin.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(role)))
+            admin.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(owner)))

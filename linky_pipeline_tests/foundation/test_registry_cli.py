@@ -123,3 +123,24 @@ def test_missing_database_url_says_how_to_get_one(monkeypatch: pytest.MonkeyPatc
     result = CliRunner().invoke(main, ["buildings", "list"])
     assert result.exit_code == 2
     assert "LINKY_DATABASE_URL is not set" in result.output
+
+
+@pytest.mark.parametrize(
+    "name", ["Résidence\r\nBcc: spy@evil.example", "Line\nbreak", "Nul\x00byte", "Sep\u2028arator"]
+)
+def test_a_building_name_with_a_line_break_is_refused_naming_the_field(run, db: psycopg.Connection, name: str) -> None:
+    """Issue 17: accepted before, it made every e-mail of the building die after its retries (a header cannot
+    hold CR/LF) and could inject headers."""
+    code, out = run("buildings", "add", "res-verte", "--name", name)
+    assert code == 2
+    assert "invalid building name" in out and "control character or line break" in out
+    assert _count(db, "buildings") == 0
+    if "\n" in name:  # and any other writer is refused by the table
+        with pytest.raises(psycopg.errors.CheckViolation):
+            db.execute("INSERT INTO buildings (code, name) VALUES ('x', %s)", (name,))
+
+
+def test_erasing_an_unknown_building_is_a_usage_error_of_one_line(run) -> None:
+    code, out = run("buildings", "erase", "nowhere", "--yes")
+    assert code == 2
+    assert out.strip() == "Error: unknown building 'nowhere'"

@@ -335,12 +335,18 @@ def test_malformed_or_truncated_json(make_client: Callable[..., EnedisClient], f
             "usage_point_id": PRM,
             "quality": "BRUT",
             "reading_type": {"unit": "Wh"},
-            "interval_reading": [{"value": "-3", "date": "2026-11-01"}],
+            "interval_reading": [{"value": "3 Wh", "date": "2026-11-01"}],
         }
     }
     fake.script("daily_consumption", reply(200, bad), times=5)
-    with pytest.raises(MalformedResponseError, match=r"value='-3': negative"):
+    with pytest.raises(MalformedResponseError, match=r"value='3 Wh': not numeric"):
         make_client().fetch(PRM, "daily_consumption", date(2026, 11, 1), date(2026, 11, 3))
+    # a negative number is a point the landing quarantines (issue 17 §1), not a reason to refuse the answer
+    bad["meter_reading"]["interval_reading"] = [{"value": "-3", "date": "2026-11-01"}]  # type: ignore[index]
+    fake.script("daily_consumption", reply(200, bad))
+    assert make_client().fetch(PRM, "daily_consumption", date(2026, 11, 1), date(2026, 11, 2)).frame[
+        "kwh"
+    ].tolist() == [-0.003]
 
 
 def test_token_is_cached_renewed_once_on_401_and_before_expiry(

@@ -29,6 +29,25 @@ def test_validate_normalises() -> None:
 
 
 @pytest.mark.parametrize(
+    ("channel", "recipient"),
+    [
+        ("email", "syndic@example.org\r\nBcc: spy@evil.example"),
+        ("email", "syndic@example.org\nX: y"),
+        ("email", "a\x00b@example.org"),
+        ("email", "a\u2028b@example.org"),
+        ("webhook", "https://h.example.org/x\r\nHost: evil"),
+    ],
+)
+def test_a_recipient_with_a_line_break_is_refused(channel: str, recipient: str) -> None:
+    """Issue 17: a CR/LF in a recipient is a header injection (Bcc: …) and makes every message to it undeliverable;
+    the error shows the value escaped, never with a raw line break."""
+    with pytest.raises(RuleValidationError) as err:
+        validate_rule("res-verte", "consumption", "120", "Minor", [channel], [recipient])
+    assert err.value.field == "recipient" and err.value.value == recipient
+    assert "control character or line break" in str(err.value) and "\n" not in str(err.value).replace("\\n", "")
+
+
+@pytest.mark.parametrize(
     ("kwargs", "field", "value"),
     [
         ({"metric": "water"}, "metric", "water"),

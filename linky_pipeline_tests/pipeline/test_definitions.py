@@ -47,7 +47,16 @@ def test_only_the_api_asset_uses_the_api_pool(definitions: dg.Definitions) -> No
     assert definitions.resolve_assets_def("readings").op.pool is None
 
 
-TABLE_ASSETS = ("raw_load_curves", "readings", "daily_consumption", "monthly_consumption", "daily_max_power")
+TABLE_ASSETS = (
+    "raw_load_curves",
+    "readings",
+    "daily_consumption",
+    "monthly_consumption",
+    "daily_max_power",
+    "daily_cost",
+    "monthly_cost",
+    "usage_alerts",
+)
 
 
 def test_table_assets_carry_their_catalog_entry(definitions: dg.Definitions) -> None:
@@ -60,6 +69,12 @@ def test_table_assets_carry_their_catalog_entry(definitions: dg.Definitions) -> 
         assert schema.columns and all(c.type and c.description for c in schema.columns), key
         assert node.owners == ["team:linky-data"] and node.code_version and node.tags["layer"]
         assert node.freshness_policy is not None and node.description
+
+
+def test_the_report_asset_has_owners_tags_and_a_code_version(definitions: dg.Definitions) -> None:
+    node = definitions.resolve_asset_graph().get(dg.AssetKey("monthly_report"))
+    assert node.owners == ["team:linky-data"] and node.tags["layer"] == "reports"
+    assert node.code_version and node.description
 
 
 def test_column_descriptions_are_the_bi_views_comments() -> None:

@@ -13,6 +13,7 @@ from linky_pipeline.lib.domain.canonical import POINT_METADATA, READING_COLUMNS
 from linky_pipeline.lib.sources.enedis.parsing import parse_v5
 from linky_pipeline.lib.sources.enedis.parsing_v2 import parse_v2
 from linky_pipeline.lib.sources.errors import SourceParseError
+from linky_pipeline.lib.sources.plausibility import check_frame
 from linky_pipeline_tests.support.enedis_payloads import (
     Convention,
     curve_points,
@@ -162,9 +163,7 @@ def _mutate(path: str, value: Any, index: int = 5) -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("path", "value", "message"),
     [
-        ("value", "-5", r"interval_reading\[5\]\.value='-5': negative"),
         ("value", "abc", r"interval_reading\[5\]\.value='abc': not numeric"),
-        ("value", "NaN", r"interval_reading\[5\]\.value='NaN': not a finite"),
         ("value", True, r"interval_reading\[5\]\.value=True"),
         ("value", KeyError, r"interval_reading\[5\]\.value=None: missing field"),
         ("date", KeyError, r"interval_reading\[5\]\.date=None: missing field"),
@@ -179,6 +178,15 @@ def _mutate(path: str, value: Any, index: int = 5) -> dict[str, Any]:
 def test_garbage_raises_a_typed_error_naming_field_and_value(path: str, value: Any, message: str) -> None:
     with pytest.raises(SourceParseError, match=message):
         parse_v5(_mutate(path, value), endpoint=CLC, prm=PRM, window=(date(2026, 1, 15), date(2026, 1, 16)))
+
+
+@pytest.mark.parametrize("value", ["-5", "NaN", "9e12", "1" * 400, 10**400])
+def test_a_numeric_outlier_is_a_point_for_the_plausibility_check_not_a_refused_answer(value: Any) -> None:
+    """Issue 17 §1: refusing the answer would drop its 47 other points on every run; the point is quarantined."""
+    frame = parse_v5(_mutate("value", value), endpoint=CLC, prm=PRM, window=(date(2026, 1, 15), date(2026, 1, 16)))
+    assert len(frame) == 48
+    checked = check_frame("curve", frame)
+    assert len(checked.plausible) == 47 and [p.start for p in checked.implausible] == [frame["ts"][5]]
 
 
 def test_overlapping_intervals_are_rejected() -> None:

@@ -20,6 +20,7 @@ from linky_pipeline.defs.partitions import building_month_partitions
 from linky_pipeline.defs.resources.warehouse import WarehouseResource
 from linky_pipeline.lib.domain.building_month import BuildingMonth
 from linky_pipeline.lib.domain.registry import list_meters
+from linky_pipeline.lib.store.timescale.server import failed_jobs
 from linky_pipeline.lib.tables.checks import CONSERVATION_TOLERANCE, daily_findings, readings_findings
 from linky_pipeline.lib.tables.summaries import Key, MeterDays, conservation_samples
 
@@ -40,9 +41,16 @@ DESCRIPTIONS: Final = {
     "Warning only: real meters have gaps; the failing days and the days without any data are listed.",
     names.EVERY_METER_SYNCED: "Every active meter of the building answered this run (a meter that failed keeps its "
     "days unfetched; they are asked again next run). Warning only.",
+    names.TIMESCALEDB_JOBS_SUCCEED: "No TimescaleDB policy job (columnstore, retention) has its last run failed, "
+    "as seen when the building-month was built. Warning only: the data are right, but compression or retention "
+    "is lagging (the failures are listed; `linky-pipeline db status` shows them too). Passes on plain PostgreSQL.",
     names.NO_SILENT_EMPTY_ANSWER: "No expected day (active meter, valid consent, inside the horizon, a past day) "
     "was answered HTTP 200 without any point: such days are listed per meter, notified once, and stay gaps that "
     "are asked again (never a quiet zero). Warning only.",
+    names.NO_IMPLAUSIBLE_VALUE: "No value landed this run is beyond what a meter can measure (plausibility "
+    "bounds per kind and unit, finite, not negative). Such a point is quarantined: kept in the landing table as "
+    "received, listed here with its meter, endpoint, interval and value, notified once per meter and day, and never "
+    "read into the tables; the other points land. Warning only.",
 }
 
 
@@ -60,6 +68,7 @@ READINGS_CHECKS = [
     spec(names.NO_NEGATIVE_KWH, "readings", blocking=True),
     spec(names.NO_OVERLAPPING_INTERVAL, "readings", blocking=True),
     spec(names.NO_FUTURE_INTERVAL, "readings", blocking=True),
+    spec(names.TIMESCALEDB_JOBS_SUCCEED, "readings", blocking=False),
 ]
 DAILY_CHECKS = [
     spec(names.CURVE_MATCHES_OFFICIAL, "daily_consumption", blocking=True),
@@ -68,6 +77,7 @@ DAILY_CHECKS = [
 SYNC_CHECKS = [
     spec(names.EVERY_METER_SYNCED, "raw_load_curves", blocking=False),
     spec(names.NO_SILENT_EMPTY_ANSWER, "raw_load_curves", blocking=False),
+    spec(names.NO_IMPLAUSIBLE_VALUE, "raw_load_curves", blocking=False),
 ]
 
 
@@ -80,7 +90,19 @@ def readings_evaluations(
 ) -> list[dg.AssetCheckEvaluation]:
     out = []
     with warehouse.connect() as conn:
+        failures = [f.describe() for f in failed_jobs(conn)]
         for bm in partitions:
+            out.append(
+                evaluation(
+                    context,
+                    names.TIMESCALEDB_JOBS_SUCCEED,
+                    bm,
+                    passed=not failures,
+                    severity=_WARN,
+                    description=f"{bm}: no failed TimescaleDB job" if not failures else f"{bm}: {failures[0]}",
+                    metadata={"failed_jobs": dg.MetadataValue.json(failures)},
+                )
+            )
             found = readings_findings(conn, bm, list_meters(conn, bm.building))
             for name, bad, what in (
                 (names.NO_NEGATIVE_KWH, found.negative_kwh, "negative interval(s)"),

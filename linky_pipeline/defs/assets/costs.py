@@ -3,9 +3,12 @@
 import dagster as dg
 
 from linky_pipeline.defs import names
+from linky_pipeline.defs.assets.describe import table_asset
+from linky_pipeline.defs.assets.freshness import NIGHTLY_FRESHNESS
 from linky_pipeline.defs.assets.work import rebuild_each, record, run_partitions
 from linky_pipeline.defs.partitions import building_month_partitions
 from linky_pipeline.defs.resources.warehouse import WarehouseResource
+from linky_pipeline.lib.tables import cost
 from linky_pipeline.lib.tables.cost import cost_summary, rebuild_daily_cost, rebuild_monthly_cost
 
 
@@ -15,6 +18,8 @@ from linky_pipeline.lib.tables.cost import cost_summary, rebuild_daily_cost, reb
     deps=["readings", "daily_consumption"],
     group_name=names.COSTS,
     kinds={"postgres", "pandas"},
+    freshness_policy=NIGHTLY_FRESHNESS,
+    **table_asset("daily_cost", "warehouse", cost),
 )
 def daily_cost(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult[None]:
     """kWh and € per tariff period, subscription share, total, completeness and `partial` per consumption meter and
@@ -34,6 +39,8 @@ def daily_cost(context: dg.AssetExecutionContext, warehouse: WarehouseResource) 
     deps=["daily_cost"],
     group_name=names.COSTS,
     kinds={"postgres"},
+    freshness_policy=NIGHTLY_FRESHNESS,
+    **table_asset("monthly_cost", "warehouse", cost),
 )
 def monthly_cost(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult[None]:
     """The local month per priced meter (sum of its days, exact decimals), with the days priced and partial."""

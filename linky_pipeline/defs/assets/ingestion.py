@@ -70,13 +70,21 @@ def raw_load_curves(
         context.log.error(f"{building}: {error}")
     if summary.failures:
         raise dg.Failure(
-            f"{len(summary.failures)} building(s) failed; their other windows and the other buildings were committed",
+            f"{len(summary.failures)} building(s) failed; the others were committed, and so were the windows of "
+            "the failed building(s) that landed before the failure",
             metadata={"failed": dg.MetadataValue.json(sorted(summary.failures))},
         )
-    if summary.nothing_fetched:  # nothing new to build from: the run fails now (the ops webhook fires)
-        raise dg.Failure(summary.nothing_fetched, metadata={"windows_planned": summary.windows_planned})
     for meter, error in summary.meter_errors.items():
         context.log.warning(f"{meter}: {error} (its missing days are retried by the next run)")
+    if summary.nothing_fetched:  # nothing new to build from: the run fails now (the ops webhook fires)
+        raise dg.Failure(
+            summary.nothing_fetched,
+            metadata={
+                "windows_planned": summary.windows_planned,
+                "api_calls": summary.api_calls,
+                "meter_errors": dg.MetadataValue.json(summary.meter_errors),
+            },
+        )
     for building, why in summary.lost_buildings.items():  # the run fails at its end (every_building_fetched)
         context.log.error(f"{building} lost every meter this run: {why}")
     for bm in partitions:
@@ -132,6 +140,24 @@ def raw_load_curves(
             )
             for bm in partitions
             for empty in [_empty_answers(summary, bm)]
+        ]
+        + [
+            evaluation(  # quarantined points (kept as received, never read into the tables): lib/sync/quarantine.py
+                context,
+                names.NO_IMPLAUSIBLE_VALUE,
+                bm,
+                passed=not points,
+                severity=dg.AssetCheckSeverity.WARN,
+                description=f"{bm}: every value within the plausibility bounds"
+                if not points
+                else f"{bm}: {sum(len(p) for p in points.values())} implausible value(s) quarantined",
+                metadata={
+                    "points": sum(len(p) for p in points.values()),
+                    "implausible_values": dg.MetadataValue.json(points),
+                },
+            )
+            for bm in partitions
+            for points in [_of_month(summary.report_of(bm.building), "implausible", bm)]
         ],
     )
 
@@ -143,11 +169,16 @@ def _meter_errors(summary: SyncSummary, building: str) -> dict[str, str]:
 
 def _empty_answers(summary: SyncSummary, bm: BuildingMonth) -> dict[str, list[str]]:
     """Meter → days of this building-month that an HTTP 200 answered without any point."""
-    report = summary.report_of(bm.building)
+    return _of_month(summary.report_of(bm.building), "empty_answers", bm)
+
+
+def _of_month(report: ingest.IngestReport | None, field: str, bm: BuildingMonth) -> dict[str, list[str]]:
+    """building/meter → the entries of a per-meter report field (each starting with its local day) in this month."""
     if report is None:
         return {}
     month = bm.month.isoformat()[:7]
-    found = {f"{bm.building}/{m}": [d for d in days if d.startswith(month)] for m, days in report.empty_answers.items()}
+    entries: dict[str, list[str]] = getattr(report, field)
+    found = {f"{bm.building}/{m}": [d for d in days if d.startswith(month)] for m, days in entries.items()}
     return {m: days for m, days in found.items() if days}
 
 

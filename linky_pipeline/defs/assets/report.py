@@ -5,12 +5,15 @@ from pathlib import Path
 import dagster as dg
 import psycopg
 
+from linky_pipeline.defs import names
+from linky_pipeline.defs.assets.describe import code_version
 from linky_pipeline.defs.assets.work import rebuild_each, record, run_partitions
 from linky_pipeline.defs.partitions import building_month_partitions
 from linky_pipeline.defs.resources.reports import ReportsResource
 from linky_pipeline.defs.resources.warehouse import WarehouseResource
 from linky_pipeline.lib.domain.building_month import BuildingMonth
 from linky_pipeline.lib.domain.registry import Meter
+from linky_pipeline.lib.report import build, charts, data, render
 from linky_pipeline.lib.report.build import build_report
 
 REPORTS = "reports"
@@ -22,6 +25,9 @@ REPORTS = "reports"
     deps=["monthly_consumption", "monthly_cost", "daily_cost", "consumption_anomalies", "usage_alerts"],
     group_name=REPORTS,
     kinds={"html", "pdf"},
+    code_version=code_version(build, charts, data, render),
+    owners=list(names.OWNERS),
+    tags={"layer": REPORTS, "domain": "energy"},
 )
 def monthly_report(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, reports: ReportsResource

@@ -3,9 +3,12 @@
 import dagster as dg
 
 from linky_pipeline.defs import names
+from linky_pipeline.defs.assets.describe import table_asset
+from linky_pipeline.defs.assets.freshness import NIGHTLY_FRESHNESS
 from linky_pipeline.defs.assets.work import rebuild_each, record, run_partitions
 from linky_pipeline.defs.partitions import building_month_partitions
 from linky_pipeline.defs.resources.warehouse import WarehouseResource
+from linky_pipeline.lib.tables import usage_alerts as alerts
 from linky_pipeline.lib.tables.usage_alerts import count_by_rule, rebuild_usage_alerts
 
 
@@ -15,6 +18,8 @@ from linky_pipeline.lib.tables.usage_alerts import count_by_rule, rebuild_usage_
     deps=["daily_max_power", "readings", "daily_consumption", "daily_cost"],
     group_name=names.ANOMALIES,
     kinds={"postgres", "pandas"},
+    freshness_policy=NIGHTLY_FRESHNESS,
+    **table_asset("usage_alerts", "warehouse", alerts),
 )
 def usage_alerts(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult[None]:
     """Days above the subscribed power, first nights of a standby rise over its 28-night median, weeks above the

@@ -40,6 +40,32 @@ def gs1_complete(first17: str) -> str:
     raise AssertionError("unreachable: one digit always satisfies mod 10")
 
 
+MAX_NAME: Final = 200
+# C0/C1 controls (CR, LF, NUL, ESC…) and the Unicode line/paragraph separators: none belongs in a name, and in an
+# e-mail header a line break starts a new header (injection) or makes every message of the building undeliverable.
+_LINE_BREAKING: Final = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def header_safe(field: str, value: str) -> str:
+    """`value` unchanged if it can travel in an e-mail header (no control character, no line break)."""
+    found = _LINE_BREAKING.search(value)
+    if found:
+        raise InvalidValueError(
+            field, value, f"character {found.start() + 1} ({found.group()!r}) is a control character or line break"
+        )
+    return value
+
+
+def display_name(field: str, value: str) -> str:
+    """A human name shown in e-mail subjects and dashboards: one line, 1-200 characters, stripped."""
+    name = header_safe(field, value).strip()
+    if not name:
+        raise InvalidValueError(field, value, "must not be empty")
+    if len(name) > MAX_NAME:
+        raise InvalidValueError(field, f"{name[:40]}…", f"at most {MAX_NAME} characters, got {len(name)}")
+    return name
+
+
 def building_code(value: str) -> str:
     if not _BUILDING.match(value):
         raise InvalidValueError(

@@ -50,17 +50,16 @@ _METER_COLUMNS = "id, building_code, provider, meter_id, direction, activation_d
 def add_building(conn: psycopg.Connection, code: str, name: str, timezone: str = "Europe/Paris") -> Building:
     ids.building_code(code)
     ids.timezone_name(timezone)
-    if not name.strip():
-        raise ids.InvalidValueError("building name", name, "must not be empty")
+    name = ids.display_name("building name", name)
     with conn.transaction():
         row = conn.execute(
             "INSERT INTO buildings (code, name, timezone) VALUES (%s, %s, %s) "
             "ON CONFLICT (code) DO NOTHING RETURNING code",
-            (code, name.strip(), timezone),
+            (code, name, timezone),
         ).fetchone()
     if row is None:
         raise RegistryError(f"building {code!r} already exists")
-    return Building(code, name.strip(), timezone)
+    return Building(code, name, timezone)
 
 
 def get_building(conn: psycopg.Connection, code: str) -> Building:

@@ -15,6 +15,7 @@ KINDS: Final = (
     "usage_alert",
     "monthly_report",
     "empty_answer",
+    "implausible_value",
 )
 CHANNELS: Final = ("email", "webhook")
 MAX_ERROR_CHARS: Final = 500

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import mimetypes
+import re
 import smtplib
 import ssl
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
+from typing import Final
 
 from linky_pipeline.lib.notify.base import DeliveryError, NotifyError, stable_token
+
+# one address, optionally with a display name ("Linky <linky@example.org>"); nothing that would break a header line
+EMAIL_SENDER: Final = re.compile(r"[^\x00-\x1f\x7f-\x9f\u2028\u2029]*@[^\x00-\x1f\x7f-\x9f\u2028\u2029@]+")
 
 
 class SmtpConfigError(NotifyError):
@@ -40,8 +45,8 @@ class SmtpSender:
             raise SmtpConfigError(f"SMTP host must not be empty, got {host!r}")
         if not 0 < int(port) < 65536:
             raise SmtpConfigError(f"SMTP port must be 1-65535, got {port!r}")
-        if "@" not in sender:
-            raise SmtpConfigError(f"SMTP sender must be an e-mail address, got {sender!r}")
+        if "@" not in sender or not EMAIL_SENDER.fullmatch(sender):
+            raise SmtpConfigError(f"SMTP sender must be one e-mail address (no line break), got {sender!r}")
         if (username is None) != (password is None):
             raise SmtpConfigError(
                 "SMTP username and password must be given together (username="

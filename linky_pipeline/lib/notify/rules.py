@@ -14,7 +14,7 @@ from typing import Final
 import psycopg
 
 from linky_pipeline.lib.domain.canonical import METRICS
-from linky_pipeline.lib.domain.identifiers import InvalidValueError
+from linky_pipeline.lib.domain.identifiers import InvalidValueError, header_safe
 from linky_pipeline.lib.domain.identifiers import building_code as valid_building_code
 from linky_pipeline.lib.notify.base import CHANNELS, NotifyError
 from linky_pipeline.lib.store.sql import SqlFiles
@@ -38,8 +38,11 @@ USAGE_DEFAULTS: Final = {
     "week_over_week_cost": 130.0,
 }
 # Deliberately simple: one @, no spaces, a dot in the domain. Real validation is the mail server's job.
-EMAIL_RE: Final = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
-URL_RE: Final = re.compile(r"^https?://[^\s/?#]+[^\s]*$", re.IGNORECASE)
+# No control character either (CR/LF in a recipient is a header injection). Both are used with fullmatch.
+EMAIL_RE: Final = re.compile(
+    r"[^@\s,;<>\x00-\x1f\x7f-\x9f]+@[^@\s,;<>\x00-\x1f\x7f-\x9f]+\.[^@\s,;<>\x00-\x1f\x7f-\x9f]+"
+)
+URL_RE: Final = re.compile(r"https?://[^\s/?#\x00-\x1f\x7f-\x9f]+[^\s\x00-\x1f\x7f-\x9f]*", re.IGNORECASE)
 
 
 class RuleValidationError(NotifyError, InvalidValueError):
@@ -64,7 +67,7 @@ class AlertRule(AlertRuleSpec):
 
 
 def is_webhook_recipient(recipient: str) -> bool:
-    return bool(URL_RE.match(recipient))
+    return bool(URL_RE.fullmatch(recipient))
 
 
 def validate_rule(
@@ -111,11 +114,16 @@ def validate_rule(
         if chan not in CHANNELS:
             raise RuleValidationError("channel", chan, f"expected one of {', '.join(CHANNELS)}")
     recips = tuple(dict.fromkeys(r.strip() for r in recipients))
+    for recipient in recips:
+        try:
+            header_safe("recipient", recipient)
+        except InvalidValueError as exc:
+            raise RuleValidationError(exc.field, exc.value, exc.reason) from None
     if not recips:
         raise RuleValidationError("recipient", "", "give at least one e-mail address or http(s) URL")
     for recipient in recips:
         webhook = is_webhook_recipient(recipient)
-        if not webhook and not EMAIL_RE.match(recipient):
+        if not webhook and not EMAIL_RE.fullmatch(recipient):
             raise RuleValidationError("recipient", recipient, "expected an e-mail address or an http(s) URL")
         if webhook and "webhook" not in chans:
             raise RuleValidationError("recipient", recipient, "a URL needs --channel webhook")

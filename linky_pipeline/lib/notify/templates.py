@@ -20,6 +20,7 @@ WEBHOOK_EVENTS: Final = {
     "usage_alert": "usage_alert.detected",
     "monthly_report": "report.monthly",
     "empty_answer": "data.empty_answer",
+    "implausible_value": "data.implausible_value",
 }
 
 
@@ -226,6 +227,29 @@ def render_empty_answer_email(payload: dict[str, Any], *, dashboard_base_url: st
     return RenderedEmail(subject=f"Données Linky absentes - Bâtiment {name}", body=body)
 
 
+def render_implausible_value_email(payload: dict[str, Any], *, dashboard_base_url: str) -> RenderedEmail:
+    """A value no meter can measure was set aside (quarantined) for one meter and day; the rest was imported."""
+    name = _need("implausible_value", payload, "building_name")
+    meter = _need("implausible_value", payload, "meter_id")
+    day = _need("implausible_value", payload, "day")
+    points = list(_need("implausible_value", payload, "points"))
+    lines = [
+        f"  - {p.get('endpoint')} {local_datetime(str(p.get('interval_start')), str(payload.get('timezone')))}: "
+        f"{p.get('value')} {p.get('unit')} (limite {p.get('limit')} {p.get('unit')})"
+        for p in points[:20]
+    ]
+    more = [f"  (+{len(points) - 20})"] if len(points) > 20 else []
+    body = (
+        f"Bonjour,\n\nLe compteur {meter} (bâtiment {name}) a transmis pour le {day} une ou plusieurs valeurs "
+        "physiquement impossibles. Elles ont été mises en quarantaine (conservées telles que reçues, non importées "
+        "dans les relevés) ; les autres mesures ont été importées normalement :\n"
+        + "\n".join([*lines, *more])
+        + f"\n\nTableau de bord : {dashboard_url(dashboard_base_url, payload.get('building_code', ''))}\n\n"
+        "Cordialement,\nL'équipe KoproGo\n"
+    )
+    return RenderedEmail(subject=f"Valeur invraisemblable écartée - Bâtiment {name}", body=body)
+
+
 _RENDERERS: Final = {
     "anomaly": render_anomaly_email,
     "consent_expiry": render_consent_expiry_email,
@@ -234,6 +258,7 @@ _RENDERERS: Final = {
     "usage_alert": render_usage_alert_email,
     "monthly_report": render_monthly_report_email,
     "empty_answer": render_empty_answer_email,
+    "implausible_value": render_implausible_value_email,
 }
 
 

@@ -23,6 +23,7 @@ from linky_pipeline.lib.sources.errors import SourceConfigError, WindowError
 from linky_pipeline.lib.sources.ores.consent import OresConsent
 from linky_pipeline.lib.sources.ores.provider import ORES
 from linky_pipeline.lib.sources.ores.settings import OresSettings
+from linky_pipeline.lib.sources.plausibility import Checked, PlausibilityBounds, check_frame
 from linky_pipeline.lib.sources.provider import Provider
 from linky_pipeline.lib.sources.ratelimit import PostgresRateLimiter
 
@@ -46,13 +47,25 @@ def curve_endpoint(direction: str) -> str:
     return f"{direction}_load_curve"
 
 
-def parse_landed(endpoint: str, api_version: str, payload: Mapping[str, Any], meter_id: str) -> pd.DataFrame:
-    """A landed answer parsed by the provider that wrote it (its api_version says which)."""
+def check_landed(
+    endpoint: str, api_version: str, payload: Mapping[str, Any], meter_id: str, bounds: PlausibilityBounds | None = None
+) -> Checked:
+    """A landed answer parsed by the provider that wrote it (its api_version says which), split into the points the
+    warehouse may use and the implausible ones (lib/sources/plausibility.py)."""
     try:
         owner = _BY_API_VERSION[api_version]
     except KeyError:
         raise WindowError(f"api_version={api_version!r}: no provider parses it") from None
-    return owner.parse_landed(endpoint, api_version, payload, meter_id)
+    frame = owner.parse_landed(endpoint, api_version, payload, meter_id)
+    return check_frame(owner.endpoint(endpoint).kind, frame, bounds)
+
+
+def parse_landed(
+    endpoint: str, api_version: str, payload: Mapping[str, Any], meter_id: str, bounds: PlausibilityBounds | None = None
+) -> pd.DataFrame:
+    """The plausible points of a landed answer: every table reads landed answers through here, so a value no meter
+    can measure never reaches the warehouse, whenever it was landed (the landing quarantined and reported it)."""
+    return check_landed(endpoint, api_version, payload, meter_id, bounds).plausible
 
 
 def history_start(today: date) -> date:

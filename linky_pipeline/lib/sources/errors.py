@@ -10,7 +10,10 @@ from linky_pipeline.lib.sources.scrub import scrub
 
 class SourceError(Exception):
     """Base of every error raised by a meter source; its text is scrubbed of anything secret-shaped (provider
-    answers echo requests), so an exception can be logged or put in metadata as it is."""
+    answers echo requests), so an exception can be logged or put in metadata as it is. `calls` counts the HTTP
+    calls the failed fetch made before it gave up (a failed meter still spent quota)."""
+
+    calls: int = 0
 
     def __init__(self, *args: object) -> None:
         super().__init__(*(scrub(a) if isinstance(a, str) else a for a in args))
@@ -61,6 +64,11 @@ class RequestRejectedError(ApiError):
 
 class AuthenticationError(ApiError):
     """The token endpoint refused our client credentials, or a fresh token was refused."""
+
+
+class CredentialsRefusedError(AuthenticationError):
+    """The token endpoint refused the application's client credentials: no call of that provider can succeed (a
+    fresh token refused on one data call may concern that call only, and stays a plain AuthenticationError)."""
 
 
 class ConsentLostError(ApiError):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
@@ -80,11 +81,19 @@ def days_answered_empty(kind: EndpointKind, frame: pd.DataFrame, windows: list[W
     return days_without_points(kind, frame, answered, tz)
 
 
+def _finite_or_text(text: str) -> float | str:
+    """A JSON number as a float, or as its own text when no double holds it (1e400): still landable as JSON."""
+    value = float(text)
+    return value if math.isfinite(value) else text
+
+
 def json_or_none(body: bytes) -> dict[str, Any] | None:
-    """The body as a JSON object, None when it is not one."""
+    """The body as a JSON object, None when it is not one. What standard JSON cannot hold (the NaN and Infinity
+    literals Python accepts, numbers overflowing a double) comes back as its own text, so the answer can be landed
+    in a jsonb column as received and the point judged implausible by lib/sources/plausibility.py."""
     try:
-        payload = json.loads(body)
-    except ValueError:
+        payload = json.loads(body, parse_constant=str, parse_float=_finite_or_text)
+    except (ValueError, RecursionError):
         return None
     return payload if isinstance(payload, dict) else None
 

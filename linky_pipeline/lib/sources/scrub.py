@@ -9,6 +9,7 @@ secrets the caller knows (the client secret, the current token) are removed wher
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable
 from typing import Any, Final
@@ -65,3 +66,35 @@ def scrub_json(value: Any, known: Iterable[str | None] = ()) -> Any:
     if isinstance(value, dict):
         return {k: scrub_json(v, secrets) for k, v in value.items()}
     return value
+
+
+# The loggers of the HTTP stack itself: at DEBUG, httpcore logs every response's headers (a gateway echoing the
+# Authorization header or the token form in a header lands there) and httpx logs every URL.
+HTTP_LOGGERS: Final = (
+    "httpx",
+    "httpcore.connection",
+    "httpcore.http11",
+    "httpcore.http2",
+    "httpcore.proxy",
+    "httpcore.socks",
+)
+
+
+class ScrubbingFilter(logging.Filter):
+    """Rewrites a log record's message through `scrub` (only records a logger emits: DEBUG costs nothing off)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = record.getMessage()
+        cleaned = scrub(text)
+        if cleaned != text:
+            record.msg, record.args = cleaned, None
+        return True
+
+
+def scrub_http_logs() -> None:
+    """Put the scrubber on the HTTP stack's loggers (idempotent): whatever level a deployment logs at, what the
+    libraries write about provider answers is scrubbed like our own errors."""
+    for name in HTTP_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, ScrubbingFilter) for f in logger.filters):
+            logger.addFilter(ScrubbingFilter())

@@ -18,6 +18,7 @@ import httpx
 from linky_pipeline.lib.sources.errors import ApiError, ApiUnavailableError, QuotaExceededError, RequestRejectedError
 from linky_pipeline.lib.sources.quotas import QuotaBook
 from linky_pipeline.lib.sources.ratelimit import RateLimiter, RateLimitWaitTooLong
+from linky_pipeline.lib.sources.scrub import scrub_http_logs
 
 logger = logging.getLogger(__name__)
 _MONTHS = {
@@ -136,6 +137,7 @@ class Transport:
     ) -> None:
         self.http, self.limiter_for, self.policy = http, limiter_lookup(limiter), policy
         self.sleep, self.clock, self.rng = sleep, clock, rng
+        scrub_http_logs()
 
     def _acquire(self, api: str, what: str) -> None:
         limiter = self.limiter_for(api)

@@ -5,12 +5,22 @@ SELECT on its views, and explicit revokes everywhere else. Credentials (meter_cr
 shared rate limiter stay unreadable, and the role's sessions are read-only by default on top of having no
 write grant. The password is hashed client-side (SCRAM-SHA-256), so the plaintext never reaches the server or
 its statement log.
+
+A session can turn read-only off (`SET TRANSACTION READ WRITE`), so privileges alone must forbid every write.
+PostgreSQL grants PUBLIC two write paths no table grant covers: TEMP on the database (temporary tables and
+functions) and EXECUTE on the large-object functions (`lo_from_bytea`, `lo_create`…). Both are revoked from PUBLIC
+in the warehouse database, and CREATE on schema `public` too (PostgreSQL < 15 grants it). What that changes for
+other roles of this database: only the owner and superusers keep TEMP, nobody but superusers may create or
+write large objects, and only the schema's owner creates in `public`; the pipeline uses none of these. Revoking
+from PUBLIC on pg_catalog's functions needs a superuser: run by a lesser role, the command refuses (nothing
+changed) and names the statements an administrator must run once.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Final
 
 import psycopg
 from psycopg import sql
@@ -45,6 +55,27 @@ class UnsafeRoleError(BiRoleError):
 
 class BiSchemaMissingError(BiRoleError):
     """The `bi` schema does not exist yet (migrations not applied)."""
+
+
+class WritePathOpenError(BiRoleError):
+    """A write path (TEMP, large objects, CREATE) stays open to the role: the running role may not close it."""
+
+
+# Large-object functions PUBLIC may execute (lo_import/lo_export are superuser-only already; revoked anyway).
+LARGE_OBJECT_FUNCTIONS: Final = (
+    "lo_creat(integer)",
+    "lo_create(oid)",
+    "lo_from_bytea(oid, bytea)",
+    "lo_import(text)",
+    "lo_import(text, oid)",
+    "lo_export(oid, text)",
+    "lo_put(oid, bigint, bytea)",
+    "lo_open(oid, integer)",
+    "lowrite(integer, bytea)",
+    "lo_truncate(integer, integer)",
+    "lo_truncate64(integer, bigint)",
+    "lo_unlink(oid)",
+)
 
 
 @dataclass(frozen=True)
@@ -111,6 +142,41 @@ def _revoke_everything_outside_bi(conn: psycopg.Connection, role: sql.Identifier
         conn.execute(sql.SQL("REVOKE ALL ON SCHEMA {} FROM {}").format(sql.Identifier(schema), role))
 
 
+def _close_public_write_paths(conn: psycopg.Connection, role: sql.Identifier, database: sql.Identifier) -> None:
+    """TEMP, large objects and CREATE in `public`, taken from PUBLIC (a revoke from the role alone leaves PUBLIC's)."""
+    conn.execute(sql.SQL("REVOKE ALL ON DATABASE {} FROM {}").format(database, role))
+    conn.execute(sql.SQL("REVOKE TEMPORARY ON DATABASE {} FROM PUBLIC").format(database))
+    conn.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
+    for function in LARGE_OBJECT_FUNCTIONS:
+        # a role holding no privilege on a function may not even try to revoke one (nor does PUBLIC hold it then)
+        mine = conn.execute("SELECT has_function_privilege(%s, 'EXECUTE')", (f"pg_catalog.{function}",)).fetchone()
+        if mine is not None and mine[0]:
+            conn.execute(sql.SQL("REVOKE EXECUTE ON FUNCTION pg_catalog.{} FROM PUBLIC").format(sql.SQL(function)))
+            conn.execute(sql.SQL("REVOKE EXECUTE ON FUNCTION pg_catalog.{} FROM {}").format(sql.SQL(function), role))
+
+
+def open_write_paths(conn: psycopg.Connection, role_name: str) -> list[str]:
+    """Every way `role_name` could still write, whatever its session settings (empty: none)."""
+    database = conn.execute("SELECT current_database()").fetchone()
+    assert database is not None
+    found: list[str] = []
+    for what in ("CREATE", "TEMPORARY"):
+        row = conn.execute("SELECT has_database_privilege(%s, %s, %s)", (role_name, database[0], what)).fetchone()
+        if row is not None and row[0]:
+            found.append(f"{what} ON DATABASE {database[0]}")
+    schemas = conn.execute(
+        "SELECT nspname FROM pg_namespace WHERE has_schema_privilege(%s, oid, 'CREATE') ORDER BY 1", (role_name,)
+    ).fetchall()
+    found += [f"CREATE ON SCHEMA {name}" for (name,) in schemas]
+    for function in LARGE_OBJECT_FUNCTIONS:
+        row = conn.execute(
+            "SELECT has_function_privilege(%s, %s, 'EXECUTE')", (role_name, f"pg_catalog.{function}")
+        ).fetchone()
+        if row is not None and row[0]:
+            found.append(f"EXECUTE ON FUNCTION pg_catalog.{function}")
+    return found
+
+
 def create_bi_role(conn: psycopg.Connection, *, password: str, role_name: str = DEFAULT_ROLE) -> BiRoleResult:
     """Create the BI role, or reset an existing one to exactly: login, read `bi`, nothing else.
 
@@ -135,12 +201,20 @@ def create_bi_role(conn: psycopg.Connection, *, password: str, role_name: str = 
         bi = sql.Identifier(BI_SCHEMA)
         database = conn.execute("SELECT current_database()").fetchone()
         assert database is not None
+        _close_public_write_paths(conn, role, sql.Identifier(database[0]))
         conn.execute(sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(sql.Identifier(database[0]), role))
         conn.execute(sql.SQL("REVOKE CREATE ON SCHEMA {} FROM {}").format(bi, role))
         conn.execute(sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(bi, role))
         conn.execute(sql.SQL("GRANT SELECT ON ALL TABLES IN SCHEMA {} TO {}").format(bi, role))
         # Views added by later migrations (run by the same owner) become readable without re-running this.
         conn.execute(sql.SQL("ALTER DEFAULT PRIVILEGES IN SCHEMA {} GRANT SELECT ON TABLES TO {}").format(bi, role))
+        still_open = open_write_paths(conn, role_name)
+        if still_open:  # raised inside the transaction: nothing of this run is kept
+            raise WritePathOpenError(
+                f"role {role_name!r} could still write through {', '.join(still_open)}: the role running this "
+                "command may not revoke them from PUBLIC; run it as a superuser, or have one run once: "
+                + "; ".join(f"REVOKE {path} FROM PUBLIC" for path in still_open)
+            )
     return BiRoleResult(role_name=role_name, created=not exists)
 
 

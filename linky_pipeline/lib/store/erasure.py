@@ -14,6 +14,7 @@ from psycopg import sql
 
 from linky_pipeline.lib.store import audit
 from linky_pipeline.lib.store.db import one_row
+from linky_pipeline.lib.store.timescale.server import allow_decompression
 
 KEPT_TABLES = frozenset({("public", "audit_log")})
 
@@ -63,12 +64,19 @@ def building_tables(conn: psycopg.Connection) -> list[BuildingTable]:
 
 
 def _predicate(table: BuildingTable) -> sql.Composable:
+    """`meter_pk = ANY(%(m)s)` with the ids bound, never a sub-select: TimescaleDB resolves the former against the
+    segment-by values of compressed batches and deletes them whole, while `IN (SELECT …)` decompresses every
+    batch of the hypertable first (and fails on its per-transaction decompression limit)."""
     parts: list[sql.Composable] = []
     if table.has_building_code:
         parts.append(sql.SQL("building_code = %(b)s"))
     if table.has_meter_pk:
-        parts.append(sql.SQL("meter_pk IN (SELECT id FROM public.meters WHERE building_code = %(b)s)"))
+        parts.append(sql.SQL("meter_pk = ANY(%(m)s)"))
     return sql.SQL(" OR ").join(parts)
+
+
+def _meter_pks(conn: psycopg.Connection, code: str) -> list[int]:
+    return [int(r[0]) for r in conn.execute("SELECT id FROM meters WHERE building_code = %s", (code,)).fetchall()]
 
 
 def _ident(table: BuildingTable) -> sql.Composable:
@@ -78,11 +86,12 @@ def _ident(table: BuildingTable) -> sql.Composable:
 def count_building_rows(conn: psycopg.Connection, code: str) -> dict[str, int]:
     """Rows tied to the building in each table (buildings and meters included, audit_log excluded)."""
     counts: dict[str, int] = {}
+    params = {"b": code, "m": _meter_pks(conn, code)}
     for table in building_tables(conn):
         if (table.schema, table.name) in KEPT_TABLES:
             continue
         query = sql.SQL("SELECT count(*) FROM {} WHERE {}").format(_ident(table), _predicate(table))
-        counts[table.qualified] = int(one_row(conn.execute(query, {"b": code}), f"count {table.qualified}")[0])
+        counts[table.qualified] = int(one_row(conn.execute(query, params), f"count {table.qualified}")[0])
     for name, text in (
         ("public.meters", "SELECT count(*) FROM meters WHERE building_code = %(b)s"),
         ("public.buildings", "SELECT count(*) FROM buildings WHERE code = %(b)s"),
@@ -99,7 +108,9 @@ def erase_building(conn: psycopg.Connection, code: str, actor: str) -> dict[str,
     with conn.transaction():
         if conn.execute("SELECT 1 FROM buildings WHERE code = %s FOR UPDATE", (code,)).fetchone() is None:
             raise UnknownBuildingError(f"unknown building {code!r}")
+        allow_decompression(conn)
         before = count_building_rows(conn, code)
+        params = {"b": code, "m": _meter_pks(conn, code)}
         children = [
             t
             for t in building_tables(conn)
@@ -108,7 +119,7 @@ def erase_building(conn: psycopg.Connection, code: str, actor: str) -> dict[str,
         ]
         # Children first (explicit, whatever their foreign keys say), then meters, then the building.
         for table in children:
-            conn.execute(sql.SQL("DELETE FROM {} WHERE {}").format(_ident(table), _predicate(table)), {"b": code})
+            conn.execute(sql.SQL("DELETE FROM {} WHERE {}").format(_ident(table), _predicate(table)), params)
         conn.execute("DELETE FROM meters WHERE building_code = %s", (code,))
         conn.execute("DELETE FROM buildings WHERE code = %s", (code,))
         left = {name: n for name, n in count_building_rows(conn, code).items() if n}

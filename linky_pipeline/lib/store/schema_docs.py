@@ -8,7 +8,7 @@ of a `bi` view that reads the table, the `--` note on its line in CREATE TABLE.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 
 from linky_pipeline.lib.store.migrations import load_migrations
@@ -21,6 +21,12 @@ _ADD_ONE = re.compile(r"ADD COLUMN ([a-z_][a-z0-9_]*)\s+(.*)$", re.M)
 _COMMENT = re.compile(r"^COMMENT ON COLUMN ([a-z_][a-z0-9_.]*)\.([a-z_][a-z0-9_]*) IS '((?:[^']|'')*)';", re.M)
 _VIEW = re.compile(r"^CREATE (?:OR REPLACE )?VIEW (bi\.[a-z_][a-z0-9_]*) AS(.*?);", re.M | re.S)
 _READS = re.compile(r"\bpublic\.([a-z_][a-z0-9_]*)")
+_DROP = re.compile(r"^DROP TABLE (?:public\.)?([a-z_][a-z0-9_]*);", re.M)
+# a table replaced by a view keeps its name for readers (readings → a view over reading_days)
+_PUBLIC_VIEW = re.compile(
+    r"^CREATE (?:OR REPLACE )?VIEW (?:public\.)?([a-z_][a-z0-9_]*) AS\s+SELECT\s(.*?)^FROM ", re.M | re.S
+)
+_OUTPUT_NAME = re.compile(r"(?:\bAS\s+|\.|^)([a-z_][a-z0-9_]*)\s*$", re.S)
 _KEYWORDS = {"constraint", "primary", "unique", "check", "foreign", "exclude"}
 
 
@@ -36,6 +42,7 @@ class _Docs:
     columns: dict[str, list[tuple[str, str, str | None]]]  # table → (column, type, line note)
     comments: dict[tuple[str, str], str]  # (relation, column) → COMMENT ON COLUMN text
     readers: dict[str, list[str]]  # table → bi views that read it, in migration order
+    dropped: dict[str, list[tuple[str, str, str | None]]] = field(default_factory=dict)  # columns of dropped tables
 
 
 def _type_of(rest: str) -> tuple[str, str | None]:
@@ -44,6 +51,37 @@ def _type_of(rest: str) -> tuple[str, str | None]:
     stop = _STOP.search(code)
     column_type = (code[: stop.start()] if stop else code).strip().rstrip(",").strip()
     return column_type, note
+
+
+def _output_names(select_list: str) -> list[str]:
+    """Output column names of a view's select list: the alias after AS, or the column of `alias.column`."""
+    items, depth, current = [], 0, ""
+    for char in select_list:
+        depth += (char == "(") - (char == ")")
+        if char == "," and depth == 0:
+            items.append(current)
+            current = ""
+        else:
+            current += char
+    items.append(current)
+    names = []
+    for item in items:
+        match = _OUTPUT_NAME.search(item.strip())
+        if match:
+            names.append(match.group(1))
+    return names
+
+
+def _type_in(docs: _Docs, view: str, column: str) -> str:
+    """A view column's type: the one it had in the table the view replaced, else a same-named table column's."""
+    for name, column_type, _ in docs.dropped.get(view, []):
+        if name == column:
+            return column_type
+    for columns in docs.columns.values():
+        for name, column_type, _ in columns:
+            if name == column:
+                return column_type
+    return "unknown"
 
 
 @cache
@@ -59,6 +97,11 @@ def _docs() -> _Docs:
                     column_type, note = _type_of(match.group(2))
                     cols.append((match.group(1), column_type, note))
             docs.columns[table] = cols
+        for table in _DROP.findall(text):
+            dropped = docs.columns.pop(table, [])
+            docs.dropped[table] = dropped
+        for view, select_list in _PUBLIC_VIEW.findall(text):
+            docs.columns[view] = [(name, _type_in(docs, view, name), None) for name in _output_names(select_list)]
         for table, clauses in _ADD.findall(text):
             for name, rest in _ADD_ONE.findall(clauses):
                 docs.columns.setdefault(table, []).append((name, *_type_of(rest)))

@@ -9,18 +9,20 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
 import psycopg
 
-from linky_pipeline.lib.domain.localtime import next_month
+from linky_pipeline.lib.domain.localtime import BRUSSELS, next_month
 from linky_pipeline.lib.domain.registry import Meter, RegistryError, get_building, list_meters
 from linky_pipeline.lib.sources.belgium import payload as pl
 from linky_pipeline.lib.sources.belgium.csv_export import detect_ean, parse_quarter_hour_csv
 from linky_pipeline.lib.sources.belgium.errors import BelgianImportError
+from linky_pipeline.lib.sources.plausibility import ImplausiblePoint, check_frame
 from linky_pipeline.lib.store.sql import SqlFiles
+from linky_pipeline.lib.sync.quarantine import LandedCheck, record_implausible, value_text
 
 SQL = SqlFiles(__name__)
 
@@ -33,6 +35,7 @@ class MonthLanded:
     rows_in_file: int
     rows_stored: int
     changed: bool
+    quarantined: int = 0  # implausible intervals of the file in this month (flagged, not stored as readings)
 
 
 @dataclass
@@ -43,6 +46,7 @@ class ImportReport:
     sha256: str
     months: list[MonthLanded] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # e.g. all-zero injection rows of a meter without solar
+    quarantined: list[str] = field(default_factory=list)  # implausible intervals: interval, value, limit
 
 
 def _read(path_or_text: str | Path) -> tuple[str, str, bytes]:
@@ -79,15 +83,23 @@ def _meters(conn: psycopg.Connection, building: str, ean: str) -> dict[str, Mete
     return found
 
 
-def _stored_rows(conn: psycopg.Connection, meter_pk: int, month: date) -> list[pl.PayloadRow]:
+def _stored(conn: psycopg.Connection, meter_pk: int, month: date) -> dict[str, object] | None:
     row = conn.execute(
         "SELECT payload FROM raw_load_curves WHERE meter_pk = %s AND endpoint = %s AND window_start = %s "
         "AND window_end = %s FOR UPDATE",
         (meter_pk, pl.ENDPOINT, month, next_month(month)),
     ).fetchone()
-    if row is None or row[0] is None:
-        return []
-    return list(row[0].get("rows", []))
+    return None if row is None or row[0] is None else dict(row[0])
+
+
+def _quarantined_rows(points: list[ImplausiblePoint]) -> list[pl.PayloadRow]:
+    """Implausible intervals as read ([start, end, value as text, quality]): JSON holds no infinity."""
+    out: list[pl.PayloadRow] = []
+    for p in points:
+        assert p.start is not None and p.interval_s is not None  # curve points
+        end = p.start + timedelta(seconds=p.interval_s)
+        out.append([pl.local_iso(p.start), pl.local_iso(end), value_text(p.value), "quarantined"])
+    return out
 
 
 def import_csv(
@@ -116,10 +128,14 @@ def import_csv(
                 )
             months = pd.Series([pl.local_month(ts) for ts in part["ts"].dt.to_pydatetime()], index=part.index)
             for month, rows in part.groupby(months, sort=True):
-                new_rows = pl.frame_rows(rows)
-                stored = _stored_rows(conn, meter.pk, month)
-                merged = pl.merge_rows(stored, new_rows)
-                doc = pl.document(ean, meter.direction, merged)
+                checked = check_frame("curve", rows.reset_index(drop=True))
+                new_rows = pl.frame_rows(checked.plausible)
+                merged, quarantined = pl.merge_document(
+                    _stored(conn, meter.pk, month), new_rows, _quarantined_rows(checked.implausible)
+                )
+                doc = pl.document(ean, meter.direction, merged, quarantined)
+                found = record_implausible(conn, [LandedCheck(meter.pk, ean, pl.ENDPOINT, BRUSSELS, checked)], now)
+                report.quarantined.extend(line for lines in found.values() for line in lines)
                 digest = pl.sha256_of(doc)
                 changed = (
                     conn.execute(
@@ -139,5 +155,7 @@ def import_csv(
                     ).rowcount
                     > 0
                 )
-                report.months.append(MonthLanded(ean, meter.direction, month, len(new_rows), len(merged), changed))
+                report.months.append(
+                    MonthLanded(ean, meter.direction, month, len(rows), len(merged), changed, len(checked.implausible))
+                )
     return report

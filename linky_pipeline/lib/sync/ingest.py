@@ -16,6 +16,7 @@ from linky_pipeline.lib.domain.localtime import days_in_range, month_start
 from linky_pipeline.lib.domain.policy import GAP_STATUSES, DayState, SyncPolicy
 from linky_pipeline.lib.domain.registry import Building, Meter, set_activation_date
 from linky_pipeline.lib.sources.catalog import provider
+from linky_pipeline.lib.sources.plausibility import check_frame
 from linky_pipeline.lib.sources.provider import MeterClient
 from linky_pipeline.lib.sources.results import FetchResult
 from linky_pipeline.lib.store.locks import share_building_month
@@ -23,6 +24,7 @@ from linky_pipeline.lib.store.sql import SqlFiles
 from linky_pipeline.lib.sync.empty_answers import EmptyDays, record_empty_answers
 from linky_pipeline.lib.sync.landing import KnownStates
 from linky_pipeline.lib.sync.planner import cap_retries, days_to_fetch, plan_windows
+from linky_pipeline.lib.sync.quarantine import LandedCheck, record_implausible
 
 SQL = SqlFiles(__name__)
 WindowDays = Callable[[Meter, str], int]  # the longest window a meter's client asks for on an endpoint
@@ -52,6 +54,7 @@ class IngestReport:
     consent_lost: dict[str, str] = field(default_factory=dict)  # meter id → provider error code (403)
     meter_errors: dict[str, str] = field(default_factory=dict)  # meter id → error; its days stay unfetched
     empty_answers: dict[str, list[str]] = field(default_factory=dict)  # meter id → days a 200 answered empty
+    implausible: dict[str, list[str]] = field(default_factory=dict)  # meter id → quarantined points (quarantine.py)
     by_month: dict[date, MonthCounts] = field(default_factory=dict)
     gaps_deferred: int = 0  # gap-only windows left for a later run (retry budget)
 
@@ -193,6 +196,7 @@ class WindowLanded:
     filled: list[date] = field(default_factory=list)
     given_up: list[date] = field(default_factory=list)
     empty: dict[str, list[str]] = field(default_factory=dict)
+    implausible: dict[str, list[str]] = field(default_factory=dict)
 
     def merge_into(self, report: IngestReport) -> None:
         task = self.task
@@ -217,6 +221,8 @@ class WindowLanded:
             report.month(day).gaps_given_up += 1
         for meter, empty in self.empty.items():
             report.empty_answers[meter] = sorted(set(report.empty_answers.get(meter, [])) | set(empty))
+        for meter, points in self.implausible.items():
+            report.implausible[meter] = sorted(set(report.implausible.get(meter, [])) | set(points))
 
 
 def land_window(
@@ -251,7 +257,8 @@ def land_window(
         if activation is not None:
             set_activation_date(conn, task.meter.pk, activation)
         kind = provider(task.meter.provider).endpoint(task.endpoint).kind
-        coverage = day_coverage(kind, result.frame, building.tz)
+        checked = check_frame(kind, result.frame)  # a quarantined point is a missing point: its day is partial
+        coverage = day_coverage(kind, checked.plausible, building.tz)
         refused = {
             d
             for call in result.windows
@@ -295,5 +302,8 @@ def land_window(
         empty = [d for d in result.empty_answer_days if d in asked]
         out.empty = record_empty_answers(
             conn, [EmptyDays(task.meter.pk, task.meter.meter_id, task.endpoint, empty, with_points)], now
+        )
+        out.implausible = record_implausible(
+            conn, [LandedCheck(task.meter.pk, task.meter.meter_id, task.endpoint, building.tz, checked)], now
         )
     return out

@@ -4,10 +4,10 @@ transaction, and the run ends with a verdict.
 - Per-API workers: a worker blocked on an exhausted API (its hour spent) never holds a call of another API.
 - Window by window: a killed or cancelled run keeps every window it landed and loses at most those in flight; the
   next run asks only for what is missing (`SyncPolicy.wants`).
-- Circuit breakers: a provider refusing our credentials (or not configured) stops its calls at once, an API whose
-  quota stays exhausted stops that API's calls, a provider failing `OUTAGE_FAILURES` windows in a row without any
-  success is treated as down; a meter that failed (consent lost, wrong direction, …) makes no further call. Their
-  days stay unfetched and are asked by the next run.
+- Circuit breakers: a provider refusing our client credentials (or not configured) stops its calls at once, an API
+  whose quota stays exhausted stops that API's calls, a provider failing `OUTAGE_FAILURES` windows in a row without
+  any success (unavailable, or refusing freshly issued tokens) is treated as down; a meter that failed (consent
+  lost, wrong direction, …) makes no further call. Their days stay unfetched and are asked by the next run.
 - Verdict (`SyncSummary.failure`): nothing could be fetched at all, or a building lost every meter: the caller
   fails the run; what landed stays landed.
 - Progress per building and API is counted in the landing transactions (`lib/sync/progress.py`); a nightly run
@@ -40,6 +40,7 @@ from linky_pipeline.lib.sources.errors import (
     ApiUnavailableError,
     AuthenticationError,
     ConsentLostError,
+    CredentialsRefusedError,
     QuotaExceededError,
     SourceConfigError,
     SourceError,
@@ -65,7 +66,7 @@ from linky_pipeline.lib.sync.landing import known_states
 
 log = logging.getLogger(__name__)
 Connect = Callable[[], psycopg.Connection]
-OUTAGE_FAILURES = 3  # windows of one provider failing in a row as unavailable, without a success: the API is down
+OUTAGE_FAILURES = 3  # windows of one provider failing in a row (unavailable, tokens refused), no success: it is down
 # errors that say nothing about a meter, only that the provider cannot be used now
 _PROVIDER_DOWN = (AuthenticationError, SourceConfigError, ApiUnavailableError, QuotaExceededError)
 
@@ -100,6 +101,11 @@ class SyncSummary:
     def empty_answers(self) -> dict[str, list[str]]:
         """building/meter → days an HTTP 200 answered without any point (recorded and notified once)."""
         return {f"{r.building}/{m}": days for r in self.reports for m, days in r.empty_answers.items()}
+
+    @property
+    def implausible(self) -> dict[str, list[str]]:
+        """building/meter → points quarantined by this run's landing (interval, value, limit)."""
+        return {f"{r.building}/{m}": points for r in self.reports for m, points in r.implausible.items()}
 
     @property
     def consent_lost(self) -> list[str]:
@@ -241,7 +247,7 @@ class _Run:
                 except SourceError as exc:
                     self.classify(task, exc)
                     self.probed(task.meter.provider, probe, alive=not isinstance(exc, _PROVIDER_DOWN))
-                    conn = self.fail(conn, task, f"{type(exc).__name__}: {exc}", calls=0)
+                    conn = self.fail(conn, task, f"{type(exc).__name__}: {exc}", calls=exc.calls)
                     continue
                 except Exception as exc:  # a bug or a database failure: that building stops, the others go on
                     self.building_failed(task, exc)
@@ -305,11 +311,16 @@ class _Run:
     def fail(
         self, conn: psycopg.Connection | None, task: FetchTask, error: str | None, calls: int
     ) -> psycopg.Connection | None:
-        """A window that did not land: counted, its days left unfetched."""
+        """A window that did not land: counted (with the HTTP calls it made: a failed meter still spent quota), its
+        days left unfetched."""
         with self.lock:
             self.windows_failed += 1
+            report = self.reports[task.meter.building_code]
             if error is not None:
-                self.reports[task.meter.building_code].meter_errors.setdefault(task.meter.meter_id, error)
+                report.meter_errors.setdefault(task.meter.meter_id, error)
+            report.api_calls += calls
+            if task.days:  # a call counts in the month of the first day it asks for
+                report.month(task.days[0]).api_calls += calls
         try:
             conn = conn if conn is not None and not conn.closed else self.connect()
             with conn.transaction():
@@ -326,15 +337,18 @@ class _Run:
         meter, lane, name = task.meter, task.lane, task.meter.provider
         text = f"{type(exc).__name__}: {exc}"
         with self.lock:
-            if isinstance(exc, (AuthenticationError, SourceConfigError)):
+            if isinstance(exc, (CredentialsRefusedError, SourceConfigError)):
                 self.stopped_providers.setdefault(name, f"{name} refused or lacks its credentials ({text})")
             elif isinstance(exc, QuotaExceededError):
                 self.stopped_lanes.setdefault(lane, f"quota of {lane} exhausted ({text})")
-            elif isinstance(exc, ApiUnavailableError):
+            elif isinstance(exc, (ApiUnavailableError, AuthenticationError)):
+                # a fresh token refused on one call may be that meter's gateway: the provider is down only when
+                # it keeps failing without a single success
                 self.outage_streak[name] = self.outage_streak.get(name, 0) + 1
                 if self.outage_streak[name] >= OUTAGE_FAILURES:
+                    what = "refuses its fresh tokens" if isinstance(exc, AuthenticationError) else "unavailable:"
                     self.stopped_providers.setdefault(
-                        name, f"{name} unavailable: {self.outage_streak[name]} windows failed in a row ({text})"
+                        name, f"{name} {what} {self.outage_streak[name]} windows failed in a row ({text})"
                     )
             self.stopped_meters.setdefault(meter.pk, text)
         if isinstance(exc, ConsentLostError):
@@ -422,15 +436,16 @@ class _Run:
         builder.start()
         # Each worker sets its own event when it ends: Python 3.11's Thread.join, interrupted by the cancel, marks a
         # thread that is still running as stopped (bpo-45274), so joins would return while a window still lands.
+        # A cancel may come while workers are still being started (the first one already calls).
         finished: list[threading.Event] = []
-        for lane, tasks in self.lanes.items():
-            for i in range(min(self.policy.max_concurrency if tasks[0].workers_shared else 1, len(tasks))):
-                done = threading.Event()
-                finished.append(done)
-                name = f"linky-sync-{lane}-{i}"
-                threading.Thread(target=self._work, args=(lane, done), name=name, daemon=True).start()
         last = time.monotonic()
         try:
+            for lane, tasks in self.lanes.items():
+                for i in range(min(self.policy.max_concurrency if tasks[0].workers_shared else 1, len(tasks))):
+                    done = threading.Event()
+                    finished.append(done)  # before start: a cancel inside start() comes once the thread exists
+                    name = f"linky-sync-{lane}-{i}"
+                    threading.Thread(target=self._work, args=(lane, done), name=name, daemon=True).start()
             while not all(done.is_set() for done in finished):
                 for done in finished:
                     done.wait(timeout=0.2)

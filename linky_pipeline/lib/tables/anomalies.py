@@ -15,7 +15,6 @@ import psycopg
 
 from linky_pipeline.lib.anomalies.detect import ANOMALY_COLUMNS, detect_anomalies
 from linky_pipeline.lib.domain.building_month import BuildingMonth
-from linky_pipeline.lib.domain.localtime import local_midnight_utc
 from linky_pipeline.lib.domain.registry import Meter
 from linky_pipeline.lib.store.sql import SqlFiles
 
@@ -35,12 +34,7 @@ def rebuild_anomalies(conn: psycopg.Connection, bm: BuildingMonth, meters: list[
     readings = pd.DataFrame(
         conn.execute(
             SQL["select_anomaly_readings_input"],
-            {
-                "meters": consumers,
-                "start": local_midnight_utc(since, tz),
-                "end": local_midnight_utc(until, tz),
-                "building": bm.building,
-            },
+            {"meters": consumers, "start_day": since, "end_day": until, "building": bm.building},
         ).fetchall(),
         columns=["building_code", "meter_pk", "metric", "ts", "interval_s", "kwh"],
     )

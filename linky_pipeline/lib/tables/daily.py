@@ -8,46 +8,79 @@ expected, so completeness says whether the official figure exists.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-from typing import Any
-from zoneinfo import ZoneInfo
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, Final
 
-import pandas as pd
 import psycopg
 
 from linky_pipeline.lib.domain.building_month import BuildingMonth
 from linky_pipeline.lib.domain.coverage import NOT_MEASURED
-from linky_pipeline.lib.domain.localtime import day_length_seconds, days_in_range
+from linky_pipeline.lib.domain.localtime import day_length_seconds, days_in_range, local_midnight_utc
 from linky_pipeline.lib.domain.registry import Meter
 from linky_pipeline.lib.sources.catalog import DAILY_ENDPOINTS, curve_endpoint, provider
 from linky_pipeline.lib.sources.provider import eligible_days
 from linky_pipeline.lib.store.sql import SqlFiles
 from linky_pipeline.lib.sync.landing import known_states
-from linky_pipeline.lib.tables.readings import raw_frames
+from linky_pipeline.lib.tables.landed import raw_frames
+from linky_pipeline.lib.tables.packing import MJ_PER_KWH
 
 SQL = SqlFiles(__name__)
+DEFAULT_INTERVAL_S: Final = 1800
 
 
-def _curve_stats(conn: psycopg.Connection, meter: Meter, bm: BuildingMonth) -> pd.DataFrame:
+@dataclass(frozen=True)
+class CurveDay:
+    """A local day's load-curve intervals summed up (energy in exact millijoules)."""
+
+    n: int
+    covered_s: int
+    sum_mj: int
+    min_mj: int
+    max_mj: int
+    expected: int  # intervals a complete day would hold at the lengths this day really has
+
+    @property
+    def kwh(self) -> float:
+        return self.sum_mj / MJ_PER_KWH
+
+
+def expected_intervals(offsets: list[int], lengths: list[int], day_start: int, day_end: int) -> int:
+    """Intervals a complete day holds given the ones it has: each received interval, plus each uncovered stretch
+    divided by the length in force there (the interval before it; before the first, the first one's). A complete
+    PT30M→PT10M day expects what it holds, not its length ÷ the most common interval."""
+    expected, cursor, length = 0, day_start, lengths[0]
+    for offset, interval in zip(offsets, lengths, strict=True):
+        if offset > cursor:
+            expected += -(-(offset - cursor) // length)
+        expected += 1
+        cursor, length = max(cursor, offset + interval), interval
+    if day_end > cursor:
+        expected += -(-(day_end - cursor) // length)
+    return expected
+
+
+def curve_days(conn: psycopg.Connection, meter: Meter, bm: BuildingMonth) -> dict[date, CurveDay]:
     rows = conn.execute(
-        SQL["select_readings_window"], {"meter_pk": meter.pk, "start": bm.utc_start, "end": bm.utc_end}
+        SQL["select_curve_days"], {"meter_pk": meter.pk, "start": bm.month, "end": bm.next_month}
     ).fetchall()
-    frame = pd.DataFrame(rows, columns=["ts", "interval_s", "kwh"])
-    if frame.empty:
-        return pd.DataFrame(columns=["day", "n", "covered_s", "sum", "min", "max", "mean", "modal_s"])
-    frame["day"] = pd.to_datetime(frame["ts"], utc=True).dt.tz_convert(bm.tz).dt.date
-    grouped = frame.groupby("day")
-    return pd.DataFrame(
-        {
-            "n": grouped.size(),
-            "covered_s": grouped["interval_s"].sum(),
-            "sum": grouped["kwh"].sum(),
-            "min": grouped["kwh"].min(),
-            "max": grouped["kwh"].max(),
-            "mean": grouped["kwh"].mean(),
-            "modal_s": grouped["interval_s"].agg(lambda s: int(s.mode().iloc[0])),
-        }
-    ).reset_index()
+    found = {}
+    for day, offsets, lengths, energies in rows:
+        start = int((local_midnight_utc(day, bm.tz) - _utc_midnight(day)).total_seconds())
+        found[day] = CurveDay(
+            len(offsets),
+            sum(lengths),
+            sum(energies),
+            min(energies),
+            max(energies),
+            expected_intervals(offsets, lengths, start, start + day_length_seconds(day, bm.tz)),
+        )
+    return found
+
+
+def _utc_midnight(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
 def _fetched_days(conn: psycopg.Connection, meter: Meter, bm: BuildingMonth) -> dict[str, set[date]]:
@@ -62,21 +95,28 @@ def _fetched_days(conn: psycopg.Connection, meter: Meter, bm: BuildingMonth) -> 
     return fetched
 
 
-def _row(bm: BuildingMonth, meter: Meter, day: date, s: Any, off: float | None, curve_expected: bool) -> dict[str, Any]:
-    tz: ZoneInfo = bm.tz
-    length = day_length_seconds(day, tz)
-    interval_s = int(s.modal_s) if s is not None else 1800
-    expected = length // interval_s if curve_expected else 0
-    curve_kwh = round(float(s.sum), 6) if s is not None else None
+def _row(
+    bm: BuildingMonth,
+    meter: Meter,
+    day: date,
+    c: CurveDay | None,
+    off: float | None,
+    curve_expected: bool,
+    usual_interval_s: int,
+) -> dict[str, Any]:
+    """Full precision everywhere (rounding is for display)."""
+    length = day_length_seconds(day, bm.tz)
+    expected = (c.expected if c is not None else -(-length // usual_interval_s)) if curve_expected else 0
+    curve_kwh = c.kwh if c is not None else None
     if expected:
-        completeness = min(1.0, int(s.covered_s) / length) if s is not None else 0.0
+        completeness = min(1.0, c.covered_s / length) if c is not None else 0.0
     else:
         completeness = 1.0 if off is not None else 0.0
     total: float | None
     if off is not None:
         total, used = off, "official"
     else:
-        total, used = (curve_kwh, "curve") if s is not None else (None, "none")
+        total, used = (curve_kwh, "curve") if c is not None else (None, "none")
     return {
         "building_code": bm.building,
         "meter_pk": meter.pk,
@@ -86,12 +126,12 @@ def _row(bm: BuildingMonth, meter: Meter, day: date, s: Any, off: float | None, 
         "source_used": used,
         "official_kwh": off,
         "curve_kwh": curve_kwh,
-        "interval_count": int(s.n) if s is not None else 0,
+        "interval_count": c.n if c is not None else 0,
         "expected_count": int(expected),
-        "completeness": round(completeness, 6),
-        "min_interval_kwh": float(s.min) if s is not None else None,
-        "max_interval_kwh": float(s.max) if s is not None else None,
-        "avg_interval_kwh": round(float(s.mean), 9) if s is not None else None,
+        "completeness": completeness,
+        "min_interval_kwh": c.min_mj / MJ_PER_KWH if c is not None else None,
+        "max_interval_kwh": c.max_mj / MJ_PER_KWH if c is not None else None,
+        "avg_interval_kwh": c.sum_mj / c.n / MJ_PER_KWH if c is not None else None,
     }
 
 
@@ -105,8 +145,7 @@ def daily_rows(conn: psycopg.Connection, bm: BuildingMonth, meter: Meter, refere
         official_frame = raw_frames(conn, [meter], bm, (daily,))
         if not official_frame.empty:
             official = dict(zip(official_frame["day"], official_frame["kwh"].astype(float), strict=True))
-    curve_frame = _curve_stats(conn, meter, bm)
-    stats: dict[date, Any] = dict(zip(curve_frame["day"], curve_frame.itertuples(), strict=True))
+    stats = curve_days(conn, meter, bm)
     fetched = _fetched_days(conn, meter, bm)
     curve_fetched = fetched.get(curve, set())
     if not served:  # imported files: no API horizon; the days the files cover, holes included
@@ -118,10 +157,19 @@ def daily_rows(conn: psycopg.Connection, bm: BuildingMonth, meter: Meter, refere
         curve_from = max(source.horizon_start(curve, reference), meter.activation_date or date.min)
         if meter.status == "active":  # a disabled or revoked meter keeps what it had; no new gap rows every day
             days |= set(eligible_days(source, day_endpoint, bm.month, reference, meter.activation_date))
+    usual = _usual_interval(stats)
     return [
-        _row(bm, meter, day, stats.get(day), official.get(day), day >= curve_from or day in curve_fetched)
+        _row(bm, meter, day, stats.get(day), official.get(day), day >= curve_from or day in curve_fetched, usual)
         for day in sorted(days)
     ]
+
+
+def _usual_interval(stats: dict[date, CurveDay]) -> int:
+    """The interval a day without any curve point is counted in: the month's most common, else half an hour."""
+    if not stats:
+        return DEFAULT_INTERVAL_S
+    per_interval = Counter(round(c.covered_s / c.n) for c in stats.values())
+    return per_interval.most_common(1)[0][0]
 
 
 def rebuild_daily(conn: psycopg.Connection, bm: BuildingMonth, meters: list[Meter], reference: date) -> int:

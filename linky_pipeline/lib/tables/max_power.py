@@ -8,7 +8,7 @@ from linky_pipeline.lib.domain.building_month import BuildingMonth
 from linky_pipeline.lib.domain.registry import Meter
 from linky_pipeline.lib.sources.catalog import MAX_POWER_ENDPOINT
 from linky_pipeline.lib.store.sql import SqlFiles
-from linky_pipeline.lib.tables.readings import raw_frames
+from linky_pipeline.lib.tables.landed import raw_frames
 
 SQL = SqlFiles(__name__)
 

@@ -12,14 +12,19 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 import psycopg
+from psycopg.types.json import Jsonb
 
 from linky_pipeline.lib.domain.building_month import BuildingMonth
 from linky_pipeline.lib.domain.registry import Meter, list_meters
 from linky_pipeline.lib.store.locks import lock_building_month
+from linky_pipeline.lib.store.sql import SqlFiles
 from linky_pipeline.lib.tables import anomalies, cost, daily, max_power, monthly, readings, usage_alerts
 from linky_pipeline.lib.tables.checks import daily_findings, readings_findings
-from linky_pipeline.lib.tables.rebuild import Connect, Rebuild
+from linky_pipeline.lib.tables.readings import MonthWrite
+from linky_pipeline.lib.tables.rebuild import Connect
 
+SQL = SqlFiles(__name__)
+Build = Callable[[psycopg.Connection, BuildingMonth, list[Meter]], int | MonthWrite]  # rows, or what readings did
 Gate = Callable[[psycopg.Connection, BuildingMonth, list[Meter]], bool]  # True: the data may be built upon
 KEEP = timedelta(days=7)
 
@@ -29,7 +34,7 @@ class Step:
     """One table: how it is built, the tables of the chain it reads, and the check that must pass to build on it."""
 
     table: str
-    build: Rebuild
+    build: Build
     reads: tuple[str, ...] = ()
     gate: Gate | None = None
 
@@ -48,7 +53,7 @@ class MonthChain:
         if self._conn is None or self._conn.closed:
             self._conn = self.connect()
             with self._conn.transaction():
-                self._conn.execute("DELETE FROM run_builds WHERE built_at < %s", (datetime.now(UTC) - KEEP,))
+                self._conn.execute(SQL["delete_old_run_builds"], {"before": datetime.now(UTC) - KEEP})
         conn = self._conn
         stopped: set[str] = set()
         for step in self.steps:
@@ -59,12 +64,23 @@ class MonthChain:
             with conn.transaction():
                 lock_building_month(conn, bm.building, bm.month)
                 meters = list_meters(conn, bm.building)
-                rows = step.build(conn, bm, meters)
+                built = step.build(conn, bm, meters)
+                rows, details = (
+                    (built.intervals_written, Jsonb(built.to_json()))
+                    if isinstance(built, MonthWrite)
+                    else (built, None)
+                )
                 conn.execute(
-                    "INSERT INTO run_builds (run_id, table_name, building_code, month, rows_written, seconds) "
-                    "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (run_id, table_name, building_code, month) "
-                    "DO UPDATE SET rows_written = EXCLUDED.rows_written, seconds = EXCLUDED.seconds",
-                    (self.run_id, step.table, bm.building, bm.month, rows, time.monotonic() - started),
+                    SQL["upsert_run_build"],
+                    {
+                        "run_id": self.run_id,
+                        "table": step.table,
+                        "building": bm.building,
+                        "month": bm.month,
+                        "rows": rows,
+                        "seconds": time.monotonic() - started,
+                        "details": details,
+                    },
                 )
                 if step.gate is not None and not step.gate(conn, bm, meters):
                     stopped.add(step.table)
@@ -81,11 +97,17 @@ def built_in_run(
 ) -> dict[BuildingMonth, tuple[int, float]]:
     """Building-months of `partitions` this run already built for `table`: (rows written, seconds)."""
     wanted = {(bm.building, bm.month): bm for bm in partitions}
-    rows = conn.execute(
-        "SELECT building_code, month, rows_written, seconds FROM run_builds WHERE run_id = %s AND table_name = %s",
-        (run_id, table),
-    ).fetchall()
-    return {wanted[(b, m)]: (int(r), float(s)) for b, m, r, s in rows if (b, m) in wanted}
+    rows = conn.execute(SQL["select_run_builds"], {"run_id": run_id, "table": table}).fetchall()
+    return {wanted[(b, m)]: (int(r), float(s)) for b, m, r, s, _ in rows if (b, m) in wanted}
+
+
+def readings_built_in_run(
+    conn: psycopg.Connection, run_id: str, partitions: Iterable[BuildingMonth]
+) -> dict[BuildingMonth, MonthWrite]:
+    """Building-months of `partitions` whose readings this run already wrote, with what it wrote."""
+    wanted = {(bm.building, bm.month): bm for bm in partitions}
+    rows = conn.execute(SQL["select_run_builds"], {"run_id": run_id, "table": "readings"}).fetchall()
+    return {wanted[(b, m)]: MonthWrite.from_json(d) for b, m, _, _, d in rows if (b, m) in wanted and d is not None}
 
 
 def _readings_ok(conn: psycopg.Connection, bm: BuildingMonth, meters: list[Meter]) -> bool:
@@ -104,7 +126,7 @@ def sync_steps(reference: date) -> list[Step]:
         return daily.rebuild_daily(conn, bm, meters, reference)
 
     return [
-        Step("readings", readings.rebuild_readings, gate=_readings_ok),
+        Step("readings", readings.rebuild_month, gate=_readings_ok),
         Step("daily_consumption", daily_of, ("readings",), gate=_daily_ok),
         Step("daily_max_power", max_power.rebuild_max_power),
         Step("monthly_consumption", monthly.rebuild_monthly, ("daily_consumption",)),

@@ -1,64 +1,291 @@
-"""readings: parsed from the landed raw answers, replaced per building-month in one transaction."""
+"""readings: the landed curves of a building-month, written as reading_days rows where, and only where, they changed.
+
+Days with no stored row are COPied straight into reading_days; a stored day is rewritten only when its intervals
+differ (every changed value is recorded in reading_revisions with the answer that brought it); a day no answer
+carries any more is deleted. A rebuild whose inputs did not change writes nothing, so it leaves TimescaleDB's
+compressed chunks compressed; chunks a run did rewrite are recompressed before it ends.
+"""
 
 from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from functools import partial
+from typing import Any
 
 import pandas as pd
 import psycopg
 
-from linky_pipeline.lib.domain.building_month import BuildingMonth
-from linky_pipeline.lib.domain.registry import Meter
-from linky_pipeline.lib.sources.catalog import READING_ENDPOINTS, parse_landed
+from linky_pipeline.lib.domain.building_month import BuildingMonth, months_by_building
+from linky_pipeline.lib.domain.registry import Meter, list_meters
+from linky_pipeline.lib.sources.catalog import READING_ENDPOINTS
+from linky_pipeline.lib.store.locks import lock_building_month
 from linky_pipeline.lib.store.sql import SqlFiles
+from linky_pipeline.lib.store.timescale.server import allow_decompression, recompress_touched_chunks
+from linky_pipeline.lib.tables import pgbinary as pgb
+from linky_pipeline.lib.tables.landed import Answer, landed_answers
+from linky_pipeline.lib.tables.packing import MJ_PER_KWH, DayRow, Key, Revision, pack_days, revisions
+from linky_pipeline.lib.tables.rebuild import Connect
 
 SQL = SqlFiles(__name__)
-COPY_READINGS = "COPY readings (meter_pk, metric, ts, interval_s, kwh, quality, source) FROM STDIN (FORMAT BINARY)"
+TABLE = "reading_days"
+COPY_DAYS = (
+    "COPY reading_days (meter_pk, metric, day, offset_s, interval_s, energy_mj, quality, source) "
+    "FROM STDIN (FORMAT BINARY)"
+)
 
 
-def raw_frames(
-    conn: psycopg.Connection, meters: list[Meter], bm: BuildingMonth, endpoints: tuple[str, ...]
-) -> pd.DataFrame:
-    """Every landed answer of these endpoints overlapping the month, parsed; a later fetch of a point wins."""
-    by_pk = {m.pk: m for m in meters}
-    rows = conn.execute(
-        SQL["select_raw_payloads"],
-        {"meters": list(by_pk), "endpoints": list(endpoints), "start": bm.month, "end": bm.next_month},
-    ).fetchall()
-    frames = [
-        parse_landed(endpoint, api_version, payload, by_pk[meter_pk].meter_id).assign(meter_pk=meter_pk)
-        for meter_pk, endpoint, api_version, payload in rows
-    ]
-    frames = [f for f in frames if not f.empty]
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+@dataclass
+class MonthWrite:
+    """What writing one building-month's readings did."""
+
+    days_unchanged: int = 0
+    days_inserted: int = 0
+    days_rewritten: int = 0
+    days_deleted: int = 0
+    intervals_written: int = 0
+    revisions: int = 0
+    touched: list[date] = field(default_factory=list)  # days inserted, rewritten or deleted
+    seconds: float = 0.0
+
+    def metadata(self) -> dict[str, int | float]:
+        """What a building-month's readings rebuild did, for its partition's metadata."""
+        return {
+            "dagster/partition_row_count": self.intervals_written,
+            "rows_written": self.intervals_written,
+            "days_unchanged": self.days_unchanged,
+            "days_written": self.days_inserted + self.days_rewritten,
+            "days_deleted": self.days_deleted,
+            "revised_intervals": self.revisions,
+            "duration_s": round(self.seconds, 3),
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self) | {"touched": [d.isoformat() for d in self.touched]}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> MonthWrite:
+        """What `to_json` stored (run_builds.details: a month built while its run still fetched)."""
+        return cls(**(dict(data) | {"touched": [date.fromisoformat(d) for d in data.get("touched", [])]}))
+
+    def add(self, other: MonthWrite) -> None:
+        for name in (
+            "days_unchanged",
+            "days_inserted",
+            "days_rewritten",
+            "days_deleted",
+            "intervals_written",
+            "revisions",
+            "seconds",
+        ):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.touched.extend(other.touched)
 
 
-def month_readings(conn: psycopg.Connection, meters: list[Meter], bm: BuildingMonth) -> pd.DataFrame:
-    frame = raw_frames(conn, meters, bm, READING_ENDPOINTS)
+def month_readings(
+    conn: psycopg.Connection, meters: list[Meter], bm: BuildingMonth
+) -> tuple[pd.DataFrame, list[Answer]]:
+    """The month's intervals from every landed curve answer; a later fetch of an interval wins."""
+    frame, answers = landed_answers(conn, meters, bm, READING_ENDPOINTS)
     if frame.empty:
-        return frame
-    frame = frame.drop_duplicates(subset=["meter_pk", "metric", "ts"], keep="last")
+        return frame, answers
     frame = frame[(frame["ts"] >= bm.utc_start) & (frame["ts"] < bm.utc_end)]
-    return frame.sort_values(["meter_pk", "metric", "ts"], ignore_index=True)
+    frame = frame.drop_duplicates(subset=["meter_pk", "metric", "ts"], keep="last")
+    return frame.sort_values(["meter_pk", "metric", "ts"], ignore_index=True), answers
+
+
+def stored_digests(conn: psycopg.Connection, meter_pks: list[int], start: date, end: date) -> dict[Key, str]:
+    """The digest of every stored day (computed by the server: the arrays themselves stay there)."""
+    params = {"meters": meter_pks, "start": start, "end": end}
+    return {(r[0], r[1], r[2]): r[3] for r in conn.execute(SQL["select_reading_day_digests"], params).fetchall()}
+
+
+def _key_params(keys: list[Key]) -> dict[str, object]:
+    """Key list plus the bounds TimescaleDB can match against compressed batches (segment values, day min/max)."""
+    return {
+        "meters": sorted({k[0] for k in keys}),
+        "first": min(k[2] for k in keys),
+        "last": max(k[2] for k in keys),
+        "key_meters": [k[0] for k in keys],
+        "key_metrics": [k[1] for k in keys],
+        "key_days": [k[2] for k in keys],
+    }
+
+
+def stored_days(conn: psycopg.Connection, keys: list[Key]) -> dict[Key, DayRow]:
+    rows = conn.execute(SQL["select_reading_days"], _key_params(keys)).fetchall()
+    return {(r[0], r[1], r[2]): DayRow(*r) for r in rows}
+
+
+def copy_days(conn: psycopg.Connection, rows: list[DayRow]) -> None:
+    """One binary COPY, its bytes built by numpy (pgbinary) rather than per-element adapters."""
+    with conn.cursor().copy(COPY_DAYS) as copy:
+        copy.write(pgb.COPY_HEADER + b"".join(row.copy_tuple() for row in rows) + pgb.COPY_TRAILER)
+
+
+def _record_revisions(conn: psycopg.Connection, found: list[Revision], answers: list[Answer]) -> None:
+    rows = []
+    for r in found:
+        a = answers[r.ref] if r.ref >= 0 else None
+        rows.append(
+            (
+                r.meter_pk,
+                r.metric,
+                r.ts,
+                r.old_interval_s,
+                r.old_mj / MJ_PER_KWH,
+                r.old_quality,
+                r.new_interval_s,
+                None if r.new_mj is None else r.new_mj / MJ_PER_KWH,
+                r.new_quality,
+                *((a.endpoint, a.window_start, a.window_end, a.payload_sha256, a.fetched_at) if a else (None,) * 5),
+            )
+        )
+    conn.cursor().executemany(SQL["insert_reading_revision"], rows)
+
+
+def write_days(
+    conn: psycopg.Connection,
+    meter_pks: list[int],
+    start: date,
+    end: date,
+    rows: list[DayRow],
+    answers: list[Answer] | None = None,
+) -> MonthWrite:
+    """Make reading_days for these meters and local days [start, end) equal `rows`, writing only the difference."""
+    return _write(conn, rows, answers, stored_digests(conn, meter_pks, start, end))
+
+
+def _write(
+    conn: psycopg.Connection, rows: list[DayRow], answers: list[Answer] | None, stored: dict[Key, str]
+) -> MonthWrite:
+    done = MonthWrite()
+    if not stored:
+        fresh, changed, gone = rows, [], []
+    else:
+        fresh = [r for r in rows if r.key not in stored]
+        changed = [r for r in rows if r.key in stored and r.digest() != stored[r.key]]
+        wanted = {r.key for r in rows}
+        gone = [k for k in stored if k not in wanted]
+    done.days_unchanged = len(rows) - len(fresh) - len(changed)
+    if fresh or changed or gone:
+        allow_decompression(conn)  # deletes, and unique checks against compressed rows, may decompress batches
+    if changed or gone:
+        replaced = [r.key for r in changed] + gone
+        old = stored_days(conn, replaced)
+        conn.execute(SQL["delete_reading_days"], _key_params(replaced))
+        found = [rev for r in changed for rev in revisions(old[r.key], r)]
+        found += [rev for k in gone for rev in revisions(old[k], None)]
+        if found:
+            _record_revisions(conn, found, answers or [])
+        done.revisions = len(found)
+    if fresh or changed:
+        copy_days(conn, fresh + changed)
+    done.days_inserted, done.days_rewritten, done.days_deleted = len(fresh), len(changed), len(gone)
+    done.intervals_written = sum(len(r.offset_s) for r in fresh) + sum(len(r.offset_s) for r in changed)
+    done.touched = [r.day for r in fresh + changed] + [k[2] for k in gone]
+    return done
+
+
+def write_month(
+    conn: psycopg.Connection,
+    bm: BuildingMonth,
+    meters: list[Meter],
+    frame: pd.DataFrame,
+    answers: list[Answer] | None = None,
+) -> MonthWrite:
+    """Canonical readings of the building-month (meter_pk, metric, ts, interval_s, kwh, quality, source) → stored."""
+    return write_days(conn, [m.pk for m in meters], bm.month, bm.next_month, pack_days(frame, bm.tz), answers)
 
 
 def rebuild_readings(conn: psycopg.Connection, bm: BuildingMonth, meters: list[Meter]) -> int:
-    """Replace the building's readings of the local month with what the raw answers say; returns rows written."""
-    frame = month_readings(conn, meters, bm)
-    conn.execute(
-        SQL["delete_readings_window"], {"meters": [m.pk for m in meters], "start": bm.utc_start, "end": bm.utc_end}
-    )
-    if frame.empty:
-        return 0
-    with conn.cursor().copy(COPY_READINGS) as copy:
-        copy.set_types(["int8", "text", "timestamptz", "int4", "float8", "text", "text"])
-        for row in zip(
-            frame["meter_pk"].astype("int64").tolist(),
-            frame["metric"].tolist(),
-            frame["ts"].dt.to_pydatetime().tolist(),
-            frame["interval_s"].astype("int64").tolist(),
-            frame["kwh"].astype("float64").tolist(),
-            frame["quality"].tolist(),
-            frame["source"].tolist(),
-            strict=True,
-        ):
-            copy.write_row(row)
-    return len(frame)
+    """Bring the building's readings of the local month in line with the raw answers; returns intervals written."""
+    return rebuild_month(conn, bm, meters).intervals_written
+
+
+def rebuild_month(conn: psycopg.Connection, bm: BuildingMonth, meters: list[Meter]) -> MonthWrite:
+    """`rebuild_readings`, saying what it wrote (caller's transaction, under the building-month lock)."""
+    started = time.monotonic()
+    frame, answers = month_readings(conn, meters, bm)
+    done = write_month(conn, bm, meters, frame, answers)
+    done.seconds = time.monotonic() - started
+    return done
+
+
+Readings = Callable[[BuildingMonth], tuple[pd.DataFrame, list[Answer]]]
+
+
+def months_with_days(conn: psycopg.Connection, meter_pks: list[int], first: date, end: date) -> set[date]:
+    """Months of [first, end) in which these meters have at least one stored day."""
+    rows = conn.execute(SQL["select_months_with_days"], {"meters": meter_pks, "start": first, "end": end}).fetchall()
+    return {r[0] for r in rows}
+
+
+def write_building(
+    conn: psycopg.Connection, meters: list[Meter], months: list[BuildingMonth], readings_of: Readings
+) -> dict[BuildingMonth, MonthWrite]:
+    """One building's months, each in its own transaction under its lock (`readings_of` is called inside it, so
+    what it reads is what the lock protects). A month holding no stored day is COPied without comparing (one
+    query for the whole building tells which); if another writer filled it meanwhile, the COPY meets the primary
+    key and the month is done again the comparing way."""
+    pks = [m.pk for m in meters]
+    with conn.transaction():
+        filled = months_with_days(conn, pks, months[0].month, months[-1].next_month) if months else set()
+    done: dict[BuildingMonth, MonthWrite] = {}
+    for bm in months:
+        started = time.monotonic()
+        if bm.month not in filled:
+            try:
+                with conn.transaction():
+                    lock_building_month(conn, bm.building, bm.month)
+                    frame, answers = readings_of(bm)
+                    done[bm] = _write(conn, pack_days(frame, bm.tz), answers, {})
+                done[bm].seconds = time.monotonic() - started
+                continue
+            except psycopg.errors.UniqueViolation:
+                pass  # rolled back: compare with what the other writer stored
+        with conn.transaction():
+            lock_building_month(conn, bm.building, bm.month)
+            frame, answers = readings_of(bm)
+            done[bm] = write_days(conn, pks, bm.month, bm.next_month, pack_days(frame, bm.tz), answers)
+        done[bm].seconds = time.monotonic() - started
+    return done
+
+
+@dataclass
+class ReadingsRun:
+    """A run's readings rebuild: per building-month outcome, and the TimescaleDB chunks recompressed."""
+
+    months: dict[BuildingMonth, MonthWrite]
+    chunks_recompressed: list[str]
+    seconds: float
+
+    @property
+    def written(self) -> MonthWrite:
+        total = MonthWrite()
+        for done in self.months.values():
+            total.add(done)
+        return total
+
+
+def rebuild_readings_run(
+    connect: Connect, partitions: list[BuildingMonth], built: Mapping[BuildingMonth, MonthWrite] | None = None
+) -> ReadingsRun:
+    """Every building-month of the run on one connection, each in its transaction under its lock, then the
+    compressed chunks the run rewrote are recompressed in one more transaction. Months in `built` were already
+    written by this run (while its sync fetched: lib/tables/pipelined.py): reported and recompressed, not redone."""
+    started = time.monotonic()
+    done: dict[BuildingMonth, MonthWrite] = dict(built or {})
+    recompressed: list[str] = []
+    with connect() as conn:
+        for code, months in months_by_building([bm for bm in partitions if bm not in done]).items():
+            with conn.transaction():
+                meters = list_meters(conn, code)
+            done |= write_building(conn, meters, months, partial(month_readings, conn, meters))
+        touched = [day for month in done.values() for day in month.touched]
+        if touched:
+            with conn.transaction():
+                recompressed = recompress_touched_chunks(conn, TABLE, min(touched), max(touched))
+    return ReadingsRun(done, recompressed, time.monotonic() - started)

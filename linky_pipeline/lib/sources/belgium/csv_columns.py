@@ -27,7 +27,8 @@ HEADERS: Final[dict[str, tuple[str, ...]]] = {
     "status": ("Validation status", "Validatiestatus"),
     "description": ("Description", "Omschrijving"),
 }
-MAX_CELL: Final = 256  # no cell of a portal export comes near this; longer is a broken or hostile file
+MAX_CELL: Final = 256  # no cell of a portal export comes near this; longer is a broken or hostile file (except a
+# volume written as a plain number, however long: an implausible value, quarantined by the importer)
 REQUIRED: Final = ("from_date", "from_time", "until_date", "until_time", "ean", "register", "volume", "unit", "status")
 
 # normalised status -> quality stored in readings ("no_consumption" rows are gaps and never stored)
@@ -134,12 +135,16 @@ def parse_unit(field: str, raw: str, line: int) -> None:
         raise BelgianCsvError(field, raw, line, "only kWh energy is supported")
 
 
+def is_number(cell: str) -> bool:
+    """A volume cell written as a plain number (any length: an overflowing one is quarantined, not refused)."""
+    return bool(_VOLUME.match(cell.strip()))
+
+
 def parse_volume(field: str, raw: str, line: int) -> float:
-    """kWh with a decimal comma; negative or non-numeric values refuse the file."""
+    """kWh with a decimal comma; a non-numeric cell refuses the file. A number that no meter can measure (negative,
+    20 digits, so many that it overflows to infinity) is returned as read: the importer quarantines that interval
+    (lib/sources/plausibility.py) and lands the others."""
     text = raw.strip()
     if not _VOLUME.match(text):
         raise BelgianCsvError(field, raw, line, "expected a number of kWh with a decimal comma, e.g. 0,173")
-    value = float(text.replace(",", "."))
-    if value < 0:
-        raise BelgianCsvError(field, raw, line, "energy per quarter hour cannot be negative")
-    return value
+    return float(text.replace(",", "."))

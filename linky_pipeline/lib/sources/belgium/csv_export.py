@@ -54,8 +54,9 @@ class _Row:
         needed = max(columns[k] for k in cols.REQUIRED) + 1
         if len(cells) < needed:
             raise BelgianCsvError("row", ";".join(cells)[:120], line, f"expected at least {needed} columns")
+        volume = columns["volume"]
         for index, cell in enumerate(cells):
-            if len(cell) > cols.MAX_CELL:
+            if len(cell) > cols.MAX_CELL and not (index == volume and cols.is_number(cell)):
                 field = names[index] if index < len(names) else f"column {index + 1}"
                 raise BelgianCsvError(field, cell, line, f"a cell of {len(cell)} characters (at most {cols.MAX_CELL})")
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime
 from typing import Final, TypeAlias
@@ -63,8 +64,30 @@ def merge_rows(stored: Iterable[PayloadRow], new: Iterable[PayloadRow]) -> list[
     return [by_start[k] for k in sorted(by_start)]
 
 
-def document(ean: str, direction: str, rows: list[PayloadRow]) -> dict[str, object]:
-    return {"ean": ean, "direction": direction, "rows": rows}
+def merge_document(
+    stored: Mapping[str, object] | None, rows: list[PayloadRow], quarantined: list[PayloadRow]
+) -> tuple[list[PayloadRow], list[PayloadRow]]:
+    """(rows, quarantined) of a month after a new file: per interval the newer file wins, whether its value is
+    plausible (rows) or quarantined (kept as read, never parsed into readings)."""
+    old_rows = list(stored.get("rows", [])) if stored else []  # type: ignore[call-overload]
+    old_bad = list(stored.get("quarantined", [])) if stored else []  # type: ignore[call-overload]
+    by_start: dict[datetime, tuple[bool, PayloadRow]] = {_start_of(r): (True, r) for r in old_rows}
+    by_start.update({_start_of(r): (False, r) for r in old_bad})
+    by_start.update({_start_of(r): (True, r) for r in rows})
+    by_start.update({_start_of(r): (False, r) for r in quarantined})
+    ordered = [by_start[k] for k in sorted(by_start)]
+    return [r for good, r in ordered if good], [r for good, r in ordered if not good]
+
+
+def document(
+    ean: str, direction: str, rows: list[PayloadRow], quarantined: list[PayloadRow] | None = None
+) -> dict[str, object]:
+    """The landed month; `quarantined` rows ([start, end, value as text, quality]) appear only when there are any,
+    so a month without them keeps the document (and checksum) it always had."""
+    doc: dict[str, object] = {"ean": ean, "direction": direction, "rows": rows}
+    if quarantined:
+        doc["quarantined"] = quarantined
+    return doc
 
 
 def canonical_json(doc: Mapping[str, object]) -> str:
@@ -73,6 +96,14 @@ def canonical_json(doc: Mapping[str, object]) -> str:
 
 def sha256_of(doc: Mapping[str, object]) -> str:
     return hashlib.sha256(canonical_json(doc).encode()).hexdigest()
+
+
+def _as_float(kwh: int | float) -> float:
+    """An integer too large for a double reads as infinity (quarantined downstream), not an OverflowError."""
+    try:
+        return float(kwh)
+    except OverflowError:
+        return math.inf
 
 
 def payload_readings(payload: Mapping[str, object], meter_id: str) -> pd.DataFrame:
@@ -86,8 +117,12 @@ def payload_readings(payload: Mapping[str, object], meter_id: str) -> pd.DataFra
     if not isinstance(rows, list):
         raise BelgianPayloadError("rows", rows, "expected a list")
     parsed = []
+    starts: set[datetime] = set()
     for row in rows:
         start = _start_of(row)
+        if start in starts:  # the importer writes one row per interval (merge_rows): anything else was edited
+            raise BelgianPayloadError("start", row[0], "appears twice in the document")
+        starts.add(start)
         end = _start_of([row[1], None, None, None])
         kwh, quality = row[2], row[3]
         if isinstance(kwh, bool) or not isinstance(kwh, int | float) or kwh < 0:
@@ -97,5 +132,5 @@ def payload_readings(payload: Mapping[str, object], meter_id: str) -> pd.DataFra
         interval_s = int((end - start).total_seconds())
         if interval_s <= 0:
             raise BelgianPayloadError("end", row[1], "must be after the start")
-        parsed.append((str(direction), start, interval_s, float(kwh), str(quality)))
+        parsed.append((str(direction), start, interval_s, _as_float(kwh), str(quality)))
     return readings_frame(meter_id, parsed)

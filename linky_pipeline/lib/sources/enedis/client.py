@@ -14,7 +14,7 @@ import random
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -142,11 +142,21 @@ class EnedisClient:
         spec = spec_of(endpoint)
         plan = plan_windows(endpoint, start, end, today=self._today(), activation_date=activation_date)
         counter = CallCounter()
+        try:
+            return self._fetch(counter, meter_id, spec, plan.windows)
+        except SourceError as exc:
+            exc.calls = counter.calls  # what the failed fetch cost, for the run's api_calls
+            raise
+
+    def _fetch(
+        self, counter: CallCounter, meter_id: str, spec: EndpointSpec, windows: Sequence[tuple[date, date]]
+    ) -> FetchResult:
+        endpoint = spec.name
         calls: list[WindowCall] = []
         frames: list[pd.DataFrame] = []
         discovered: date | None = None
         previous_all_before = False
-        for ws, we in plan.windows:
+        for ws, we in windows:
             answer = self._call(counter, meter_id, spec, ws, we)
             if answer.call.outcome == "before_activation":
                 first_ok, accepted = self._bisect(counter, meter_id, spec, ws, we)

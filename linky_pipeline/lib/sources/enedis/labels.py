@@ -27,18 +27,22 @@ _DAY_RE: Final = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def number(field: str, value: object) -> float:
-    """A finite, non-negative measurement given as a JSON string or number."""
+    """A measurement given as a JSON string or number. Its plausibility (finite, ≥ 0, below the physical maximum)
+    is judged per point afterwards (lib/sources/plausibility.py): a NaN, a 400-digit integer or a negative value is
+    quarantined, never a reason to refuse the other points of the answer."""
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         raise SourceParseError(field, value, "expected a number or a numeric string")
     try:
-        result = float(value.strip()) if isinstance(value, str) else float(value)
+        return float(value.strip()) if isinstance(value, str) else float(value)
     except ValueError:
         raise SourceParseError(field, value, "not numeric") from None
-    if not math.isfinite(result):
-        raise SourceParseError(field, value, "not a finite number")
-    if result < 0:
-        raise SourceParseError(field, value, "negative measurement")
-    return result
+    except OverflowError:  # an integer beyond the largest double: as implausible as infinity
+        return math.inf
+
+
+def same_value(a: float, b: float) -> bool:
+    """Two readings of one point agree (two NaNs agree: a repeated implausible point is still one point)."""
+    return a == b or (math.isnan(a) and math.isnan(b))
 
 
 def interval_seconds(field: str, value: object) -> int:

@@ -101,7 +101,8 @@ def build_readings(
             held = [c for c in candidates if c in by_end]
             if not held:
                 raise SourceParseError(point.at(1), point.date, "out of order or before the requested window")
-            if by_end[held[-1]][:2] != (interval_s, watts):
+            kept_s, kept_w, _ = by_end[held[-1]]
+            if kept_s != interval_s or not labels.same_value(kept_w, watts):
                 raise SourceParseError(
                     point.at(0), point.value, f"conflicts with {by_end[held[-1]][2].where} for the same interval"
                 )
@@ -147,7 +148,7 @@ def _unique_by_day(
             the_day = labels.day(point.at(1), point.date)
         _check_window_day(point.at(1), point.date, the_day, window)
         if the_day in seen:
-            if seen[the_day][:2] != (value, when):
+            if seen[the_day][1] != when or not labels.same_value(seen[the_day][0], value):
                 raise SourceParseError(point.at(0), point.value, f"conflicts with {seen[the_day][2]} for day {the_day}")
             continue
         seen[the_day] = (value, when, point.where, point.meta)

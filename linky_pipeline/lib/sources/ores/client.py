@@ -27,6 +27,7 @@ from linky_pipeline.lib.sources.errors import (
     ConsentLostError,
     MalformedResponseError,
     SourceConfigError,
+    SourceError,
     WindowError,
 )
 from linky_pipeline.lib.sources.ores import contract, oauth
@@ -136,11 +137,15 @@ class OresClient:
             self._cached.setdefault(meter_id, stored.tokens)
         calls: list[WindowCall] = []
         frames: list[pd.DataFrame] = []
-        for ws, we in plan:
-            call, frame = self._window(counter, limiter, meter_id, endpoint, ws, we)
-            calls.append(call)
-            if frame is not None:
-                frames.append(frame)
+        try:
+            for ws, we in plan:
+                call, frame = self._window(counter, limiter, meter_id, endpoint, ws, we)
+                calls.append(call)
+                if frame is not None:
+                    frames.append(frame)
+        except SourceError as exc:
+            exc.calls = counter.calls  # what the failed fetch cost, for the run's api_calls
+            raise
         frame = results.combine("curve", frames)
         return FetchResult(calls, frame, counter.calls, results.days_without_points("curve", frame, calls, BRUSSELS))
 

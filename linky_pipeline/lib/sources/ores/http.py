@@ -20,6 +20,7 @@ import httpx
 from linky_pipeline.lib.sources.errors import ApiUnavailableError, QuotaExceededError
 from linky_pipeline.lib.sources.ores import contract
 from linky_pipeline.lib.sources.ratelimit import RateLimiter
+from linky_pipeline.lib.sources.scrub import scrub_http_logs
 from linky_pipeline.lib.sources.transport import CallCounter
 
 logger = logging.getLogger(__name__)
@@ -37,6 +38,7 @@ class OresHttp:
         http: httpx.Client | None = None,
     ) -> None:
         self.http = http or httpx.Client(timeout=timeout_s)
+        scrub_http_logs()
         self.backoff_base_s = backoff_base_s
         self._sleep = sleep
 

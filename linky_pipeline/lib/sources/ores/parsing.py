@@ -2,8 +2,8 @@
 
 Each reading carries its own UTC `start` and `end`: the interval is taken from them, never inferred from a
 local calendar, so a Brussels DST day simply holds 46 or 50 half-hours. A reading whose length disagrees with
-`reading_type.measuring_period`, a negative or non-numeric value, an overlap or a reading outside the requested
-window fails the whole answer with an error naming the reading.
+`reading_type.measuring_period`, a non-numeric value, an overlap or a reading outside the requested window fails the
+whole answer with an error naming the reading; a numeric outlier (negative, NaN, 9e12) is a quarantined point.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any, Final
 
 import pandas as pd
 
-from linky_pipeline.lib.domain.canonical import empty_readings
+from linky_pipeline.lib.domain.canonical import empty_readings, with_point_metadata
 from linky_pipeline.lib.sources.errors import SourceParseError
 from linky_pipeline.lib.sources.ores import contract
 
@@ -60,16 +60,17 @@ def instant(where: str, raw: object) -> datetime:
 
 
 def watt_hours(where: str, raw: object) -> float:
-    """A non-negative finite number of Wh (JSON number, or a decimal string)."""
+    """A number of Wh (JSON number, or a decimal string). Whether it is plausible (finite, ≥ 0, below a meter's
+    physical maximum) is judged per point by lib/sources/plausibility.py: an outlier is quarantined, the other
+    readings of the answer stay usable."""
     if isinstance(raw, bool) or not isinstance(raw, int | float | str):
         raise SourceParseError(where, raw, "expected a number of Wh")
     try:
-        value = float(raw)
+        return float(raw)
     except ValueError:
         raise SourceParseError(where, raw, "expected a number of Wh") from None
-    if not math.isfinite(value) or value < 0:
-        raise SourceParseError(where, raw, "must be a finite number ≥ 0")
-    return value
+    except OverflowError:  # an integer beyond the largest double
+        return math.inf
 
 
 def _reading_type(payload: Mapping[str, Any]) -> int:
@@ -117,7 +118,7 @@ def parse_curve(
                 f"starts outside the requested window [{window[0].isoformat()}, {window[1].isoformat()})",
             )
         held = rows.get(start)
-        if held is not None and held[1] != value:
+        if held is not None and not (held[1] == value or (math.isnan(held[1]) and math.isnan(value))):
             raise OresReadingError(index, reading, f"conflicts with interval_readings[{held[2]}] (same start)")
         rows.setdefault(start, (seconds, value, index))
     if not rows:
@@ -126,7 +127,7 @@ def parse_curve(
     for (previous, (length, _, _)), (start, (_, _, index)) in itertools.pairwise(ordered):
         if start < previous + timedelta(seconds=length):
             raise OresReadingError(index, readings[index], "overlaps the previous interval")
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         {
             "meter_id": pd.Series([meter_id] * len(ordered), dtype="string"),
             "metric": pd.Series([metric] * len(ordered), dtype="string"),
@@ -137,3 +138,4 @@ def parse_curve(
             "source": pd.Series([contract.API_VERSION] * len(ordered), dtype="string"),
         }
     )
+    return with_point_metadata(frame)  # the same shape as every source (canonical.POINT_METADATA, NA here)

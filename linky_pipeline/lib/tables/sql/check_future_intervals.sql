@@ -1,3 +1,3 @@
 SELECT count(*) FROM readings
-WHERE meter_pk = ANY(%(meters)s) AND ts >= %(start)s AND ts < %(end)s
+WHERE meter_pk = ANY(%(meters)s) AND day >= %(month_start)s AND day < %(month_end)s
   AND ts + make_interval(secs => interval_s) > now()

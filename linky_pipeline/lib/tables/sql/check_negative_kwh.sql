@@ -1,1 +1,3 @@
-SELECT count(*) FROM readings WHERE meter_pk = ANY(%(meters)s) AND ts >= %(start)s AND ts < %(end)s AND kwh < 0
+-- reading_days rejects negative energy itself; kept as a check of the relation every reader uses.
+SELECT count(*) FROM readings
+WHERE meter_pk = ANY(%(meters)s) AND day >= %(month_start)s AND day < %(month_end)s AND kwh < 0

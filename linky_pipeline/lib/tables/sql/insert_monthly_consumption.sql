@@ -1,19 +1,20 @@
 -- One local month of one building, from daily_consumption. Month-over-month and year-over-year compare with the
 -- monthly rows already stored (range runs process months in ascending order, so earlier months exist).
+-- Full precision (no rounding: that is for display); sums run in day order so a re-run gives the same bits.
 INSERT INTO monthly_consumption (building_code, meter_pk, metric, month, total_kwh, official_kwh, curve_kwh,
                                  days_with_data, days_in_month, interval_count, expected_count, completeness,
                                  min_daily_kwh, max_daily_kwh, avg_daily_kwh, mom_change_pct, yoy_change_pct)
 SELECT d.building_code, d.meter_pk, d.metric, %(month)s::date,
-       round(sum(d.total_kwh)::numeric, 6)::float8,
-       round(sum(d.official_kwh)::numeric, 6)::float8,
-       round(sum(d.curve_kwh)::numeric, 6)::float8,
+       sum(d.total_kwh ORDER BY d.day),
+       sum(d.official_kwh ORDER BY d.day),
+       sum(d.curve_kwh ORDER BY d.day),
        count(d.total_kwh)::int,
        extract(day FROM (%(month)s::date + interval '1 month' - interval '1 day'))::int,
        sum(d.interval_count)::int, sum(d.expected_count)::int,
-       round(avg(d.completeness)::numeric, 6)::float8,
-       min(d.total_kwh), max(d.total_kwh), round(avg(d.total_kwh)::numeric, 6)::float8,
-       round((100 * (sum(d.total_kwh) / NULLIF(prev.total_kwh, 0) - 1))::numeric, 3)::float8,
-       round((100 * (sum(d.total_kwh) / NULLIF(last_year.total_kwh, 0) - 1))::numeric, 3)::float8
+       avg(d.completeness ORDER BY d.day),
+       min(d.total_kwh), max(d.total_kwh), avg(d.total_kwh ORDER BY d.day),
+       100 * (sum(d.total_kwh ORDER BY d.day) / NULLIF(prev.total_kwh, 0) - 1),
+       100 * (sum(d.total_kwh ORDER BY d.day) / NULLIF(last_year.total_kwh, 0) - 1)
 FROM daily_consumption d
 LEFT JOIN monthly_consumption prev
        ON prev.meter_pk = d.meter_pk AND prev.month = (%(month)s::date - interval '1 month')::date

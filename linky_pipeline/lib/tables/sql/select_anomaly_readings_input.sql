@@ -1,4 +1,4 @@
 SELECT %(building)s::text, meter_pk, metric, ts, interval_s, kwh
 FROM readings
-WHERE meter_pk = ANY(%(meters)s) AND ts >= %(start)s AND ts < %(end)s
+WHERE meter_pk = ANY(%(meters)s) AND day >= %(start_day)s AND day < %(end_day)s
 ORDER BY meter_pk, ts

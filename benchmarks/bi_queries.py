@@ -1,0 +1,149 @@
+"""P4: every per-building query of the `bi` views at 100 and 1 000 synthetic buildings (36 months each).
+
+Usage: .venv/bin/python benchmarks/bi_queries.py [--buildings 100 1000] [--runs 200]
+A throwaway PostgreSQL 18 (or LINKY_DATABASE_URL's server), a fresh migrated database per fleet size, filled in SQL:
+two meters per building (consumption, production), 36 months of daily_consumption, monthly_consumption and
+daily_max_power, about one anomaly a month per consumption meter, rows inserted one building-month after the other
+(the order the pipeline writes them; a building's rows are then in ~36 runs of pages, not one page per row).
+Timed: the Grafana dashboard's queries for one building over 36 months, a `SELECT *` of every per-building view
+filtered on one building, and the per-meter monthly view filtered on one meter; each `--runs` times for random
+buildings, p50 and p99 in ms of the round trip (query sent → every row received by libpq; turning rows into
+Python objects is the client's cost, not timed). The pre-fix bi.monthly_consumption (window partitioned without
+building_code, sql/002) is timed beside it as the baseline.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import re
+import statistics
+import time
+import warnings
+from datetime import date
+from pathlib import Path
+
+import psycopg
+from synthetic import fresh_database, server_url
+
+REPO = Path(__file__).resolve().parents[1]
+FIRST_MONTH, MONTHS = date(2023, 11, 1), 36
+FILL = """
+INSERT INTO buildings (code, name, timezone)
+SELECT format('b%%s', lpad(i::text, 5, '0')), format('Building %%s', i),
+       CASE WHEN i %% 4 = 0 THEN 'Europe/Brussels' ELSE 'Europe/Paris' END
+FROM generate_series(1, %(n)s) AS i;
+INSERT INTO meters (building_code, provider, meter_id, direction, activation_date)
+SELECT b.code, 'enedis', lpad((row_number() OVER ())::text, 14, '0'), d.direction, '2020-01-01'
+FROM buildings b CROSS JOIN (VALUES ('consumption'), ('production')) AS d (direction);
+INSERT INTO daily_consumption (building_code, meter_pk, metric, day, total_kwh, source_used, official_kwh, curve_kwh,
+                               interval_count, expected_count, completeness, min_interval_kwh, max_interval_kwh,
+                               avg_interval_kwh)
+SELECT m.building_code, m.id, m.direction, d::date, v, 'official', v, v * 0.999, 48, 48, 1, v / 96, v / 24, v / 48
+FROM meters m
+CROSS JOIN generate_series(%(first)s::date, %(last)s::date - 1, interval '1 day') AS d
+CROSS JOIN LATERAL (SELECT 5 + 20 * random() + m.id %% 7 AS v) AS x
+ORDER BY date_trunc('month', d), m.building_code, m.id, d;
+INSERT INTO monthly_consumption (building_code, meter_pk, metric, month, total_kwh, official_kwh, curve_kwh,
+                                 days_with_data, days_in_month, interval_count, expected_count, completeness,
+                                 min_daily_kwh, max_daily_kwh, avg_daily_kwh)
+SELECT building_code, meter_pk, metric, date_trunc('month', day)::date, sum(total_kwh), sum(official_kwh),
+       sum(curve_kwh), count(*),
+       extract(day FROM date_trunc('month', min(day)) + interval '1 month - 1 day')::int,
+       sum(interval_count), sum(expected_count), avg(completeness), min(total_kwh), max(total_kwh), avg(total_kwh)
+FROM daily_consumption GROUP BY 1, 2, 3, 4;
+INSERT INTO daily_max_power (building_code, meter_pk, day, max_power_va, peak_at)
+SELECT building_code, meter_pk, day, 3000 + 4000 * random(), day + time '19:00'
+FROM daily_consumption WHERE metric = 'consumption'
+ORDER BY date_trunc('month', day), building_code, meter_pk, day;
+INSERT INTO consumption_anomalies (anomaly_id, building_code, meter_pk, metric, granularity, rule, ts, local_day,
+                                   value_kwh, avg_7d, variance_percent, severity, message)
+SELECT md5(meter_pk::text || day::text), building_code, meter_pk, 'consumption', 'day', 'moving_average_7d',
+       day::timestamptz, day, total_kwh * 2, total_kwh, 100,
+       (ARRAY['Minor', 'Major', 'Critical'])[1 + (meter_pk + extract(doy FROM day)::int) %% 3], 'twice the average'
+FROM daily_consumption WHERE metric = 'consumption' AND extract(day FROM day) = 1 + meter_pk %% 28;
+ANALYZE;
+"""
+# The definition sql/061 replaced, kept here as the baseline (its window is not partitioned by building_code).
+OLD_MONTHLY = re.compile(r"CREATE VIEW bi\.monthly_consumption AS(.*?);", re.S)
+
+
+def grafana_queries() -> dict[str, str]:
+    """The dashboard's per-building panels, with one building and a 36-month time range."""
+    board = json.loads((REPO / "deploy/grafana/dashboards/linky.json").read_text(encoding="utf-8"))
+    out = {}
+    for panel in board["panels"]:
+        for target in panel.get("targets", []):
+            text = target.get("rawSql", "")
+            if "$building" not in text:
+                continue
+            text = text.replace("%", "%%").replace("IN ($building)", "= %(building)s")
+            text = re.sub(r"\$__timeFilter\(([\w.]+)\)", r"\1 BETWEEN %(start)s AND %(end)s", text)
+            out[f"grafana: {panel['title']}"] = text
+    return out
+
+
+def view_queries(conn: psycopg.Connection) -> dict[str, str]:
+    views = conn.execute(
+        "SELECT c.table_name FROM information_schema.columns c JOIN information_schema.views v "
+        "USING (table_schema, table_name) WHERE c.table_schema = 'bi' AND c.column_name = 'building_code' "
+        "ORDER BY 1"
+    ).fetchall()
+    out = {f"bi.{v}": f"SELECT * FROM bi.{v} WHERE building_code = %(building)s" for (v,) in views}
+    out["bi.monthly_consumption (one meter)"] = "SELECT * FROM bi.monthly_consumption WHERE meter_pk = %(meter)s"
+    out["baseline: pre-061 bi.monthly_consumption"] = (
+        "SELECT * FROM bench_old_monthly_consumption WHERE building_code = %(building)s"
+    )
+    return out
+
+
+def measure(server: str, buildings: int, runs: int) -> dict[str, tuple[float, float, int]]:
+    with fresh_database(server, "bench_p4") as url, psycopg.connect(url, autocommit=True) as conn:
+        index = FIRST_MONTH.year * 12 + FIRST_MONTH.month - 1 + MONTHS
+        last = date(index // 12, index % 12 + 1, 1)
+        began = time.perf_counter()
+        for statement in filter(str.strip, FILL.split(";\n")):
+            conn.execute(statement, {"n": buildings, "first": FIRST_MONTH, "last": last})
+        old = OLD_MONTHLY.search((REPO / "sql/002_bi.sql").read_text(encoding="utf-8"))
+        assert old is not None
+        conn.execute(f"CREATE VIEW bench_old_monthly_consumption AS {old.group(1)}")
+        print(f"  filled {buildings} buildings in {time.perf_counter() - began:.0f} s")
+        codes = [r[0] for r in conn.execute("SELECT code FROM buildings").fetchall()]
+        meters = [r[0] for r in conn.execute("SELECT id FROM meters").fetchall()]
+        rng = random.Random(4)
+        results = {}
+        for name, query in {**grafana_queries(), **view_queries(conn)}.items():
+            times, rows = [], 0
+            for i in range(runs + 5):
+                params = {"building": rng.choice(codes), "meter": rng.choice(meters)}
+                params |= {"start": FIRST_MONTH, "end": last}
+                cursor = conn.cursor()
+                t = time.perf_counter()
+                cursor.execute(query, params)  # returns once libpq holds every row; Python decoding comes after
+                elapsed = time.perf_counter() - t
+                rows = len(cursor.fetchall())
+                if i >= 5:  # warm-up excluded
+                    times.append(elapsed * 1000)
+            times.sort()
+            results[name] = (statistics.median(times), times[int(0.99 * (len(times) - 1))], rows)
+        return results
+
+
+def main() -> None:
+    warnings.filterwarnings("ignore")
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--buildings", type=int, nargs="+", default=[100, 1000])
+    parser.add_argument("--runs", type=int, default=200)
+    args = parser.parse_args()
+    with server_url() as server:
+        for buildings in args.buildings:
+            print(f"\n{buildings} buildings × {MONTHS} months")
+            results = measure(server, buildings, args.runs)
+            print(f"  {'query (one building)':<58}{'p50 ms':>8}{'p99 ms':>8}{'rows':>7}")
+            for name, (p50, p99, rows) in results.items():
+                print(f"  {name:<58}{p50:8.2f}{p99:8.2f}{rows:7d}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,139 @@
+"""The landed answers a building-month is built from, each parsed once per content.
+
+An answer often serves several building-months (a 7-day curve window across a month boundary, a 365-day daily
+window for twelve months), and several tables (readings, then daily for its days). Parsed frames are kept in a
+bounded LRU keyed by the answer's identity and the database's hash of its payload, so an answer changed in place
+is parsed again and an unchanged one never twice.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Final
+
+import pandas as pd
+import psycopg
+
+from linky_pipeline.lib.domain.building_month import BuildingMonth
+from linky_pipeline.lib.domain.registry import Meter
+from linky_pipeline.lib.sources.catalog import parse_landed
+from linky_pipeline.lib.sources.plausibility import PlausibilityBounds
+from linky_pipeline.lib.store.sql import SqlFiles
+
+SQL = SqlFiles(__name__)
+CACHE_ROWS: Final = 1_000_000  # parsed rows kept across building-months (≈ 100 MB)
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """One landed answer (a raw_load_curves row), as revisions name it."""
+
+    meter_pk: int
+    endpoint: str
+    api_version: str
+    window_start: date
+    window_end: date
+    payload_sha256: str
+    fetched_at: datetime
+    content_hash: int  # jsonb_hash_extended of the stored payload
+
+
+# the plausibility bounds are part of the key: a frame parsed under other bounds kept other points
+CacheKey = tuple[int, str, str, date, date, str, int, PlausibilityBounds]
+
+
+class ParsedAnswers:
+    """LRU of parsed frames bounded by their total row count; safe across threads."""
+
+    def __init__(self, max_rows: int = CACHE_ROWS) -> None:
+        self.max_rows = max_rows
+        self._frames: OrderedDict[CacheKey, pd.DataFrame] = OrderedDict()
+        self._rows = 0
+        self._lock = threading.Lock()
+        self.parsed = 0  # answers parsed since creation (a measure of re-parsing)
+
+    def get(self, key: CacheKey) -> pd.DataFrame | None:
+        with self._lock:
+            frame = self._frames.get(key)
+            if frame is not None:
+                self._frames.move_to_end(key)
+            return frame
+
+    def put(self, key: CacheKey, frame: pd.DataFrame) -> None:
+        with self._lock:
+            self.parsed += 1
+            if key in self._frames:
+                return
+            self._frames[key] = frame
+            self._rows += len(frame)
+            while self._rows > self.max_rows and len(self._frames) > 1:
+                _, dropped = self._frames.popitem(last=False)
+                self._rows -= len(dropped)
+
+
+PARSED = ParsedAnswers()
+
+
+def _key(answer: Answer, meter_id: str, bounds: PlausibilityBounds, content_hash: int | None = None) -> CacheKey:
+    return (
+        answer.meter_pk,
+        answer.endpoint,
+        answer.api_version,
+        answer.window_start,
+        answer.window_end,
+        meter_id,
+        answer.content_hash if content_hash is None else content_hash,
+        bounds,
+    )
+
+
+def _fetch_payloads(conn: psycopg.Connection, missing: list[Answer]) -> dict[tuple[Any, ...], tuple[int, Any]]:
+    rows = conn.execute(
+        SQL["select_landed_payloads"],
+        {
+            "meters": [a.meter_pk for a in missing],
+            "endpoints": [a.endpoint for a in missing],
+            "starts": [a.window_start for a in missing],
+            "ends": [a.window_end for a in missing],
+        },
+    ).fetchall()
+    return {(r[0], r[1], r[2], r[3]): (int(r[4]), r[5]) for r in rows}
+
+
+def landed_answers(
+    conn: psycopg.Connection, meters: list[Meter], bm: BuildingMonth, endpoints: tuple[str, ...]
+) -> tuple[pd.DataFrame, list[Answer]]:
+    """Every successful answer of these endpoints overlapping the month, parsed (cached), oldest fetch first, as
+    one frame with meter_pk and `ref` (index into the returned answers) added."""
+    by_pk = {m.pk: m for m in meters}
+    params = {"meters": list(by_pk), "endpoints": list(endpoints), "start": bm.month, "end": bm.next_month}
+    answers = [Answer(*row) for row in conn.execute(SQL["select_landed_answers"], params).fetchall()]
+    bounds = PlausibilityBounds.from_env()
+    frames: list[pd.DataFrame | None] = [PARSED.get(_key(a, by_pk[a.meter_pk].meter_id, bounds)) for a in answers]
+    missing = [a for a, f in zip(answers, frames, strict=True) if f is None]
+    if missing:
+        payloads = _fetch_payloads(conn, missing)
+        for i, answer in enumerate(answers):
+            if frames[i] is not None:
+                continue
+            content_hash, payload = payloads[(answer.meter_pk, answer.endpoint, answer.window_start, answer.window_end)]
+            meter_id = by_pk[answer.meter_pk].meter_id
+            parsed = parse_landed(answer.endpoint, answer.api_version, payload, meter_id, bounds)
+            PARSED.put(_key(answer, meter_id, bounds, content_hash), parsed)
+            frames[i] = parsed
+    kept = [
+        f.assign(meter_pk=a.meter_pk, ref=i)
+        for i, (a, f) in enumerate(zip(answers, frames, strict=True))
+        if f is not None and not f.empty
+    ]
+    return (pd.concat(kept, ignore_index=True) if kept else pd.DataFrame()), answers
+
+
+def raw_frames(
+    conn: psycopg.Connection, meters: list[Meter], bm: BuildingMonth, endpoints: tuple[str, ...]
+) -> pd.DataFrame:
+    """The parsed answers of these endpoints overlapping the month (a later fetch comes later in the frame)."""
+    return landed_answers(conn, meters, bm, endpoints)[0]

@@ -1,1 +1,0 @@
-DELETE FROM readings WHERE meter_pk = ANY(%(meters)s) AND ts >= %(start)s AND ts < %(end)s
