@@ -1,7 +1,7 @@
 """A 36-month backfill at the real quota (5 calls/s per API), fetching and processing overlapped or not (issue 16 P2).
 
 Usage: DAGSTER_EVENT_BATCH_SIZE=100 .venv/bin/python benchmarks/backfill_pipelined.py [--buildings 3 10]
-       [--profile DIR]
+       [--per-hour 100000] [--profile DIR]
 
 Starts a throwaway PostgreSQL (warehouse databases + a PostgreSQL-backed Dagster instance, the production setup)
 and the sandbox with the real per-API quota (5 calls/s, 1 000 calls/h, real time), registers N buildings (one
@@ -12,9 +12,12 @@ N buildings × 37 months as one range run, twice on fresh databases:
   (b) pipelined (the default): each building-month's tables are built as soon as its windows have landed, while
       later months are fetched; the table assets then report them.
 
-The quota bound of a run is max over APIs of its calls on that API ÷ 5 calls/s (APIs in parallel; the hourly
-quota does not bind below 1 000 calls). Prints elapsed ÷ bound for each, and (b)'s gain. With --profile, each run
-is sampled by py-spy (every thread) into DIR/<variant>-<n>.txt (collapsed stacks) for "where the time went".
+The quota bound of a run is max over APIs of its calls on that API ÷ 5 calls/s (APIs in parallel), issue 16's
+definition: the hourly quota (`--per-hour`, sandbox and limiters alike) is lifted by default, since 10 buildings
+make ~1 070 curve calls and a real-time hour boundary would measure the clock, not the pipeline (the hourly
+quota's schedule is measured on a scaled clock by benchmarks/fleet_backfill.py). Prints elapsed ÷ bound for
+each, and (b)'s gain. With --profile, each run is sampled by py-spy (every thread) into DIR/<variant>-<n>.txt
+(collapsed stacks) for "where the time went".
 """
 
 from __future__ import annotations
@@ -100,6 +103,7 @@ def main() -> None:
     warnings.filterwarnings("ignore")
     parser = argparse.ArgumentParser()
     parser.add_argument("--buildings", type=int, nargs="+", default=[3, 10])
+    parser.add_argument("--per-hour", type=int, default=100_000, help="hourly quota per API (sandbox and client)")
     parser.add_argument("--profile", type=Path, default=None, help="py-spy every run into this folder")
     parser.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -117,7 +121,7 @@ def main() -> None:
 
     for i in range(max(args.buildings)):
         METERS[synthetic_prm(i)] = MeterSpec(synthetic_prm(i), "load", scale=0.8 + (i % 5) * 0.1)
-    settings = SandboxSettings(today=TODAY, quota_per_second=int(RATE), quota_per_hour=1000)
+    settings = SandboxSettings(today=TODAY, quota_per_second=int(RATE), quota_per_hour=args.per_hour)
     results = []
     with throwaway_cluster() as cluster, SandboxServer(settings=settings) as server, tempfile.TemporaryDirectory() as d:
         env = {
@@ -125,6 +129,7 @@ def main() -> None:
             "LINKY_ENEDIS_CLIENT_ID": SANDBOX_CLIENT_ID,
             "LINKY_ENEDIS_CLIENT_SECRET": SANDBOX_CLIENT_SECRET,
             "DAGSTER_EVENT_BATCH_SIZE": os.environ.get("DAGSTER_EVENT_BATCH_SIZE", "100"),
+            "LINKY_ENEDIS_CALLS_PER_HOUR": str(args.per_hour),
         }
         for n in args.buildings:
             for pipelined in (False, True):
@@ -157,7 +162,9 @@ def main() -> None:
                 run_s = float(next(x for x in done.stdout.splitlines() if x.startswith("RUN_SECONDS")).split()[1])
                 bound, calls = bound_of(url)
                 results.append((n, pipelined, elapsed, run_s, bound, calls))
-    print(f"sandbox: {RATE:g} calls/s and 1 000 calls/h per API (real time); PostgreSQL-backed Dagster instance")
+    print(
+        f"sandbox: {RATE:g} calls/s and {args.per_hour} calls/h per API (real time); PostgreSQL-backed Dagster instance"
+    )
     for n, pipelined, elapsed, run_s, bound, calls in results:
         label = "(b) pipelined" if pipelined else "(a) baseline "
         print(
