@@ -154,7 +154,8 @@ def main() -> None:
                 if args.profile:
                     args.profile.mkdir(parents=True, exist_ok=True)
                     out = args.profile / f"{'pipelined' if pipelined else 'baseline'}-{n}.txt"
-                    command = ["py-spy", "record", "-r", "100", "-f", "raw", "-o", str(out), "--", *command]
+                    py_spy = str(Path(sys.executable).with_name("py-spy"))  # the venv's (dev group)
+                    command = [py_spy, "record", "-r", "100", "-f", "raw", "-o", str(out), "--", *command]
                 time.sleep(1.1)  # the sandbox's per-second quota starts afresh
                 began = time.monotonic()
                 done = subprocess.run(command, env=env, check=True, capture_output=True, text=True)
