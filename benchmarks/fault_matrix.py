@@ -32,6 +32,10 @@ _MODULES = {
     "test_pg_stops": ("PostgreSQL immediate stop", "the run fails; after restart the next run converges"),
     "test_parser_properties": ("Parser properties (hypothesis, 120 inputs each)", "a frame or a typed error"),
     "test_secret_sweep": ("Secret sweep (DEBUG run, echoing gateways)", "0 secrets in logs, events, tables"),
+    "test_gaps_and_verdicts": (
+        "Fleet failure, consent lost mid-run, withheld day and quarantined point asked again",
+        "the run fails / answers kept / the next run converges",
+    ),
 }
 
 
@@ -51,8 +55,6 @@ def _row_of(nodeid: str) -> tuple[str, str]:
         for case in API_FAULTS:
             if f"[{case.name}]" in nodeid:
                 return _FAMILY_OF_API[case.family], case.expected
-    if module == "test_pending_merges":
-        return "Pending §2/§3 (sync engineer): fleet failure, consent lost mid-run, gaps re-fetched", "strict xfail"
     return _MODULES.get(module, (module, "see the test"))
 
 

@@ -6,6 +6,7 @@ import click
 
 from linky_pipeline.commands import consent, secrets
 from linky_pipeline.commands.alerts import alerts
+from linky_pipeline.commands.backfill import backfill
 from linky_pipeline.commands.belgium import import_csv_command
 from linky_pipeline.commands.bi import create_bi_role_command
 from linky_pipeline.commands.db import db
@@ -25,7 +26,7 @@ meters.add_command(consent.disconnect)
 meters.add_command(import_csv_command)
 buildings.add_command(consent.erase)
 db.add_command(create_bi_role_command)
-for group in (db, buildings, meters, alerts, tariffs, secrets.secrets, sandbox):
+for group in (db, buildings, meters, alerts, tariffs, backfill, secrets.secrets, sandbox):
     main.add_command(group)
 main.add_command(export_command)
 

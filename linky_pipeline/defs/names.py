@@ -21,6 +21,7 @@ GRAFANA: Final = "grafana_dashboard"
 # asset checks
 EVERY_METER_SYNCED: Final = "every_meter_synced"
 NO_SILENT_EMPTY_ANSWER: Final = "no_silent_empty_answer"
+EVERY_BUILDING_FETCHED: Final = "every_building_fetched"
 NO_IMPLAUSIBLE_VALUE: Final = "no_implausible_value"
 NO_NEGATIVE_KWH: Final = "no_negative_kwh"
 NO_OVERLAPPING_INTERVAL: Final = "no_duplicate_or_overlapping_interval"
@@ -38,6 +39,8 @@ TRIGGER_TAG: Final = "linky/trigger"  # which schedule asked for the run
 BUILDINGS_TAG: Final = "linky/buildings"  # which buildings a run covers (shown in the runs list)
 MONTHS_TAG: Final = "linky/months"  # which months a run covers, e.g. 2025-01..2025-12
 HISTORY_OF_TAG: Final = "linky/history_of"  # buildings whose history a backfill loads (comma-separated)
+PROGRESS_TAG: Final = "linky/progress"  # windows done / planned of a running sync (updated while it runs)
+ETA_TAG: Final = "linky/eta"  # when a running sync's last window should be fetched
 RANGE_START_TAG: Final = "dagster/asset_partition_range_start"
 RANGE_END_TAG: Final = "dagster/asset_partition_range_end"
 

@@ -123,7 +123,7 @@ def test_instance_runs_on_postgres_with_the_compose_init_command(dagster_home: P
         assert type(instance.run_coordinator).__name__ == "QueuedRunCoordinator"
         assert instance.run_storage.postgres_url.startswith("postgresql+psycopg2://")  # type: ignore[attr-defined]
         settings = instance.get_concurrency_config()
-        assert settings.pool_config.default_pool_limit == 1
+        assert settings.pool_config.default_pool_limit == 4  # = max_concurrent_runs: the limiters enforce the quotas
         assert settings.run_queue_config is not None and settings.run_queue_config.max_concurrent_runs == 4
         assert instance.run_monitoring_enabled and instance.run_retries_max_retries == 2
         # A real run through the storage (event log NOTIFY included: the psycopg 3 failure mode).

@@ -21,9 +21,14 @@ TOKEN: Final = "/oauth2/v3/token"
 
 # expected outcomes
 RETRIED: Final = "retried: the run ends identical to the reference"
-METER_ERROR: Final = "the meter is reported with a typed error, the others land; the next run converges"
+METER_ERROR: Final = (
+    "the meter is reported with a typed error, the others land; alpha lost its only meter, so the run fails naming it "
+    "after the tables; the next run converges"
+)
 QUARANTINED: Final = "the point is quarantined and reported, every other reading lands"
-FLEET_ERROR: Final = "every meter is reported with a typed error, nothing is landed; the next run converges"
+FLEET_ERROR: Final = (
+    "every meter is reported with a typed error, nothing is landed, the run fails at once; the next run converges"
+)
 
 JSON = {"Content-Type": "application/json"}
 
@@ -148,12 +153,12 @@ API_FAULTS: Final = [
         "auth",
         FLEET_ERROR,
         _on_token("respond", **_body(401, '{"error":"invalid_client"}')),
-        "AuthenticationError",
+        "CredentialsRefusedError",
     ),
     # secret-echoing gateways
     ApiFault("400 echoing the bearer token", "secrets", METER_ERROR, _on_alpha("echo"), "ApiError"),
     ApiFault(
-        "token endpoint echoing the client secret", "secrets", FLEET_ERROR, _on_token("echo"), "AuthenticationError"
+        "token endpoint echoing the client secret", "secrets", FLEET_ERROR, _on_token("echo"), "CredentialsRefusedError"
     ),
     # poison values
     ApiFault(

@@ -25,8 +25,8 @@ pytestmark = pytest.mark.faults
 MONTH_READINGS = 31 * 48 + 2
 KILL_POINTS = [
     KillPoint("api_rate_limits", 1),  # a quota row locked by the run (one row per limiter transaction)
-    KillPoint("raw_load_curves", 3),  # landing: some windows of a building written
-    KillPoint("fetch_state", 40),  # landing: answers written, day states half done
+    KillPoint("raw_load_curves", 1),  # landing (one transaction per window): its answer written, no day state yet
+    KillPoint("fetch_state", 4),  # landing: a window's answer written, its day states half done
     KillPoint("reading_days", 20),  # mid-COPY of a building-month (packed days: ~30 rows per meter-month)
     KillPoint("daily_consumption", 10),
     KillPoint("daily_max_power", 10),

@@ -25,7 +25,7 @@ from linky_pipeline_tests.support.kill_points import KillPoint, paused_at, start
 
 pytestmark = pytest.mark.faults
 STOP_POINTS = [
-    KillPoint("raw_load_curves", 3),
+    KillPoint("raw_load_curves", 1),  # a window's landing transaction (one per window)
     KillPoint("reading_days", 20),
     KillPoint("daily_consumption", 10),
 ]

@@ -160,8 +160,17 @@ def test_a_refresh_token_revoked_mid_run_loses_the_consent_once_and_nothing_else
     assert audit == [("invalid_grant",), ("invalid_grant",)]
     lost = db.execute("SELECT building_code, recipient FROM notifications WHERE kind = 'consent_lost'").fetchall()
     assert lost == [("liege", "syndic@example.org")]
-    # nothing landed for the ORES meter in this run, what it had stays, the French meter got everything
-    assert db.execute(ores_readings).fetchone() == august
+    # the ORES answers received before the revocation landed (issue 17 §3), what it had stays, the French meter got
+    # everything
+    after = db.execute(ores_readings).fetchone()
+    assert after[0] > august[0] and after[0] % 48 == 0  # whole days only
+    assert (
+        db.execute(
+            "SELECT count(*) FROM raw_load_curves r JOIN meters m ON m.id = r.meter_pk "
+            "WHERE m.provider = 'ores' AND r.window_start >= '2026-09-01' AND r.http_status = 200"
+        ).fetchone()[0]
+        >= 1
+    )
     paris = db.execute(
         "SELECT count(*) FROM readings r JOIN meters m ON m.id = r.meter_pk "
         "WHERE m.meter_id = %s AND r.ts >= '2026-08-31 22:00+00'",
@@ -177,7 +186,11 @@ def test_a_refresh_token_revoked_mid_run_loses_the_consent_once_and_nothing_else
 
 def test_an_unconfigured_ores_fails_its_meters_only(db: psycopg.Connection, belgian: str, run_pipeline) -> None:
     result = run_pipeline(["liege", "paris"], date(2026, 10, 1), date(2026, 10, 1), ores={"base_url": ""})
-    assert result.success
+    # Liège lost every meter: the run fails at its end (issue 17 §3), after Paris's tables were built
+    assert not result.success
+    failed = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+    assert [e.step_key for e in failed] == ["raw_load_curves_every_building_fetched"]
+    assert "ORES is not configured" in str(failed[0].event_specific_data.error)
     errors = _metadata(result, "raw_load_curves", "gaps")
     assert errors == 0
     synced_by_building = {

@@ -15,7 +15,11 @@ def test_wrong_direction_meter_does_not_block_the_fleet(db, building, run_pipeli
     building("good", ("22516914714270", "consumption"))
     building("bad", ("24880057139941", "consumption"))  # a production-only point registered as consumption
     result = run_pipeline(["bad", "good"], date(2026, 9, 1), date(2026, 9, 1))
-    assert result.success
+    # "bad" lost its only meter: the run fails (issue 17 §3), but only at its end, after every table of "good"
+    assert not result.success
+    failed = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+    assert [e.step_key for e in failed] == ["raw_load_curves_every_building_fetched"]
+    assert "bad: meter 24880057139941 (consumption): WrongDirectionError" in str(failed[0].event_specific_data.error)
     check = next(c for c in result.get_asset_check_evaluations() if c.check_name == "every_meter_synced")
     assert not check.passed
     assert "bad/24880057139941" in check.metadata["meter_errors"].value

@@ -50,8 +50,9 @@ def test_nightly_requests_one_run_for_all_active_buildings(db, building, pg_url,
             scheduled_execution_time=scheduled,
             resources={"warehouse": WarehouseResource(database_url=pg_url)},
         ) as context:
-            request = nightly_sync(context)
-    assert isinstance(request, dg.RunRequest)
+            requests = nightly_sync(context)
+    assert isinstance(requests, list) and len(requests) == 1  # no gap due again: the nightly run alone
+    request = requests[0]
     assert request.tags["linky/reference_date"] == reference
     assert request.tags["linky/mode"] == "nightly"
     assert request.tags[RANGE_START_TAG] == f"alpha|{months[0]}"
@@ -74,3 +75,41 @@ def test_nothing_to_sync_is_a_skip(db, pg_url) -> None:
 def test_previous_month_only_in_the_first_week() -> None:
     assert sync_months(date(2026, 12, 7)) == (date(2026, 11, 1), date(2026, 12, 1))
     assert sync_months(date(2026, 12, 8)) == (date(2026, 12, 1), date(2026, 12, 1))
+
+
+def test_gaps_due_again_in_older_months_get_one_run_per_building(db, building, pg_url) -> None:
+    """A gap is never final by age (issue 17 §2): the nightly schedule also asks for the older months whose gaps
+    are due again, one run per building, not a rectangle over the whole fleet."""
+    building("alpha", ("22516914714270", "consumption"))
+    building("bravo", ("42900589957123", "consumption"))
+    building("charlie", ("12345678901234", "consumption"))
+    states = [  # (building's meter, day, status, final, next attempt)
+        ("22516914714270", "2026-03-10", "no_data", False, "2026-11-04"),  # due
+        ("22516914714270", "2026-06-02", "partial", False, "2026-11-01"),  # due
+        ("42900589957123", "2026-05-05", "no_data", False, "2026-11-20"),  # not due yet
+        ("12345678901234", "2026-04-01", "no_data", True, None),  # given up
+        ("12345678901234", "2026-11-02", "no_data", False, "2026-11-05"),  # in the nightly's months already
+    ]
+    for prm, day, status, final, next_attempt in states:
+        db.execute(
+            "INSERT INTO fetch_state (meter_pk, endpoint, day, status, points, is_final, fetched_at, attempts, "
+            "next_attempt, first_fetched_at, gave_up) SELECT id, 'consumption_load_curve', %s, %s, 0, %s, now(), 2, "
+            "%s, now(), CASE WHEN %s THEN 'given up' END FROM meters WHERE meter_id = %s",
+            (day, status, final, next_attempt, final, prm),
+        )
+    db.commit()
+    with dg.instance_for_test() as instance:
+        instance.add_dynamic_partitions("building", ["alpha", "bravo", "charlie"])
+        with dg.build_schedule_context(
+            instance=instance,
+            scheduled_execution_time=datetime(2026, 11, 5, 2, tzinfo=BRUSSELS),
+            resources={"warehouse": WarehouseResource(database_url=pg_url)},
+        ) as context:
+            requests = nightly_sync(context)
+    assert isinstance(requests, list)
+    nightly, *gaps = requests
+    assert nightly.tags[RANGE_START_TAG] == "alpha|2026-10-01" and nightly.tags[RANGE_END_TAG] == "charlie|2026-11-01"
+    assert [(r.tags[RANGE_START_TAG], r.tags[RANGE_END_TAG], r.tags["linky/trigger"]) for r in gaps] == [
+        ("alpha|2026-03-01", "alpha|2026-06-01", "nightly-gaps")
+    ]
+    assert gaps[0].tags["linky/mode"] == "nightly" and gaps[0].run_key == "nightly-gaps:alpha:2026-11-05"

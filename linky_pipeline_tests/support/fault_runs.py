@@ -33,7 +33,8 @@ TABLES = (  # what "converges to the reference" compares (when and through which
     "daily_max_power",
     "consumption_anomalies",
 )
-_VOLATILE = {"raw_load_curves": ["fetched_at", "request"], "fetch_state": ["fetched_at"]}
+# when it was fetched (first_fetched_at: when a day was first asked, migration 070) and through which URL
+_VOLATILE = {"raw_load_curves": ["fetched_at", "request"], "fetch_state": ["fetched_at", "first_fetched_at"]}
 
 
 class FaultTolerantEnedis(EnedisResource):
@@ -160,3 +161,25 @@ def failed_checks(result: dg.ExecuteInProcessResult) -> set[str]:
 def landing_total(result: dg.ExecuteInProcessResult, key: str) -> int:
     """A landing counter summed over the run's building-months (each partition records its own)."""
     return sum(int(m.metadata[key].value) for m in result.asset_materializations_for_node("raw_load_curves"))  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class StepFailed:
+    message: str
+    metadata: dict[str, Any]
+
+
+def step_failures(result: dg.ExecuteInProcessResult) -> dict[str, StepFailed]:
+    """Failed steps of a run: the message and the metadata of the dg.Failure raised (or the error's text)."""
+    out = {}
+    for event in result.all_events:
+        if event.event_type != dg.DagsterEventType.STEP_FAILURE or event.step_key is None:
+            continue
+        data = event.step_failure_data
+        user = data.user_failure_data  # a dg.Failure's own description, else the error's text
+        message = (user.description if user and user.description else None) or (
+            data.error.message if data.error else ""
+        )
+        metadata = {k: getattr(v, "value", v) for k, v in (user.metadata if user else {}).items()}
+        out[event.step_key] = StepFailed(message, metadata)
+    return out

@@ -13,6 +13,7 @@ from linky_pipeline.defs.assets.anomalies import consumption_anomalies
 from linky_pipeline.defs.assets.costs import daily_cost, monthly_cost
 from linky_pipeline.defs.assets.ingestion import raw_load_curves
 from linky_pipeline.defs.assets.readings import readings
+from linky_pipeline.defs.assets.sync_verdict import every_building_fetched
 from linky_pipeline.defs.assets.usage_alerts import usage_alerts
 from linky_pipeline.defs.automation.runs import rectangle_tags
 from linky_pipeline.defs.resources.dashboards import DashboardResource
@@ -35,6 +36,7 @@ PIPELINE_ASSETS = [
     daily_max_power,
     monthly_consumption,
     consumption_anomalies,
+    every_building_fetched,
 ]
 COST_ASSETS = [*PIPELINE_ASSETS, daily_cost, monthly_cost]
 ALERT_ASSETS = [*COST_ASSETS, usage_alerts]
@@ -79,6 +81,8 @@ def run_pipeline(pg_url: str, sandbox: SandboxServer) -> Callable[..., dg.Execut
         pin_today: bool = True,
         ores: dict[str, object] | None = None,
         api_mode: str = "2026-v2",
+        policy: dict[str, object] | None = None,
+        enedis: dict[str, object] | None = None,
     ) -> dg.ExecuteInProcessResult:
         instance = instance or default_instance
         known = set(instance.get_dynamic_partitions("building"))
@@ -90,16 +94,22 @@ def run_pipeline(pg_url: str, sandbox: SandboxServer) -> Callable[..., dg.Execut
         resources = {
             "warehouse": warehouse,
             "enedis": EnedisResource(
-                base_url=sandbox.url,
-                client_id=SANDBOX_CLIENT_ID,
-                client_secret=SANDBOX_CLIENT_SECRET,
-                quota_database_url=warehouse.database_url,
-                api_mode=api_mode,
-                calls_per_second=500,
-                calls_per_hour=100_000,  # test runs backfill years in seconds; the quota tests scale time instead
+                **{  # type: ignore[arg-type]
+                    "base_url": sandbox.url,
+                    "client_id": SANDBOX_CLIENT_ID,
+                    "client_secret": SANDBOX_CLIENT_SECRET,
+                    "quota_database_url": warehouse.database_url,
+                    "api_mode": api_mode,
+                    "calls_per_second": 500,
+                    "calls_per_hour": 100_000,  # tests backfill years in seconds; the quota tests scale time instead
+                    **(enedis or {}),
+                }
             ),
             "ores": ores_resource(sandbox, warehouse.database_url, **(ores or {})),
-            "sync_policy": SyncPolicyResource(today=reference.isoformat() if pin_today else ""),
+            "sync_policy": SyncPolicyResource(
+                today=reference.isoformat() if pin_today else "",
+                **(policy or {}),  # type: ignore[arg-type]
+            ),
             "dashboards": DashboardResource(),
         }
         return dg.materialize(

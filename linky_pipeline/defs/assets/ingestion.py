@@ -2,6 +2,7 @@
 
 import time
 from collections.abc import Iterator
+from datetime import date
 
 import dagster as dg
 
@@ -17,7 +18,9 @@ from linky_pipeline.defs.resources.sources import EnedisResource, OresResource, 
 from linky_pipeline.defs.resources.warehouse import WarehouseResource
 from linky_pipeline.lib.domain.building_month import BuildingMonth
 from linky_pipeline.lib.sync import ingest
-from linky_pipeline.lib.sync.run import SyncSummary, sync_partitions
+from linky_pipeline.lib.sync.eta import BuildingEta
+from linky_pipeline.lib.sync.run import SyncOptions, SyncSummary, sync_partitions
+from linky_pipeline.lib.tables.pipelined import MonthChain, sync_steps
 
 GAP_SAMPLE = 20
 
@@ -45,18 +48,45 @@ def raw_load_curves(
     started = time.monotonic()
     partitions = run_partitions(context, warehouse)
     policy = sync_policy.policy(context)
-    summary = sync_partitions(
-        warehouse.connect, meter_clients(policy, enedis, ores), partitions, policy, actor=f"run:{context.run.run_id}"
-    )
+    chain = month_chain(context, warehouse, policy.reference) if sync_policy.build_while_fetching else None
+    try:
+        summary = sync_partitions(
+            warehouse.connect,
+            meter_clients(policy, enedis, ores),
+            partitions,
+            policy,
+            actor=f"run:{context.run.run_id}",
+            options=SyncOptions(
+                run_id=context.run.run_id,
+                on_month_landed=chain,
+                on_progress=lambda etas: report_progress(context, etas),
+                quota_of=enedis.quota_of(policy.mode),
+            ),
+        )
+    finally:
+        if chain is not None:
+            chain.close()
     for building, error in summary.failures.items():
         context.log.error(f"{building}: {error}")
     if summary.failures:
         raise dg.Failure(
-            f"{len(summary.failures)} building(s) failed; the others were committed",
+            f"{len(summary.failures)} building(s) failed; the others were committed, and so were the windows of "
+            "the failed building(s) that landed before the failure",
             metadata={"failed": dg.MetadataValue.json(sorted(summary.failures))},
         )
     for meter, error in summary.meter_errors.items():
         context.log.warning(f"{meter}: {error} (its missing days are retried by the next run)")
+    if summary.nothing_fetched:  # nothing new to build from: the run fails now (the ops webhook fires)
+        raise dg.Failure(
+            summary.nothing_fetched,
+            metadata={
+                "windows_planned": summary.windows_planned,
+                "api_calls": summary.api_calls,
+                "meter_errors": dg.MetadataValue.json(summary.meter_errors),
+            },
+        )
+    for building, why in summary.lost_buildings.items():  # the run fails at its end (every_building_fetched)
+        context.log.error(f"{building} lost every meter this run: {why}")
     for bm in partitions:
         counts = summary.month_counts(bm)
         report = summary.report_of(bm.building)
@@ -70,6 +100,9 @@ def raw_load_curves(
                 "days_requested": counts.days_requested,
                 "gaps": len(counts.no_data_days),
                 "gap_days_sample": dg.MetadataValue.json(counts.no_data_days[:GAP_SAMPLE]),
+                "gaps_retried": counts.gaps_retried,
+                "gaps_filled": counts.gaps_filled,
+                "gaps_given_up": counts.gaps_given_up,
                 "consent_lost": dg.MetadataValue.json(sorted(report.consent_lost) if report else []),
             },
         )
@@ -151,7 +184,32 @@ def _of_month(report: ingest.IngestReport | None, field: str, bm: BuildingMonth)
 
 def _run_totals(summary: SyncSummary, seconds: float) -> str:
     return (
-        f"run totals: {summary.api_calls} API call(s), {sum(r.windows_landed for r in summary.reports)} window(s) "
-        f"landed, {len(summary.no_data_days)} day(s) without data, {len(summary.consent_lost)} consent(s) lost, "
-        f"{seconds:.1f} s"
+        f"run totals: {summary.api_calls} API call(s), {summary.windows_landed} window(s) landed, "
+        f"{summary.windows_failed} failed, {len(summary.no_data_days)} day(s) without data, "
+        f"{len(summary.consent_lost)} consent(s) lost, {seconds:.1f} s"
     )
+
+
+def month_chain(context: dg.AssetExecutionContext, warehouse: WarehouseResource, reference: date) -> MonthChain | None:
+    """The run's table assets, built month by month while the sync still fetches (their steps then report what
+    was built); None when the run materializes none of them."""
+    keys = context.run.asset_selection or context.job_def.asset_layer.executable_asset_keys  # empty: the whole job
+    selected = {key.to_user_string() for key in keys}
+    steps = [s for s in sync_steps(reference) if s.table in selected]
+    return MonthChain(warehouse.connect, context.run.run_id, steps) if steps else None
+
+
+def report_progress(context: dg.AssetExecutionContext, etas: list[BuildingEta]) -> None:
+    """A long run's progress in its log and its tags (runs list): windows done per building and the ETA."""
+    done, planned = sum(e.done for e in etas), sum(e.planned for e in etas)
+    last = max((e.eta for e in etas if e.eta is not None), default=None)
+    lines = [
+        f"{e.building}: {e.done}/{e.planned} window(s)" + (f", ETA {e.eta:%Y-%m-%d %H:%M:%S} UTC" if e.eta else "")
+        for e in etas
+        if e.remaining or e.done
+    ]
+    context.log.info(f"sync progress: {done}/{planned} window(s); " + "; ".join(lines[:50]))
+    tags = {names.PROGRESS_TAG: f"{done}/{planned} windows"}
+    if last is not None:
+        tags[names.ETA_TAG] = f"{last:%Y-%m-%d %H:%M} UTC"
+    context.instance.add_run_tags(context.run.run_id, tags)

@@ -12,6 +12,7 @@ from linky_pipeline.defs.assets.work import AssetEvent, check_events, record_all
 from linky_pipeline.defs.partitions import building_month_partitions
 from linky_pipeline.defs.resources.warehouse import WarehouseResource
 from linky_pipeline.lib.tables import readings as readings_table
+from linky_pipeline.lib.tables.pipelined import readings_built_in_run
 
 
 @dg.asset(
@@ -28,7 +29,9 @@ def readings(context: dg.AssetExecutionContext, warehouse: WarehouseResource) ->
     """kWh per interval (UTC interval start, interval length, quality, source) for every meter of the building,
     stored per local day; only days whose values changed are written, and changed values are kept as revisions."""
     partitions = run_partitions(context, warehouse)
-    run = readings_table.rebuild_readings_run(warehouse.connect, partitions)
+    with warehouse.connect() as conn:  # months this run's sync already built while it fetched are not built twice
+        early = readings_built_in_run(conn, context.run.run_id, partitions)
+    run = readings_table.rebuild_readings_run(warehouse.connect, partitions, early)
     record_all(context, {bm: done.metadata() for bm, done in run.months.items()})
     total = run.written
     context.log.info(

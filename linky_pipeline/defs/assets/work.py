@@ -16,6 +16,7 @@ from linky_pipeline.defs.partitions import parse_partition_key, partition_key
 from linky_pipeline.defs.resources.warehouse import WarehouseResource
 from linky_pipeline.lib.domain.building_month import BuildingMonth
 from linky_pipeline.lib.domain.registry import RegistryError, building_months
+from linky_pipeline.lib.tables.pipelined import built_in_run
 from linky_pipeline.lib.tables.rebuild import Rebuild, Rebuilt, rebuild_partitions
 
 AssetEvent = dg.MaterializeResult[Any] | dg.AssetCheckEvaluation | dg.Output[None]
@@ -143,10 +144,16 @@ def rebuild_each(
     rebuild: Rebuild,
     table: str,
 ) -> dict[BuildingMonth, dict[str, Any]]:
-    """One transaction per building-month; returns each partition's metadata: what its own rebuild wrote."""
-    done: list[Rebuilt] = rebuild_partitions(warehouse.connect, partitions, rebuild)
+    """One transaction per building-month; returns each partition's metadata: what its own rebuild wrote. The
+    building-months this run's sync already built while it fetched (lib/tables/pipelined.py) are not built twice."""
+    with warehouse.connect() as conn:
+        early = built_in_run(conn, context.run.run_id, table, partitions)
+    done: list[Rebuilt] = rebuild_partitions(warehouse.connect, [bm for bm in partitions if bm not in early], rebuild)
+    done += [Rebuilt(bm, rows, seconds) for bm, (rows, seconds) in early.items()]
     total = sum(r.rows for r in done)
-    context.log.info(f"{table}: {total} row(s) written over {len(done)} building-month(s)")
+    context.log.info(
+        f"{table}: {total} row(s) written over {len(done)} building-month(s) ({len(early)} while the sync fetched)"
+    )
     return {
         r.partition: {
             "dagster/partition_row_count": r.rows,

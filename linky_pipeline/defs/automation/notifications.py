@@ -7,6 +7,7 @@ a sensor tick or a run that repeats adds nothing; the deliverer locks each row w
 from datetime import UTC, datetime
 
 import dagster as dg
+from dagster._core.execution.plan.objects import StepFailureData
 
 from linky_pipeline.defs.partitions import parse_partition_key
 from linky_pipeline.defs.resources.notifier import NotifierResource
@@ -84,10 +85,15 @@ def run_failure_to_ops_webhook(
     if not notifier.ops_webhook_url:
         return
     run = context.dagster_run
+    why = [  # which step failed and why (the errors are scrubbed where they are raised)
+        f"{e.step_key}: {data.error.message.strip()}"
+        for e in context.get_step_failure_events()
+        if isinstance(data := e.event_specific_data, StepFailureData) and data.error is not None
+    ]
     payload = {
         "job_name": run.job_name,
         "run_id": run.run_id,
-        "error": context.failure_event.message or "",
+        "error": "\n".join([context.failure_event.message or "", *why]).strip(),
         "building_code": None,
     }
     with warehouse.connect() as conn, conn.transaction():

@@ -18,6 +18,10 @@ _POLICY_ENV = {
     "trailing_days": dg.EnvVar.int("LINKY_SYNC_TRAILING_DAYS"),
     "max_concurrency": dg.EnvVar.int("LINKY_SYNC_MAX_CONCURRENCY"),
     "today": dg.EnvVar("LINKY_SYNC_TODAY"),
+    "gap_retry_days": dg.EnvVar("LINKY_SYNC_GAP_RETRY_DAYS"),
+    "gap_give_up_after": dg.EnvVar.int("LINKY_SYNC_GAP_GIVE_UP_AFTER"),
+    "gap_retry_windows_per_meter": dg.EnvVar.int("LINKY_SYNC_GAP_RETRY_WINDOWS_PER_METER"),
+    "build_while_fetching": dg.EnvVar.int("LINKY_SYNC_BUILD_WHILE_FETCHING"),
 }
 _DASHBOARD_ENV = {"base_url": dg.EnvVar("LINKY_DASHBOARD_BASE_URL")}
 _ORES_ENV = {
@@ -35,6 +39,7 @@ _ENEDIS_ENV = {
     "calls_per_hour": dg.EnvVar.int("LINKY_ENEDIS_CALLS_PER_HOUR"),
     "quota_overrides": dg.EnvVar("LINKY_ENEDIS_QUOTA_OVERRIDES"),
     "quota_time_scale": dg.EnvVar.int("LINKY_QUOTA_TIME_SCALE"),
+    "quota_reserve": dg.EnvVar.int("LINKY_ENEDIS_BACKFILL_RESERVE"),
 }
 
 

@@ -14,8 +14,14 @@ class SyncPolicyResource(dg.ConfigurableResource["SyncPolicyResource"]):
     """How much recent history is re-fetched, how many calls run at once, and which day is 'today'."""
 
     trailing_days: int = 7
-    max_concurrency: int = 4
+    max_concurrency: int = 4  # workers per API
     today: str = ""  # YYYY-MM-DD to pin the clock (tests, sandbox demos); empty = the run's creation date in Paris
+    gap_retry_days: str = "1,3,7"  # a gap is asked again after these many days (by answers so far), then weekly
+    gap_give_up_after: int = 30  # answers without the day's data before it is given up (with the reason)
+    gap_retry_windows_per_meter: int = 2  # windows per meter, API and run that only re-ask gaps
+    # 1: each month's tables are built as soon as it has landed, while later months are fetched; 0: the table
+    # assets build everything after the fetch (the benchmark's baseline)
+    build_while_fetching: int = 1
     _policies: dict[str, SyncPolicy] = PrivateAttr(default_factory=dict)
 
     def policy(self, context: dg.AssetExecutionContext) -> SyncPolicy:
@@ -29,6 +35,9 @@ class SyncPolicyResource(dg.ConfigurableResource["SyncPolicyResource"]):
                 trailing_days=self.trailing_days,
                 mode=mode,
                 max_concurrency=self.max_concurrency,
+                retry_after_days=tuple(int(d) for d in self.gap_retry_days.split(",") if d.strip()),
+                give_up_after=self.gap_give_up_after,
+                retry_windows_per_meter=self.gap_retry_windows_per_meter,
             )
         return self._policies[run.run_id]
 

@@ -13,10 +13,10 @@ from pydantic import PrivateAttr
 
 from linky_pipeline.lib.consent.tokens import VaultTokenStore
 from linky_pipeline.lib.consent.vault import Vault, VaultError, parse_keys
-from linky_pipeline.lib.domain.policy import SyncPolicy
+from linky_pipeline.lib.domain.policy import SyncMode, SyncPolicy
 from linky_pipeline.lib.sources.enedis.client import EnedisClient
 from linky_pipeline.lib.sources.enedis.endpoints import DEFAULT_API_MODE, api_mode_of
-from linky_pipeline.lib.sources.enedis.quota import CALLS_PER_HOUR, CALLS_PER_SECOND, shared_quotas
+from linky_pipeline.lib.sources.enedis.quota import APIS, CALLS_PER_HOUR, CALLS_PER_SECOND, shared_quotas
 from linky_pipeline.lib.sources.errors import SourceConfigError
 from linky_pipeline.lib.sources.ores import contract as ores_contract
 from linky_pipeline.lib.sources.ores.client import OresClient
@@ -24,9 +24,11 @@ from linky_pipeline.lib.sources.ores.provider import ORES
 from linky_pipeline.lib.sources.ores.settings import OresSettings
 from linky_pipeline.lib.sources.provider import MeterClient, UnavailableClient
 from linky_pipeline.lib.sources.quotas import QuotaBook
-from linky_pipeline.lib.sources.ratelimit import PostgresRateLimiter
+from linky_pipeline.lib.sources.ratelimit import PostgresRateLimiter, QuotaLimits, QuotaStatus
 from linky_pipeline.lib.sources.transport import RetryPolicy
 from linky_pipeline.lib.store.db import to_psycopg_url
+from linky_pipeline.lib.sync.eta import QuotaOf
+from linky_pipeline.lib.sync.priority import claimed_calls
 
 
 class EnedisResource(dg.ConfigurableResource["EnedisResource"]):
@@ -42,49 +44,65 @@ class EnedisResource(dg.ConfigurableResource["EnedisResource"]):
     calls_per_hour: int = CALLS_PER_HOUR
     quota_overrides: str = ""
     quota_time_scale: int = 1  # benchmarks against a scaled sandbox: one quota hour lasts 3600/scale s
-    quota_reserve: int = 0  # calls of each API's hour these runs leave to others (e.g. a backfill to the nightly)
+    quota_reserve: int = 0  # calls of each API's hour backfill runs always leave to others (besides nightly claims)
     quota_max_wait_s: float = -1.0  # how long a call may wait for its API's quota; < 0: until the window reopens
     quota_database_url: str  # where the quota shared by every process lives (the warehouse)
-    _clients: dict[date, EnedisClient] = PrivateAttr(default_factory=dict)
-    _quotas: QuotaBook | None = PrivateAttr(default=None)
+    _clients: dict[tuple[date, str], EnedisClient] = PrivateAttr(default_factory=dict)
+    _quotas: dict[str, QuotaBook] = PrivateAttr(default_factory=dict)
 
-    def quotas(self) -> QuotaBook:
-        """The per-API limiters of this resource (created on first use)."""
-        if self._quotas is None:
-            self._quotas = shared_quotas(
+    def quotas(self, mode: SyncMode = "nightly") -> QuotaBook:
+        """The per-API limiters of this resource (created on first use). A backfill's limiters also leave every
+        API the calls a running nightly sync claimed (lib/sync/priority.py): the nightly keeps priority."""
+        if mode not in self._quotas:
+            self._quotas[mode] = shared_quotas(
                 to_psycopg_url(self.quota_database_url),
                 self.calls_per_second,
                 self.calls_per_hour,
                 time_scale=float(self.quota_time_scale),
-                reserve=self.quota_reserve,
+                reserve=self.quota_reserve if mode == "backfill" else 0,
                 overrides=self.quota_overrides,
+                yield_to=claimed_calls if mode == "backfill" else None,
             )
-        return self._quotas
+        return self._quotas[mode]
 
     def client(self, policy: SyncPolicy) -> EnedisClient:
-        """One client per reference date (one per run): its clock is the run's, so `end` never passes it."""
-        reference = policy.reference
-        if reference not in self._clients:
+        """One client per reference date and mode (one per run): its clock is the run's, so `end` never passes
+        it."""
+        key = (policy.reference, policy.mode)
+        if key not in self._clients:
+            reference = policy.reference
             max_wait = self.quota_max_wait_s if self.quota_max_wait_s >= 0 else None
-            self._clients[reference] = EnedisClient(
+            self._clients[key] = EnedisClient(
                 base_url=self.base_url,
                 client_id=self.client_id,
                 client_secret=self.client_secret,
                 api_mode=api_mode_of(self.api_mode),
-                limiter=self.quotas(),
+                limiter=self.quotas(policy.mode),
                 retry=RetryPolicy(max_limiter_wait_s=max_wait),
                 today=lambda: reference,
             )
-        return self._clients[reference]
+        return self._clients[key]
+
+    def quota_of(self, mode: SyncMode) -> QuotaOf:
+        """An API's limits and current window by sync lane (`enedis:<api>`), for progress ETAs."""
+        book = self.quotas(mode)
+
+        def lookup(lane: str) -> tuple[QuotaLimits, QuotaStatus] | None:
+            provider, _, api = lane.partition(":")
+            if provider != "enedis" or api not in APIS:
+                return None
+            return book.limits(api), book.status(api)
+
+        return lookup
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:  # noqa: ARG002 - Dagster hook
         """Release the HTTP pools and the quota connections when the run ends."""
         for client in self._clients.values():
             client.close()
         self._clients.clear()
-        if self._quotas is not None:
-            self._quotas.close()
-            self._quotas = None
+        for book in self._quotas.values():
+            book.close()
+        self._quotas.clear()
 
 
 class OresResource(dg.ConfigurableResource["OresResource"]):

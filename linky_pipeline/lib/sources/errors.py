@@ -66,6 +66,11 @@ class AuthenticationError(ApiError):
     """The token endpoint refused our client credentials, or a fresh token was refused."""
 
 
+class CredentialsRefusedError(AuthenticationError):
+    """The token endpoint refused the application's client credentials: no call of that provider can succeed (a
+    fresh token refused on one data call may concern that call only, and stays a plain AuthenticationError)."""
+
+
 class ConsentLostError(ApiError):
     """The customer revoked consent or no longer owns the PRM: mark the meter, notify, do not retry."""
 

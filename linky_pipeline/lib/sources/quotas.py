@@ -17,6 +17,7 @@ from linky_pipeline.lib.sources.ratelimit import (
     QuotaLimits,
     QuotaStatus,
     RateLimitConfigError,
+    YieldTo,
 )
 
 LimiterFactory = Callable[[str, QuotaLimits], InMemoryRateLimiter | PostgresRateLimiter]
@@ -65,9 +66,15 @@ class QuotaBook:
 
 
 def postgres_quotas(
-    conninfo: str, default: QuotaLimits, overrides: Mapping[str, QuotaLimits] | None = None, *, prefix: str = ""
+    conninfo: str,
+    default: QuotaLimits,
+    overrides: Mapping[str, QuotaLimits] | None = None,
+    *,
+    prefix: str = "",
+    yield_to: YieldTo | None = None,
 ) -> QuotaBook:
-    """Limiters shared by every thread, process and run through api_rate_limits."""
+    """Limiters shared by every thread, process and run through api_rate_limits (`yield_to`: calls of each
+    window left to others besides the fixed reserve, see PostgresRateLimiter)."""
 
     def make(key: str, limits: QuotaLimits) -> PostgresRateLimiter:
         return PostgresRateLimiter(
@@ -79,6 +86,7 @@ def postgres_quotas(
             time_scale=limits.time_scale,
             reserve=limits.reserve,
             edge_s=limits.edge_s,
+            yield_to=yield_to,
         )
 
     return QuotaBook(make, default, overrides, prefix=prefix)

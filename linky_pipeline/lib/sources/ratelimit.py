@@ -57,6 +57,11 @@ class RateLimitWaitTooLong(RateLimitError):
         super().__init__(f"quota {key!r} exhausted: next call allowed in {wait_s:.1f} s (at {retry_at.isoformat()})")
 
 
+# Extra calls of the current window to leave to others, read in the limiter's own transaction (e.g. the calls a
+# nightly run claimed, lib/sync/priority.py): (connection, key) → calls.
+YieldTo = Callable[[psycopg.Connection, str], int]
+
+
 class RateLimiter(Protocol):
     """Anything that blocks until one more call is allowed."""
 
@@ -255,12 +260,14 @@ class PostgresRateLimiter:
         reserve: int = 0,
         edge_s: float = 0.05,
         sleep: Callable[[float], None] = time.sleep,
+        yield_to: YieldTo | None = None,
     ) -> None:
         if not key:
             raise RateLimitConfigError(f"key={key!r}: must be non-empty")
         self.key = key
         self.limits = _limits(per_second, per_hour, burst, time_scale, reserve, edge_s)
         self._conninfo, self._sleep = conninfo, sleep
+        self._yield_to = yield_to
         self._lock = threading.Lock()
         self._conn: psycopg.Connection | None = None
         self._row_ready = False
@@ -285,6 +292,9 @@ class PostgresRateLimiter:
                 raise RateLimitError(f"key={self.key!r}: api_rate_limits row missing")
             self._row_ready = True
             tat, hour_start, hour_count, now = row
+            reserve = limits.reserve
+            if self._yield_to is not None:  # calls other callers claimed in this window (e.g. the nightly's)
+                reserve = min(max(reserve, self._yield_to(conn, self.key)), limits.per_hour - 1)
             d = decide(
                 now,
                 tat,
@@ -294,7 +304,7 @@ class PostgresRateLimiter:
                 per_hour=limits.per_hour,
                 burst=limits.burst,
                 time_scale=limits.time_scale,
-                reserve=limits.reserve,
+                reserve=reserve,
                 edge_s=limits.edge_s,
             )
             if d.wait <= timedelta(0):

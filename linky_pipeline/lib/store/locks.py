@@ -12,3 +12,11 @@ def lock_building_month(conn: psycopg.Connection, building_code: str, month: dat
     conn.execute(
         "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (f"linky:{building_code}:{month.isoformat()}",)
     )
+
+
+def share_building_month(conn: psycopg.Connection, building_code: str, month: date) -> None:
+    """The same lock in shared mode, for writers that may go side by side (each window's landing touches its own
+    rows; row locks order two landings of the same rows) but never beside a rebuild of the month."""
+    conn.execute(
+        "SELECT pg_advisory_xact_lock_shared(hashtextextended(%s, 0))", (f"linky:{building_code}:{month.isoformat()}",)
+    )

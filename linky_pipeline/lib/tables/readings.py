@@ -9,10 +9,11 @@ compressed chunks compressed; chunks a run did rewrite are recompressed before i
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from functools import partial
+from typing import Any
 
 import pandas as pd
 import psycopg
@@ -60,6 +61,14 @@ class MonthWrite:
             "revised_intervals": self.revisions,
             "duration_s": round(self.seconds, 3),
         }
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self) | {"touched": [d.isoformat() for d in self.touched]}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> MonthWrite:
+        """What `to_json` stored (run_builds.details: a month built while its run still fetched)."""
+        return cls(**(dict(data) | {"touched": [date.fromisoformat(d) for d in data.get("touched", [])]}))
 
     def add(self, other: MonthWrite) -> None:
         for name in (
@@ -193,8 +202,16 @@ def write_month(
 
 def rebuild_readings(conn: psycopg.Connection, bm: BuildingMonth, meters: list[Meter]) -> int:
     """Bring the building's readings of the local month in line with the raw answers; returns intervals written."""
+    return rebuild_month(conn, bm, meters).intervals_written
+
+
+def rebuild_month(conn: psycopg.Connection, bm: BuildingMonth, meters: list[Meter]) -> MonthWrite:
+    """`rebuild_readings`, saying what it wrote (caller's transaction, under the building-month lock)."""
+    started = time.monotonic()
     frame, answers = month_readings(conn, meters, bm)
-    return write_month(conn, bm, meters, frame, answers).intervals_written
+    done = write_month(conn, bm, meters, frame, answers)
+    done.seconds = time.monotonic() - started
+    return done
 
 
 Readings = Callable[[BuildingMonth], tuple[pd.DataFrame, list[Answer]]]
@@ -253,14 +270,17 @@ class ReadingsRun:
         return total
 
 
-def rebuild_readings_run(connect: Connect, partitions: list[BuildingMonth]) -> ReadingsRun:
+def rebuild_readings_run(
+    connect: Connect, partitions: list[BuildingMonth], built: Mapping[BuildingMonth, MonthWrite] | None = None
+) -> ReadingsRun:
     """Every building-month of the run on one connection, each in its transaction under its lock, then the
-    compressed chunks the run rewrote are recompressed in one more transaction."""
+    compressed chunks the run rewrote are recompressed in one more transaction. Months in `built` were already
+    written by this run (while its sync fetched: lib/tables/pipelined.py): reported and recompressed, not redone."""
     started = time.monotonic()
-    done: dict[BuildingMonth, MonthWrite] = {}
+    done: dict[BuildingMonth, MonthWrite] = dict(built or {})
     recompressed: list[str] = []
     with connect() as conn:
-        for code, months in months_by_building(partitions).items():
+        for code, months in months_by_building([bm for bm in partitions if bm not in done]).items():
             with conn.transaction():
                 meters = list_meters(conn, code)
             done |= write_building(conn, meters, months, partial(month_readings, conn, meters))

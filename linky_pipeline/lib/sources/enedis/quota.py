@@ -12,7 +12,7 @@ from typing import Final
 
 from linky_pipeline.lib.sources.enedis.endpoints import ENDPOINTS
 from linky_pipeline.lib.sources.quotas import QuotaBook, memory_quotas, parse_overrides, postgres_quotas
-from linky_pipeline.lib.sources.ratelimit import QuotaLimits
+from linky_pipeline.lib.sources.ratelimit import QuotaLimits, YieldTo
 
 PREFIX: Final = "enedis:"
 CALLS_PER_SECOND: Final = 5.0
@@ -49,10 +49,12 @@ def shared_quotas(
     time_scale: float = 1.0,
     reserve: int = 0,
     overrides: str = "",
+    yield_to: YieldTo | None = None,
 ) -> QuotaBook:
-    """The limiters every Enedis client of this installation shares, one per API."""
+    """The limiters every Enedis client of this installation shares, one per API (`yield_to`: see
+    PostgresRateLimiter; backfill runs leave the nightly's claimed calls)."""
     default, by_api = enedis_limits(per_second, per_hour, time_scale=time_scale, reserve=reserve, overrides=overrides)
-    return postgres_quotas(conninfo, default, by_api, prefix=PREFIX)
+    return postgres_quotas(conninfo, default, by_api, prefix=PREFIX, yield_to=yield_to)
 
 
 def local_quotas(per_second: float = CALLS_PER_SECOND, per_hour: int = CALLS_PER_HOUR) -> QuotaBook:

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from linky_pipeline.lib.sources.enedis.labels import number
 from linky_pipeline.lib.sources.enedis.quota import TOKEN
-from linky_pipeline.lib.sources.errors import AuthenticationError, MalformedResponseError, SourceParseError
+from linky_pipeline.lib.sources.errors import CredentialsRefusedError, MalformedResponseError, SourceParseError
 from linky_pipeline.lib.sources.transport import CallCounter, Transport
 
 logger = logging.getLogger(__name__)
@@ -76,7 +76,7 @@ class TokenProvider:
             body = None
         if response.status_code != 200:
             code = body.get("error") if isinstance(body, dict) else None
-            raise AuthenticationError(
+            raise CredentialsRefusedError(
                 response.status_code,
                 code if isinstance(code, str) else None,
                 f"token endpoint refused client_id={self._client_id!r}",

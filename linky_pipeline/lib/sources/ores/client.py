@@ -95,6 +95,10 @@ class OresClient:
         """Release the HTTP pool (limiters belong to whoever made them)."""
         self._http.close()
 
+    def window_days_for(self, endpoint: str) -> int:  # noqa: ARG002 - one setting for both curves
+        """The longest window this client asks for (the sync plans its windows with it)."""
+        return self.settings.window_days
+
     def windows(self, endpoint: str, start: date, end: date, activation: date | None) -> list[tuple[date, date]]:
         """[start, end) clamped to the horizon, the activation and publication (D < today), in `window_days` steps."""
         if start > end:

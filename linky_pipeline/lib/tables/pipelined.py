@@ -1,0 +1,141 @@
+"""Every table of a building-month built as soon as its data has landed, while the run still fetches later months
+(issue 16 P2: fetching and processing overlap). Each table is still one transaction per building-month under the
+building-month lock, in dependency order; what was built is recorded (`run_builds`) so that the run's own table
+steps report it instead of building it again. A blocking check that fails on a table stops the tables built from it
+for that month, as Dagster's blocking checks would."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+import psycopg
+from psycopg.types.json import Jsonb
+
+from linky_pipeline.lib.domain.building_month import BuildingMonth
+from linky_pipeline.lib.domain.registry import Meter, list_meters
+from linky_pipeline.lib.store.locks import lock_building_month
+from linky_pipeline.lib.store.sql import SqlFiles
+from linky_pipeline.lib.tables import anomalies, cost, daily, max_power, monthly, readings, usage_alerts
+from linky_pipeline.lib.tables.checks import daily_findings, readings_findings
+from linky_pipeline.lib.tables.readings import MonthWrite
+from linky_pipeline.lib.tables.rebuild import Connect
+
+SQL = SqlFiles(__name__)
+Build = Callable[[psycopg.Connection, BuildingMonth, list[Meter]], int | MonthWrite]  # rows, or what readings did
+Gate = Callable[[psycopg.Connection, BuildingMonth, list[Meter]], bool]  # True: the data may be built upon
+KEEP = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One table: how it is built, the tables of the chain it reads, and the check that must pass to build on it."""
+
+    table: str
+    build: Build
+    reads: tuple[str, ...] = ()
+    gate: Gate | None = None
+
+
+@dataclass
+class MonthChain:
+    """Builds the steps for each month it is given, on one connection of its own (one caller thread)."""
+
+    connect: Connect
+    run_id: str
+    steps: list[Step]
+    built: dict[str, int] = field(default_factory=dict)  # table → building-months built
+    _conn: psycopg.Connection | None = None
+
+    def __call__(self, bm: BuildingMonth) -> None:
+        if self._conn is None or self._conn.closed:
+            self._conn = self.connect()
+            with self._conn.transaction():
+                self._conn.execute(SQL["delete_old_run_builds"], {"before": datetime.now(UTC) - KEEP})
+        conn = self._conn
+        stopped: set[str] = set()
+        for step in self.steps:
+            if stopped.intersection(step.reads):
+                stopped.add(step.table)
+                continue
+            started = time.monotonic()
+            with conn.transaction():
+                lock_building_month(conn, bm.building, bm.month)
+                meters = list_meters(conn, bm.building)
+                built = step.build(conn, bm, meters)
+                rows, details = (
+                    (built.intervals_written, Jsonb(built.to_json()))
+                    if isinstance(built, MonthWrite)
+                    else (built, None)
+                )
+                conn.execute(
+                    SQL["upsert_run_build"],
+                    {
+                        "run_id": self.run_id,
+                        "table": step.table,
+                        "building": bm.building,
+                        "month": bm.month,
+                        "rows": rows,
+                        "seconds": time.monotonic() - started,
+                        "details": details,
+                    },
+                )
+                if step.gate is not None and not step.gate(conn, bm, meters):
+                    stopped.add(step.table)
+            self.built[step.table] = self.built.get(step.table, 0) + 1
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+
+def built_in_run(
+    conn: psycopg.Connection, run_id: str, table: str, partitions: Iterable[BuildingMonth]
+) -> dict[BuildingMonth, tuple[int, float]]:
+    """Building-months of `partitions` this run already built for `table`: (rows written, seconds)."""
+    wanted = {(bm.building, bm.month): bm for bm in partitions}
+    rows = conn.execute(SQL["select_run_builds"], {"run_id": run_id, "table": table}).fetchall()
+    return {wanted[(b, m)]: (int(r), float(s)) for b, m, r, s, _ in rows if (b, m) in wanted}
+
+
+def readings_built_in_run(
+    conn: psycopg.Connection, run_id: str, partitions: Iterable[BuildingMonth]
+) -> dict[BuildingMonth, MonthWrite]:
+    """Building-months of `partitions` whose readings this run already wrote, with what it wrote."""
+    wanted = {(bm.building, bm.month): bm for bm in partitions}
+    rows = conn.execute(SQL["select_run_builds"], {"run_id": run_id, "table": "readings"}).fetchall()
+    return {wanted[(b, m)]: MonthWrite.from_json(d) for b, m, _, _, d in rows if (b, m) in wanted and d is not None}
+
+
+def _readings_ok(conn: psycopg.Connection, bm: BuildingMonth, meters: list[Meter]) -> bool:
+    found = readings_findings(conn, bm, meters)
+    return found.negative_kwh == found.overlapping_intervals == found.future_intervals == 0
+
+
+def _daily_ok(conn: psycopg.Connection, bm: BuildingMonth, meters: list[Meter]) -> bool:
+    return daily_findings(conn, bm, meters).mismatched_days == 0
+
+
+def sync_steps(reference: date) -> list[Step]:
+    """The sync job's tables in dependency order, with the blocking checks of readings and daily_consumption."""
+
+    def daily_of(conn: psycopg.Connection, bm: BuildingMonth, meters: list[Meter]) -> int:
+        return daily.rebuild_daily(conn, bm, meters, reference)
+
+    return [
+        Step("readings", readings.rebuild_month, gate=_readings_ok),
+        Step("daily_consumption", daily_of, ("readings",), gate=_daily_ok),
+        Step("daily_max_power", max_power.rebuild_max_power),
+        Step("monthly_consumption", monthly.rebuild_monthly, ("daily_consumption",)),
+        Step("consumption_anomalies", anomalies.rebuild_anomalies, ("daily_consumption", "readings")),
+        Step("daily_cost", cost.rebuild_daily_cost, ("readings", "daily_consumption")),
+        Step("monthly_cost", cost.rebuild_monthly_cost, ("daily_cost",)),
+        Step(
+            "usage_alerts",
+            usage_alerts.rebuild_usage_alerts,
+            ("daily_max_power", "readings", "daily_consumption", "daily_cost"),
+        ),
+    ]

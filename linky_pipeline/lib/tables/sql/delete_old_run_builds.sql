@@ -1,0 +1,1 @@
+DELETE FROM run_builds WHERE built_at < %(before)s

@@ -1,0 +1,79 @@
+"""A run builds each building-month's tables as soon as its windows have landed, while it fetches later months
+(issue 16 P2); the tables are the ones the assets build after the fetch, and the assets report them."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from linky_pipeline.lib.domain.building_month import BuildingMonth
+from linky_pipeline.lib.tables.pipelined import MonthChain, Step
+from linky_pipeline_tests.support.pipeline import checksums
+
+TABLES = ("readings", "daily_consumption", "monthly_consumption", "daily_max_power", "consumption_anomalies")
+STORED = ("reading_days", "reading_revisions", *TABLES[1:])  # readings is a view over reading_days
+LANDING = "raw_load_curves, fetch_state, empty_answers, sync_runs, run_builds, notifications"
+
+
+def test_tables_built_while_fetching_equal_those_built_after_it(db, building, run_pipeline) -> None:
+    building("alpha", ("22516914714270", "consumption"))
+    building("bravo", ("12345678901234", "consumption"))
+    months = (date(2026, 5, 1), date(2026, 9, 1))
+    after = run_pipeline(["alpha", "bravo"], *months, policy={"build_while_fetching": 0})
+    assert after.success
+    db.rollback()
+    assert db.execute("SELECT count(*) FROM run_builds").fetchone() == (0,)
+    expected = checksums(db, TABLES)
+    db.execute(f"TRUNCATE {', '.join(STORED)}, {LANDING} CASCADE")
+    db.commit()
+
+    during = run_pipeline(["alpha", "bravo"], *months)
+    assert during.success
+    assert checksums(db, TABLES) == expected
+    built = dict(
+        db.execute(
+            "SELECT table_name, count(*) FROM run_builds WHERE run_id = %s GROUP BY 1", (during.run_id,)
+        ).fetchall()
+    )
+    assert built == dict.fromkeys(TABLES, 10)  # every table × building-month of the run, built while fetching
+    # the assets report what was built (rows per partition equal to the table's), without building it again
+    for event in during.get_asset_materialization_events():
+        mat = event.materialization
+        if mat.asset_key.to_user_string() == "readings":
+            building_code, month = event.partition.split("|")
+            rows = db.execute(
+                "SELECT count(*) FROM readings r JOIN meters m ON m.id = r.meter_pk WHERE m.building_code = %s "
+                "AND r.ts >= %s::date::timestamp AT TIME ZONE 'Europe/Paris' "
+                "AND r.ts < (%s::date + interval '1 month')::timestamp AT TIME ZONE 'Europe/Paris'",
+                (building_code, month, month),
+            ).fetchone()[0]
+            assert mat.metadata["rows_written"].value == rows
+
+
+def test_a_failed_gate_stops_the_tables_built_on_it(db, building, pg_url) -> None:
+    import psycopg
+
+    building("alpha", ("22516914714270", "consumption"))
+    calls: list[str] = []
+
+    def step(name: str):
+        def build(conn, bm, meters) -> int:
+            calls.append(name)
+            return 1
+
+        return build
+
+    steps = [
+        Step("readings", step("readings"), gate=lambda *_: False),  # e.g. a negative interval: blocking check fails
+        Step("daily_max_power", step("daily_max_power")),
+        Step("daily_consumption", step("daily_consumption"), ("readings",)),
+        Step("monthly_consumption", step("monthly_consumption"), ("daily_consumption",)),
+    ]
+    chain = MonthChain(lambda: psycopg.connect(pg_url), "run-1", steps)
+    chain(BuildingMonth("alpha", date(2026, 9, 1), "Europe/Paris"))
+    chain.close()
+    assert calls == ["readings", "daily_max_power"]
+    db.rollback()
+    assert db.execute("SELECT table_name FROM run_builds ORDER BY 1").fetchall() == [
+        ("daily_max_power",),
+        ("readings",),
+    ]
