@@ -148,6 +148,27 @@ def test_each_partition_shows_what_sql_says_about_that_building_month(db, buildi
     assert len(seen["daily_consumption.gaps"]) > 1 and 0 in seen["daily_consumption.gaps"]
 
 
+def test_partition_metadata_never_resolves_the_run_range_again(db, building, run_pipeline, monkeypatch) -> None:
+    """add_asset_metadata(partition_key=...) rebuilds the run's whole key range on each call (O(N²) per run): the
+    assets record each building-month's metadata without it, and it still lands on that building-month."""
+
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("add_asset_metadata resolved the run's partition range")
+
+    monkeypatch.setattr(dg.AssetExecutionContext, "add_asset_metadata", refuse)
+    building("holes", ("42900589957123", "consumption"))
+    building("normal", ("22516914714270", "consumption"))
+    instance = dg.DagsterInstance.ephemeral()
+    result = run_pipeline(BUILDINGS, MONTHS[0], MONTHS[0], instance=instance)
+    assert result.success
+    for code in BUILDINGS:
+        truth = _sql_truth(db, code, MONTHS[0])
+        for asset, expected in truth.items():
+            shown = _metadata(instance, asset, code, MONTHS[0])
+            assert shown["building"] == code
+            assert all(shown[name] == value for name, value in expected.items()), (asset, code)
+
+
 def _check_status(instance: dg.DagsterInstance, building: str, month: date) -> AssetCheckExecutionRecordStatus:
     key = AssetCheckKey(dg.AssetKey("daily_consumption"), "complete_days")
     infos = instance.event_log_storage.get_asset_check_partition_info([key])

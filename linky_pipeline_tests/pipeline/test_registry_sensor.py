@@ -3,6 +3,7 @@
 from datetime import date
 
 import dagster as dg
+from dagster._core.definitions.sensor_definition import SensorExecutionData
 
 from linky_pipeline.definitions import defs
 from linky_pipeline.defs.automation.registry_sensor import building_registry_sensor, partition_changes
@@ -12,15 +13,16 @@ from linky_pipeline.lib.domain.registry import add_meter, remove_building
 CURSOR: dict[int, str | None] = {}
 
 
-def _tick(instance: dg.DagsterInstance, pg_url: str) -> dg.SensorResult:
-    """One tick as the daemon runs it: inside the code location, with the cursor of the previous tick."""
+def _tick(instance: dg.DagsterInstance, pg_url: str) -> SensorExecutionData:
+    """One tick as the daemon runs it: inside the code location, with the cursor of the previous tick, through
+    the sensor's evaluation (which validates its backfill requests against the sensor's asset selection)."""
     context = dg.build_sensor_context(
         instance=instance,
         cursor=CURSOR.get(id(instance)),
         repository_def=defs().get_repository_def(),
         resources={"warehouse": WarehouseResource(database_url=pg_url)},
     )
-    result = building_registry_sensor(context)
+    result = building_registry_sensor.evaluate_tick(context)
     CURSOR[id(instance)] = result.cursor
     for request in result.dynamic_partitions_requests or []:
         if isinstance(request, dg.AddDynamicPartitionsRequest):

@@ -32,9 +32,10 @@ else:
 def run_partitions(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> list[BuildingMonth]:
     """Building-months of this run, buildings then months ascending (months in order for MoM/YoY)."""
     pool_instance_connections(context.instance)
+    keys = remember_targets(context)
     with warehouse.connect() as conn:
         try:
-            partitions = building_months(conn, [parse_partition_key(key) for key in context.partition_keys])
+            partitions = building_months(conn, [parse_partition_key(key) for key in keys])
         except RegistryError as exc:
             raise dg.Failure(
                 f"{exc}: a building partition must be a registered building. Add it with "
@@ -100,8 +101,40 @@ def window_metadata(bm: BuildingMonth) -> dict[str, Any]:
     }
 
 
+_TARGETED: dict[tuple[str, str], frozenset[str]] = {}  # (run, asset) → the run's partition keys, read once
+
+
+def _step_of(context: dg.AssetExecutionContext) -> tuple[str, str]:
+    return context.run.run_id, context.assets_def.key.to_user_string()
+
+
+def remember_targets(context: dg.AssetExecutionContext) -> list[str]:
+    """The run's partition keys (resolved by Dagster once here), kept for `record`."""
+    keys = [str(key) for key in context.partition_keys]
+    _TARGETED[_step_of(context)] = frozenset(keys)
+    return keys
+
+
 def record(context: dg.AssetExecutionContext, bm: BuildingMonth, metadata: Mapping[str, Any]) -> None:
-    context.add_asset_metadata({**window_metadata(bm), **metadata}, partition_key=key_of(bm))
+    """This building-month's metadata on its own partition.
+
+    `add_asset_metadata(partition_key=...)` first checks the key against the run's range by resolving the whole
+    range again: every building × month key built anew and two instance queries, on each call. A run of N
+    building-months called it N times per asset, O(N²): 28 % of a 1 000-building nightly (py-spy,
+    benchmarks/RESULTS.md). The keys here come from the run's own partition keys (run_partitions read them once),
+    so the same check is a set lookup, then the metadata goes where add_asset_metadata puts it. Should that
+    internal place move in a later Dagster, the public call is used, slower but the same."""
+    key = key_of(bm)
+    values = {**window_metadata(bm), **metadata}
+    step = getattr(context.op_execution_context, "_step_execution_context", None)
+    accumulator = getattr(step, "_metadata_accumulator", None)
+    targeted = _TARGETED.get(_step_of(context))
+    if accumulator is None or targeted is None or key not in targeted:
+        context.add_asset_metadata(values, partition_key=key)
+        return
+    step._metadata_accumulator = accumulator.with_additional_asset_metadata(  # type: ignore[union-attr]
+        asset_key=context.assets_def.key, metadata=values, partition_key=key
+    )
 
 
 def rebuild_each(

@@ -80,7 +80,7 @@ def history_backfill(context: dg.SensorEvaluationContext, building: str, today: 
     name="building_registry_sensor",
     minimum_interval_seconds=60,
     default_status=dg.DefaultSensorStatus.RUNNING,
-    target=dg.AssetSelection.groups(*names.SYNC_GROUPS),
+    asset_selection=dg.AssetSelection.groups(*names.SYNC_GROUPS),  # backfill requests need it (not target=)
 )
 def building_registry_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource) -> dg.SensorResult:
     """New buildings become partitions; removed ones disappear from the UI; meters never fetched get their history

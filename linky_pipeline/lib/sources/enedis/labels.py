@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Final
 from zoneinfo import ZoneInfo
 
@@ -97,11 +98,36 @@ def _utc(naive: datetime, tz: ZoneInfo, fold: int) -> datetime:
     return naive.replace(tzinfo=tz, fold=fold).astimezone(UTC)
 
 
+@lru_cache(maxsize=8192)
+def steady_offset(day: date, tz: ZoneInfo) -> timedelta | None:
+    """The UTC offset of a local day whose clock never changes (every quarter hour from midnight to midnight has
+    one offset, neither skipped nor repeated), else None. Cached: a year of labels asks ~365 days."""
+    midnight = datetime.combine(day, time(0))
+    offsets = {
+        (midnight + timedelta(minutes=15 * q)).replace(tzinfo=tz, fold=fold).utcoffset()
+        for q in range(24 * 4 + 1)
+        for fold in (0, 1)
+    }
+    return offsets.pop() if len(offsets) == 1 else None
+
+
 def end_candidates(label: datetime, interval_s: int, tz: ZoneInfo = PARIS) -> list[datetime]:
-    """Every UTC end instant a label can denote under either labelling convention, ascending."""
+    """Every UTC end instant a label can denote under either labelling convention, ascending.
+
+    On a steady day (nearly all of them) both conventions name one instant, label − offset: the fold arithmetic
+    below, 4 zone look-ups per point, is only needed around a clock change."""
     if label.tzinfo is not None:
         return [label.astimezone(UTC)]
     step = timedelta(seconds=interval_s)
+    start = label - step
+    offset = steady_offset(label.date(), tz)
+    if offset is not None and (start.date() == label.date() or steady_offset(start.date(), tz) == offset):
+        return [(label - offset).replace(tzinfo=UTC, fold=0)]
+    return end_candidates_by_folds(label, step, tz)
+
+
+def end_candidates_by_folds(label: datetime, step: timedelta, tz: ZoneInfo = PARIS) -> list[datetime]:
+    """The general rule for a naive label: each fold of the end label, and each fold of its start plus the step."""
     found = {_utc(label, tz, fold) for fold in _folds(label, tz, gap_fold=0)}
     start = label - step
     found.update(_utc(start, tz, fold) + step for fold in _folds(start, tz, gap_fold=1))
