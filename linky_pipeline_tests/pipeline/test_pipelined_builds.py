@@ -6,12 +6,23 @@ from __future__ import annotations
 from datetime import date
 
 from linky_pipeline.lib.domain.building_month import BuildingMonth
-from linky_pipeline.lib.tables.pipelined import MonthChain, Step
+from linky_pipeline.lib.domain.registry import list_meters
+from linky_pipeline.lib.tables.checks import ReadingsFindings, daily_findings, readings_findings
+from linky_pipeline.lib.tables.pipelined import (
+    MonthChain,
+    Step,
+    daily_findings_in_run,
+    readings_findings_in_run,
+)
 from linky_pipeline_tests.support.pipeline import checksums
 
 TABLES = ("readings", "daily_consumption", "monthly_consumption", "daily_max_power", "consumption_anomalies")
 STORED = ("reading_days", "reading_revisions", *TABLES[1:])  # readings is a view over reading_days
 LANDING = "raw_load_curves, fetch_state, empty_answers, sync_runs, run_builds, notifications"
+
+
+def evaluations(result) -> set[tuple[str, str | None, bool, str | None]]:
+    return {(e.check_name, e.partition, e.passed, e.description) for e in result.get_asset_check_evaluations()}
 
 
 def test_tables_built_while_fetching_equal_those_built_after_it(db, building, run_pipeline) -> None:
@@ -23,12 +34,14 @@ def test_tables_built_while_fetching_equal_those_built_after_it(db, building, ru
     db.rollback()
     assert db.execute("SELECT count(*) FROM run_builds").fetchone() == (0,)
     expected = checksums(db, TABLES)
+    checked = evaluations(after)
     db.execute(f"TRUNCATE {', '.join(STORED)}, {LANDING} CASCADE")
     db.commit()
 
     during = run_pipeline(["alpha", "bravo"], *months)
     assert during.success
     assert checksums(db, TABLES) == expected
+    assert evaluations(during) == checked  # the checks say the same, from the findings counted while fetching
     built = dict(
         db.execute(
             "SELECT table_name, count(*) FROM run_builds WHERE run_id = %s GROUP BY 1", (during.run_id,)
@@ -49,6 +62,24 @@ def test_tables_built_while_fetching_equal_those_built_after_it(db, building, ru
             assert mat.metadata["rows_written"].value == rows
 
 
+def test_the_findings_counted_while_fetching_are_those_of_the_tables(db, building, run_pipeline) -> None:
+    """The check steps after the fetch report the findings the builder counted with each table (issue 16 P2: no
+    second count of every building-month after the last call); they are what a count now finds."""
+    building("alpha", ("22516914714270", "consumption"))
+    during = run_pipeline(["alpha"], date(2026, 7, 1), date(2026, 9, 1))
+    assert during.success
+    db.rollback()
+    months = [BuildingMonth("alpha", m, "Europe/Paris") for m in (date(2026, 7, 1), date(2026, 8, 1), date(2026, 9, 1))]
+    meters = list_meters(db, "alpha")
+    readings = readings_findings_in_run(db, during.run_id, months)
+    daily = daily_findings_in_run(db, during.run_id, months)
+    assert set(readings) == set(daily) == set(months)
+    for bm in months:
+        assert readings[bm] == readings_findings(db, bm, meters)
+        assert daily[bm] == daily_findings(db, bm, meters)
+    assert readings_findings_in_run(db, "another-run", months) == {}
+
+
 def test_a_failed_gate_stops_the_tables_built_on_it(db, building, pg_url) -> None:
     import psycopg
 
@@ -63,7 +94,8 @@ def test_a_failed_gate_stops_the_tables_built_on_it(db, building, pg_url) -> Non
         return build
 
     steps = [
-        Step("readings", step("readings"), gate=lambda *_: False),  # e.g. a negative interval: blocking check fails
+        # e.g. a negative interval: the blocking check fails
+        Step("readings", step("readings"), gate=lambda *_: (False, ReadingsFindings(1, 0, 0))),
         Step("daily_max_power", step("daily_max_power")),
         Step("daily_consumption", step("daily_consumption"), ("readings",)),
         Step("monthly_consumption", step("monthly_consumption"), ("daily_consumption",)),
@@ -77,3 +109,5 @@ def test_a_failed_gate_stops_the_tables_built_on_it(db, building, pg_url) -> Non
         ("daily_max_power",),
         ("readings",),
     ]
+    month = BuildingMonth("alpha", date(2026, 9, 1), "Europe/Paris")
+    assert readings_findings_in_run(db, "run-1", [month]) == {month: ReadingsFindings(1, 0, 0)}

@@ -22,6 +22,7 @@ from linky_pipeline.lib.domain.building_month import BuildingMonth
 from linky_pipeline.lib.domain.registry import list_meters
 from linky_pipeline.lib.store.timescale.server import failed_jobs
 from linky_pipeline.lib.tables.checks import CONSERVATION_TOLERANCE, daily_findings, readings_findings
+from linky_pipeline.lib.tables.pipelined import daily_findings_in_run, readings_findings_in_run
 from linky_pipeline.lib.tables.summaries import Key, MeterDays, conservation_samples
 
 _ERROR = dg.AssetCheckSeverity.ERROR
@@ -91,6 +92,7 @@ def readings_evaluations(
     out = []
     with warehouse.connect() as conn:
         failures = [f.describe() for f in failed_jobs(conn)]
+        counted = readings_findings_in_run(conn, context.run.run_id, partitions)  # built while fetching
         for bm in partitions:
             out.append(
                 evaluation(
@@ -103,7 +105,7 @@ def readings_evaluations(
                     metadata={"failed_jobs": dg.MetadataValue.json(failures)},
                 )
             )
-            found = readings_findings(conn, bm, list_meters(conn, bm.building))
+            found = counted.get(bm) or readings_findings(conn, bm, list_meters(conn, bm.building))
             for name, bad, what in (
                 (names.NO_NEGATIVE_KWH, found.negative_kwh, "negative interval(s)"),
                 (names.NO_OVERLAPPING_INTERVAL, found.overlapping_intervals, "overlapping interval(s)"),
@@ -135,11 +137,13 @@ def daily_evaluations(
 ) -> list[dg.AssetCheckEvaluation]:
     out = []
     with warehouse.connect() as conn:
+        counted = daily_findings_in_run(conn, context.run.run_id, partitions)  # built while fetching
         for bm in partitions:
-            meters = list_meters(conn, bm.building)
-            found = daily_findings(conn, bm, meters)
+            found = counted.get(bm) or daily_findings(conn, bm, list_meters(conn, bm.building))
             drifting = (
-                conservation_samples(conn, bm, [m.pk for m in meters], CONSERVATION_TOLERANCE, SAMPLE)
+                conservation_samples(
+                    conn, bm, [m.pk for m in list_meters(conn, bm.building)], CONSERVATION_TOLERANCE, SAMPLE
+                )
                 if found.mismatched_days
                 else []
             )

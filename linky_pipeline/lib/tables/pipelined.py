@@ -2,14 +2,16 @@
 (issue 16 P2: fetching and processing overlap). Each table is still one transaction per building-month under the
 building-month lock, in dependency order; what was built is recorded (`run_builds`) so that the run's own table
 steps report it instead of building it again. A blocking check that fails on a table stops the tables built from it
-for that month, as Dagster's blocking checks would."""
+for that month, as Dagster's blocking checks would; its findings, counted in the transaction that built the table,
+are recorded with it, so that the run's check steps report them instead of counting them again after the fetch."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import psycopg
 from psycopg.types.json import Jsonb
@@ -19,13 +21,14 @@ from linky_pipeline.lib.domain.registry import Meter, list_meters
 from linky_pipeline.lib.store.locks import lock_building_month
 from linky_pipeline.lib.store.sql import SqlFiles
 from linky_pipeline.lib.tables import anomalies, cost, daily, max_power, monthly, readings, usage_alerts
-from linky_pipeline.lib.tables.checks import daily_findings, readings_findings
+from linky_pipeline.lib.tables.checks import DailyFindings, ReadingsFindings, daily_findings, readings_findings
 from linky_pipeline.lib.tables.readings import MonthWrite
 from linky_pipeline.lib.tables.rebuild import Connect
 
 SQL = SqlFiles(__name__)
 Build = Callable[[psycopg.Connection, BuildingMonth, list[Meter]], int | MonthWrite]  # rows, or what readings did
-Gate = Callable[[psycopg.Connection, BuildingMonth, list[Meter]], bool]  # True: the data may be built upon
+Findings = ReadingsFindings | DailyFindings
+Gate = Callable[[psycopg.Connection, BuildingMonth, list[Meter]], tuple[bool, Findings]]  # True: may be built upon
 KEEP = timedelta(days=7)
 
 
@@ -66,10 +69,13 @@ class MonthChain:
                 meters = list_meters(conn, bm.building)
                 built = step.build(conn, bm, meters)
                 rows, details = (
-                    (built.intervals_written, Jsonb(built.to_json()))
-                    if isinstance(built, MonthWrite)
-                    else (built, None)
+                    (built.intervals_written, built.to_json()) if isinstance(built, MonthWrite) else (built, {})
                 )
+                if step.gate is not None:
+                    passed, findings = step.gate(conn, bm, meters)
+                    details["findings"] = asdict(findings)
+                    if not passed:
+                        stopped.add(step.table)
                 conn.execute(
                     SQL["upsert_run_build"],
                     {
@@ -79,11 +85,9 @@ class MonthChain:
                         "month": bm.month,
                         "rows": rows,
                         "seconds": time.monotonic() - started,
-                        "details": details,
+                        "details": Jsonb(details) if details else None,
                     },
                 )
-                if step.gate is not None and not step.gate(conn, bm, meters):
-                    stopped.add(step.table)
             self.built[step.table] = self.built.get(step.table, 0) + 1
 
     def close(self) -> None:
@@ -105,18 +109,44 @@ def readings_built_in_run(
     conn: psycopg.Connection, run_id: str, partitions: Iterable[BuildingMonth]
 ) -> dict[BuildingMonth, MonthWrite]:
     """Building-months of `partitions` whose readings this run already wrote, with what it wrote."""
+    return {
+        bm: MonthWrite.from_json({k: v for k, v in d.items() if k != "findings"})
+        for bm, d in _details(conn, run_id, "readings", partitions).items()
+    }
+
+
+def readings_findings_in_run(
+    conn: psycopg.Connection, run_id: str, partitions: Iterable[BuildingMonth]
+) -> dict[BuildingMonth, ReadingsFindings]:
+    """The readings checks' findings of the building-months this run built while it fetched (counted when built)."""
+    found = _details(conn, run_id, "readings", partitions)
+    return {bm: ReadingsFindings(**d["findings"]) for bm, d in found.items() if "findings" in d}
+
+
+def daily_findings_in_run(
+    conn: psycopg.Connection, run_id: str, partitions: Iterable[BuildingMonth]
+) -> dict[BuildingMonth, DailyFindings]:
+    """The daily_consumption checks' findings of the building-months this run built while it fetched."""
+    found = _details(conn, run_id, "daily_consumption", partitions)
+    return {bm: DailyFindings(**d["findings"]) for bm, d in found.items() if "findings" in d}
+
+
+def _details(
+    conn: psycopg.Connection, run_id: str, table: str, partitions: Iterable[BuildingMonth]
+) -> dict[BuildingMonth, dict[str, Any]]:
     wanted = {(bm.building, bm.month): bm for bm in partitions}
-    rows = conn.execute(SQL["select_run_builds"], {"run_id": run_id, "table": "readings"}).fetchall()
-    return {wanted[(b, m)]: MonthWrite.from_json(d) for b, m, _, _, d in rows if (b, m) in wanted and d is not None}
+    rows = conn.execute(SQL["select_run_builds"], {"run_id": run_id, "table": table}).fetchall()
+    return {wanted[(b, m)]: dict(d) for b, m, _, _, d in rows if (b, m) in wanted and d is not None}
 
 
-def _readings_ok(conn: psycopg.Connection, bm: BuildingMonth, meters: list[Meter]) -> bool:
+def _readings_ok(conn: psycopg.Connection, bm: BuildingMonth, meters: list[Meter]) -> tuple[bool, Findings]:
     found = readings_findings(conn, bm, meters)
-    return found.negative_kwh == found.overlapping_intervals == found.future_intervals == 0
+    return found.negative_kwh == found.overlapping_intervals == found.future_intervals == 0, found
 
 
-def _daily_ok(conn: psycopg.Connection, bm: BuildingMonth, meters: list[Meter]) -> bool:
-    return daily_findings(conn, bm, meters).mismatched_days == 0
+def _daily_ok(conn: psycopg.Connection, bm: BuildingMonth, meters: list[Meter]) -> tuple[bool, Findings]:
+    found = daily_findings(conn, bm, meters)
+    return found.mismatched_days == 0, found
 
 
 def sync_steps(reference: date) -> list[Step]:
