@@ -166,6 +166,8 @@ def timeline(stdout: str, rows: list[tuple[float, str, str, str, str, int]], beg
     each step (what a run spends before its first call and after its last)."""
     marks: list[tuple[float, str]] = [(0.0, "process start")]
     for line in stdout.splitlines():
+        if not line.strip():
+            continue
         kind, *rest = line.split()
         if kind == "RUN_WINDOW":
             marks += [(float(rest[0]) - began, "run start"), (float(rest[1]) - began, "run end")]
@@ -243,12 +245,13 @@ def main() -> None:
                     command = [py_spy, "record", "-r", "100", "-f", "raw", "-o", str(out), "--", *command]
                 time.sleep(1.1)  # the sandbox's per-second quota starts afresh
                 log.take()
-                began, began_wall = time.monotonic(), time.time()
+                began, began_wall, load_before = time.monotonic(), time.time(), os.getloadavg()[0]
                 done = subprocess.run(command, env=env, check=True, capture_output=True, text=True)
                 elapsed = time.monotonic() - began
+                load = f"load average {load_before:.1f} → {os.getloadavg()[0]:.1f}"
                 rows = log.take()
                 label = "(b)" if pipelined else "(a)"
-                print(f"{label} {n} building(s), the sandbox's requests:", flush=True)
+                print(f"{label} {n} building(s) ({load}), the sandbox's requests:", flush=True)
                 print(describe_calls(rows), flush=True)
                 print(timeline(done.stdout, rows, began_wall, began_wall + elapsed), flush=True)
                 run_s = float(next(x for x in done.stdout.splitlines() if x.startswith("RUN_SECONDS")).split()[1])

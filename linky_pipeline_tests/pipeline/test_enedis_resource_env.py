@@ -31,7 +31,7 @@ def test_defaults_are_the_2026_api_and_1000_calls_per_hour_per_api(monkeypatch: 
     enedis = _enedis(monkeypatch, {"LINKY_ENEDIS_QUOTA_OVERRIDES": ""})
     assert enedis.api_mode == "2026-v2"
     book = enedis.quotas()
-    assert book.limits("consumption_load_curve") == QuotaLimits(per_second=5, per_hour=1000, burst=1)
+    assert book.limits("consumption_load_curve") == QuotaLimits(per_second=5, per_hour=1000, burst=1, margin=0.02)
     assert book.prefix == "enedis:"
 
 
@@ -47,5 +47,5 @@ def test_quota_settings_from_the_environment(monkeypatch: pytest.MonkeyPatch) ->
     )
     assert enedis.api_mode == "v5"
     book = enedis.quotas()
-    assert book.limits("consumption_load_curve") == QuotaLimits(4, 1200, burst=1, time_scale=1000)
-    assert book.limits("daily_consumption") == QuotaLimits(4, 2000, burst=1, time_scale=1000)
+    assert book.limits("consumption_load_curve") == QuotaLimits(4, 1200, burst=1, time_scale=1000, margin=0.02)
+    assert book.limits("daily_consumption") == QuotaLimits(4, 2000, burst=1, time_scale=1000, margin=0.02)

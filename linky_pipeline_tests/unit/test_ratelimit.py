@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import threading
 import time
@@ -16,6 +17,7 @@ from linky_pipeline.lib.sources.ratelimit import (
     RateLimitConfigError,
     RateLimitWaitTooLong,
     decide,
+    decide_ahead,
     window_start,
 )
 from linky_pipeline_tests.support.timing import max_in_window
@@ -167,3 +169,74 @@ def test_no_call_is_granted_in_the_edge_of_a_window() -> None:
     held = decide(late, late, hour, 3, per_second=5, per_hour=1000, burst=1, edge_s=0.05)
     assert held.wait == timedelta(milliseconds=20) and held.hour_count == 3  # granted at 10:00 instead
     assert decide(late, late, hour, 3, per_second=5, per_hour=1000, burst=1).wait == timedelta(0)
+
+
+def test_a_spacing_margin_spaces_grants_wider_than_the_rate() -> None:
+    """margin=m spaces grants (1 + m)/per_second apart: five grants then span (1 + m) s, slack for the jitter
+    between a grant and the call's arrival at a gateway counting a sliding second."""
+    hour = T0.replace(minute=0, second=0)
+    tat, count, grants = T0, 0, []
+    now = T0
+    while len(grants) < 6:
+        d = decide(now, tat, hour, count, per_second=5, per_hour=1000, burst=1, margin=0.02)
+        if d.wait > timedelta(0):
+            now += d.wait
+            continue
+        grants.append(now)
+        tat, count = d.tat, d.hour_count
+    assert [b - a for a, b in itertools.pairwise(grants)] == [timedelta(milliseconds=204)] * 5
+    assert grants[5] - grants[0] == timedelta(seconds=1.02)
+    assert decide(T0, T0, hour, 0, per_second=5, per_hour=1000, burst=1).tat == T0 + timedelta(milliseconds=200)
+    with pytest.raises(RateLimitConfigError, match="margin=1"):
+        QuotaLimits(margin=1)
+    with pytest.raises(RateLimitConfigError, match=re.escape("margin=-0.01")):
+        InMemoryRateLimiter(margin=-0.01)
+
+
+def test_callers_waiting_for_their_spacing_book_consecutive_slots_now() -> None:
+    limits = QuotaLimits(per_second=5, per_hour=1000, burst=1, margin=0.02)
+    hour = T0.replace(minute=0, second=0)
+    tat, count, waits = T0, 0, []
+    for _ in range(6):  # six workers asking at the same instant
+        d, booked = decide_ahead(limits, T0, tat, hour, count, timedelta(seconds=2))
+        assert booked
+        tat, count = d.tat, d.hour_count
+        waits.append(d.wait)
+    assert waits == [timedelta(milliseconds=204 * i) for i in range(6)] and count == 6
+    far, booked = decide_ahead(limits, T0, tat, hour, count, timedelta(seconds=1))  # slot 1.224 s away
+    assert not booked and far.wait == timedelta(milliseconds=1224) and far.hour_count == 6 and far.tat == tat
+
+
+def test_a_slot_in_the_next_window_or_its_edge_is_not_booked() -> None:
+    limits = QuotaLimits(per_second=5, per_hour=1000, burst=1)
+    hour = T0.replace(minute=0, second=0)
+    late = datetime(2026, 11, 22, 9, 59, 59, 900_000, tzinfo=UTC)  # next slot 10:00:00.100, the next hour
+    d, booked = decide_ahead(limits, late, late + timedelta(milliseconds=200), hour, 3, timedelta(seconds=2))
+    assert not booked and d.hour_count == 3
+    edge = datetime(2026, 11, 22, 9, 59, 59, 800_000, tzinfo=UTC)  # slot at 09:59:59.96, inside the 50 ms edge
+    d, booked = decide_ahead(limits, edge, edge + timedelta(milliseconds=160), hour, 3, timedelta(seconds=2))
+    assert not booked and d.hour_count == 3
+    spent, booked = decide_ahead(limits, T0, T0, hour, 1000, timedelta(seconds=2))  # the hour is spent
+    assert not booked and spent.wait == timedelta(seconds=2)
+
+
+def test_a_late_caller_does_not_push_later_slots_back() -> None:
+    """Each sleep oversleeps by 30 ms (a loaded machine): booked calls keep their 200 ms slots."""
+    now = [T0]
+
+    def sleep(seconds: float) -> None:
+        now[0] += timedelta(seconds=seconds + 0.03)
+
+    booking = InMemoryRateLimiter(per_second=5, burst=1, book_ahead_s=2, clock=lambda: now[0], sleep=sleep)
+    calls = []
+    for _ in range(4):
+        booking.acquire()
+        calls.append(now[0] - T0)
+    # each call is 30 ms late on its slot (0, 200, 400, 600 ms), and only its own lateness counts
+    assert calls == [timedelta(milliseconds=ms) for ms in (0, 230, 430, 630)]
+    waking = InMemoryRateLimiter(per_second=5, burst=1, clock=lambda: now[0], sleep=sleep)  # the default
+    start, grants = now[0], []
+    for _ in range(4):
+        waking.acquire()
+        grants.append(now[0] - start)
+    assert grants[-1] == timedelta(milliseconds=690)  # without booking each 30 ms adds up: 3 × 230 ms

@@ -86,6 +86,7 @@ def postgres_quotas(
             time_scale=limits.time_scale,
             reserve=limits.reserve,
             edge_s=limits.edge_s,
+            margin=limits.margin,
             yield_to=yield_to,
         )
 
@@ -105,6 +106,7 @@ def memory_quotas(
             time_scale=limits.time_scale,
             reserve=limits.reserve,
             edge_s=limits.edge_s,
+            margin=limits.margin,
             key=key,
         )
 

@@ -29,7 +29,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -81,6 +81,7 @@ class QuotaLimits:
     time_scale: float = 1.0
     reserve: int = 0
     edge_s: float = 0.05
+    margin: float = 0.0
 
     def __post_init__(self) -> None:
         for name in ("per_second", "per_hour", "burst", "time_scale"):
@@ -91,6 +92,8 @@ class QuotaLimits:
             raise RateLimitConfigError(f"edge_s={self.edge_s!r}: must be >= 0 and under half an hour window")
         if not 0 <= self.reserve < self.per_hour:
             raise RateLimitConfigError(f"reserve={self.reserve!r}: must be >= 0 and below per_hour={self.per_hour}")
+        if not 0 <= self.margin < 1:
+            raise RateLimitConfigError(f"margin={self.margin!r}: must be >= 0 and below 1")
 
     @property
     def hour(self) -> timedelta:
@@ -147,10 +150,11 @@ def decide(
     time_scale: float = 1.0,
     reserve: int = 0,
     edge_s: float = 0.0,
+    margin: float = 0.0,
 ) -> Decision:
     """Pure GCRA + fixed-window decision shared by both limiters."""
-    limits = QuotaLimits(per_second, per_hour, burst, time_scale, reserve, edge_s)
-    emission = timedelta(seconds=1 / (per_second * time_scale))
+    limits = QuotaLimits(per_second, per_hour, burst, time_scale, reserve, edge_s, margin)
+    emission = timedelta(seconds=(1 + margin) / (per_second * time_scale))
     tolerance = emission * (burst - 1)
     current = window_start(now, limits.hour)
     if hour_start != current:
@@ -164,14 +168,63 @@ def decide(
     return Decision(timedelta(0), arrival + emission, hour_start, hour_count + 1)
 
 
+def decide_with(limits: QuotaLimits, now: datetime, tat: datetime, hour_start: datetime, hour_count: int) -> Decision:
+    """`decide` with the limits of one key."""
+    return decide(
+        now,
+        tat,
+        hour_start,
+        hour_count,
+        per_second=limits.per_second,
+        per_hour=limits.per_hour,
+        burst=limits.burst,
+        time_scale=limits.time_scale,
+        reserve=limits.reserve,
+        edge_s=limits.edge_s,
+        margin=limits.margin,
+    )
+
+
+def decide_ahead(
+    limits: QuotaLimits, now: datetime, tat: datetime, hour_start: datetime, hour_count: int, horizon: timedelta
+) -> tuple[Decision, bool]:
+    """`decide`, but a call that only has to wait for its spacing (not for another window) books its slot now:
+    (decision, True) with the call counted and `wait` the time until the slot. The caller sleeps until the slot and
+    calls without asking again, so the time between its wake-up and its next question does not push every later
+    slot back (grants stay (1 + margin)/per_second apart, not that plus each caller's lateness). Not booked (False,
+    nothing consumed): the slot is beyond `horizon`, in another window, or in a window's edge."""
+    d = decide_with(limits, now, tat, hour_start, hour_count)
+    if d.wait <= timedelta(0):
+        return d, True
+    slot = now + d.wait
+    if d.wait > horizon or window_start(slot, limits.hour) != window_start(now, limits.hour):
+        return d, False
+    at_slot = decide_with(limits, slot, tat, hour_start, hour_count)
+    if at_slot.wait > timedelta(0):  # the slot falls in the window's edge, or the window is spent
+        return d, False
+    return Decision(d.wait, at_slot.tat, at_slot.hour_start, at_slot.hour_count), True
+
+
 def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
 def _limits(
-    per_second: float, per_hour: int, burst: int | None, time_scale: float, reserve: int, edge_s: float
+    per_second: float,
+    per_hour: int,
+    burst: int | None,
+    time_scale: float,
+    reserve: int,
+    edge_s: float,
+    margin: float = 0.0,
 ) -> QuotaLimits:
-    return QuotaLimits(per_second, per_hour, burst or max(1, int(per_second)), time_scale, reserve, edge_s)
+    return QuotaLimits(per_second, per_hour, burst or max(1, int(per_second)), time_scale, reserve, edge_s, margin)
+
+
+def _horizon(limiter: InMemoryRateLimiter | PostgresRateLimiter, waited: float, max_wait_s: float | None) -> timedelta:
+    """How far ahead a call may book its slot: the limiter's `book_ahead_s`, within the caller's maximum wait."""
+    ahead = limiter.book_ahead_s if max_wait_s is None else min(limiter.book_ahead_s, max_wait_s - waited)
+    return timedelta(seconds=max(0.0, ahead))
 
 
 def _too_long(key: str, waited: float, wait: timedelta, max_wait_s: float | None, now: datetime) -> None:
@@ -191,11 +244,14 @@ class InMemoryRateLimiter:
         time_scale: float = 1.0,
         reserve: int = 0,
         edge_s: float = 0.05,
+        margin: float = 0.0,
+        book_ahead_s: float = 0.0,
         key: str = "memory",
         clock: Callable[[], datetime] = _utc_now,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        self.limits = _limits(per_second, per_hour, burst, time_scale, reserve, edge_s)
+        self.limits = _limits(per_second, per_hour, burst, time_scale, reserve, edge_s, margin)
+        self.book_ahead_s = book_ahead_s
         self.key = key
         self._clock, self._sleep = clock, sleep
         self._lock = threading.Lock()
@@ -208,22 +264,16 @@ class InMemoryRateLimiter:
         while True:
             with self._lock:
                 now = self._clock()
-                d = decide(
-                    now,
-                    self._tat,
-                    self._hour_start,
-                    self._hour_count,
-                    per_second=self.limits.per_second,
-                    per_hour=self.limits.per_hour,
-                    burst=self.limits.burst,
-                    time_scale=self.limits.time_scale,
-                    reserve=self.limits.reserve,
-                    edge_s=self.limits.edge_s,
+                d, booked = decide_ahead(
+                    self.limits, now, self._tat, self._hour_start, self._hour_count, _horizon(self, waited, max_wait_s)
                 )
                 self._hour_start, self._hour_count = d.hour_start, d.hour_count
-                if d.wait <= timedelta(0):
+                if booked:
                     self._tat = d.tat
-                    return
+            if booked:
+                if d.wait > timedelta(0):
+                    self._sleep(d.wait.total_seconds())
+                return
             _too_long(self.key, waited, d.wait, max_wait_s, now)
             waited += d.wait.total_seconds()
             self._sleep(d.wait.total_seconds())
@@ -259,13 +309,16 @@ class PostgresRateLimiter:
         time_scale: float = 1.0,
         reserve: int = 0,
         edge_s: float = 0.05,
+        margin: float = 0.0,
+        book_ahead_s: float = 0.0,
         sleep: Callable[[float], None] = time.sleep,
         yield_to: YieldTo | None = None,
     ) -> None:
         if not key:
             raise RateLimitConfigError(f"key={key!r}: must be non-empty")
         self.key = key
-        self.limits = _limits(per_second, per_hour, burst, time_scale, reserve, edge_s)
+        self.limits = _limits(per_second, per_hour, burst, time_scale, reserve, edge_s, margin)
+        self.book_ahead_s = book_ahead_s
         self._conninfo, self._sleep = conninfo, sleep
         self._yield_to = yield_to
         self._lock = threading.Lock()
@@ -280,8 +333,9 @@ class PostgresRateLimiter:
             self._conn = psycopg.connect(self._conninfo, autocommit=True)
         return self._conn
 
-    def _try_once(self) -> tuple[timedelta, datetime]:
-        """One short transaction: lock the row, decide, consume if allowed. Returns (wait, db now)."""
+    def _try_once(self, horizon: timedelta) -> tuple[timedelta, datetime, bool]:
+        """One short transaction: lock the row, decide, consume if allowed now or bookable within `horizon`.
+        Returns (wait, db now, booked)."""
         conn = self._connection()
         limits = self.limits
         with conn.transaction():
@@ -292,37 +346,29 @@ class PostgresRateLimiter:
                 raise RateLimitError(f"key={self.key!r}: api_rate_limits row missing")
             self._row_ready = True
             tat, hour_start, hour_count, now = row
-            reserve = limits.reserve
             if self._yield_to is not None:  # calls other callers claimed in this window (e.g. the nightly's)
-                reserve = min(max(reserve, self._yield_to(conn, self.key)), limits.per_hour - 1)
-            d = decide(
-                now,
-                tat,
-                hour_start,
-                hour_count,
-                per_second=limits.per_second,
-                per_hour=limits.per_hour,
-                burst=limits.burst,
-                time_scale=limits.time_scale,
-                reserve=reserve,
-                edge_s=limits.edge_s,
-            )
-            if d.wait <= timedelta(0):
+                reserve = min(max(limits.reserve, self._yield_to(conn, self.key)), limits.per_hour - 1)
+                limits = replace(limits, reserve=reserve)
+            d, booked = decide_ahead(limits, now, tat, hour_start, hour_count, horizon)
+            if booked:
                 conn.execute(self._UPDATE, (d.tat, d.hour_start, d.hour_count, self.key))
-            return d.wait, now
+            return d.wait, now, booked
 
     def acquire(self, max_wait_s: float | None = None) -> None:
         """Block until allowed; commits before sleeping so other processes are never held up."""
         waited = 0.0
         while True:
+            horizon = _horizon(self, waited, max_wait_s)
             with self._lock:
                 try:
-                    wait, now = self._try_once()
+                    wait, now, booked = self._try_once(horizon)
                 except psycopg.OperationalError:
                     logger.warning("rate limiter connection lost for key=%s; reconnecting", self.key)
                     self._drop_connection()
-                    wait, now = self._try_once()
-            if wait <= timedelta(0):
+                    wait, now, booked = self._try_once(horizon)
+            if booked:
+                if wait > timedelta(0):
+                    self._sleep(wait.total_seconds())
                 return
             _too_long(self.key, waited, wait, max_wait_s, now)
             waited += wait.total_seconds()

@@ -19,7 +19,7 @@ def drain_at(now: datetime, calls: int, limits: QuotaLimits, status: QuotaStatus
     """When `calls` more calls on one API will have been granted (the caller's share of each hour)."""
     if calls <= 0:
         return now
-    spacing = timedelta(seconds=1 / (limits.per_second * limits.time_scale))
+    spacing = timedelta(seconds=(1 + limits.margin) / (limits.per_second * limits.time_scale))
     left = status.remaining if status.window_end > now else limits.usable_per_hour
     if calls <= left:
         return now + spacing * calls
