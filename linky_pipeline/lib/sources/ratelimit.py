@@ -5,6 +5,12 @@ T = 1/per_second and burst tolerance tau = (burst − 1)·T. With burst = per_se
 calls through at once and then one every T (up to 2·per_second within the first second after an idle period);
 burst=1 spaces calls strictly (never more than per_second in any 1-s window), which is what Enedis's Q3 needs.
 
+Margin: margin=m spaces grants (1 + m)·T apart. A gateway counting a sliding second on arrival refuses a call that
+reaches it earlier, relative to the call five before, than their grants were apart; m buys slack against that
+jitter (the Enedis limiters use 2 %, measured by benchmarks/quota_spacing.py). A waiting caller is granted when it
+wakes up and asks again (its lateness delays later grants: slack too); with book_ahead_s > 0 it books its slot
+while waiting instead (decide_ahead), measured slower against a strict sliding second, so off by default.
+
 Per-hour budget: a fixed window aligned on the hour. Enedis's WSO2 gateway reopens on the hour ("You can access
 API after 2026-Jul-17 05:00:00+0000 UTC"); the sandbox counts the same way, so the limiter and the gateway agree
 on which hour a call belongs to.
