@@ -45,10 +45,11 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+import yaml  # type: ignore[import-untyped]  # dagster's dependency; no stubs in the lock
 
 from linky_pipeline.lib.store.db import to_dagster_storage_url
 from linky_pipeline.local.pgcluster import LocalCluster, free_port, throwaway_cluster
-from linky_pipeline.local.stack import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
+from linky_pipeline.local.stack import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, storage_on
 from linky_pipeline.sandbox.fleet import fleet_prm
 
 HERE = Path(__file__).resolve().parent
@@ -212,6 +213,11 @@ class Tree:
     def python(self) -> Path:
         return self.root / ".venv" / "bin" / "python"
 
+    def production_storage(self) -> dict[str, Any]:
+        """The `storage:` block of the tree's production dagster.yaml."""
+        config = yaml.safe_load((self.root / "dagster.yaml").read_text(encoding="utf-8"))
+        return dict(config["storage"])
+
 
 class Scenario:
     """One tree × one fleet size: its own warehouse and Dagster databases and DAGSTER_HOME."""
@@ -225,12 +231,17 @@ class Scenario:
         storage = to_dagster_storage_url(cluster.create_database(self.dagster_db))
         home = self.dir / "dagster_home"
         home.mkdir(exist_ok=True)
-        (home / "dagster.yaml").write_text(
-            f'storage:\n  postgres:\n    postgres_url: "{storage}"\n'
-            f"local_artifact_storage:\n  module: dagster._core.storage.root\n  class: LocalArtifactStorage\n"
-            f'  config:\n    base_dir: "{self.dir / "storage"}"\ntelemetry:\n  enabled: false\n',
-            encoding="utf-8",
-        )
+        instance = {
+            # The tree's own deployment's storage kind (this checkout: the pooled class; dc309a7: plain postgres).
+            "storage": storage_on(tree.production_storage(), storage),
+            "local_artifact_storage": {
+                "module": "dagster._core.storage.root",
+                "class": "LocalArtifactStorage",
+                "config": {"base_dir": str(self.dir / "storage")},
+            },
+            "telemetry": {"enabled": False},
+        }
+        (home / "dagster.yaml").write_text(yaml.safe_dump(instance, sort_keys=False), encoding="utf-8")
         self.env = {
             **{k: v for k, v in os.environ.items() if not k.startswith(("LINKY_", "DAGSTER_"))},
             "DAGSTER_HOME": str(home),
