@@ -289,6 +289,7 @@ class Scenario:
             reset_statements(cluster)
         before = {db: db_counters(cluster, db) for db in (self.warehouse_db, self.dagster_db)}
         sandbox_cpu, pg_cpu, began = self.sandbox.cpu(), server_cpu(cluster), time.perf_counter()
+        load_before = os.getloadavg()[0]  # the machine is shared: the run's figures move with its load
         run = self.worker(
             "run", "--tags", str(tags), "--quota", quota, *(["--profile", str(profile)] if profile else [])
         )
@@ -296,6 +297,7 @@ class Scenario:
         time.sleep(0.7)  # statistics reach pg_stat_database within PGSTAT_MIN_INTERVAL
         after = {db: db_counters(cluster, db) for db in (self.warehouse_db, self.dagster_db)}
         run["process_wall_s"] = round(outer, 2)
+        run["load_average_1min"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]  # before, after
         run["sandbox_cpu_s"] = round(self.sandbox.cpu() - sandbox_cpu, 2)
         run["postgres_cpu_s"] = round(server_cpu(cluster) - pg_cpu, 2)
         for role, db in (("warehouse", self.warehouse_db), ("dagster", self.dagster_db)):
