@@ -45,10 +45,11 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+import yaml  # type: ignore[import-untyped]  # dagster's dependency; no stubs in the lock
 
 from linky_pipeline.lib.store.db import to_dagster_storage_url
 from linky_pipeline.local.pgcluster import LocalCluster, free_port, throwaway_cluster
-from linky_pipeline.local.stack import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
+from linky_pipeline.local.stack import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, storage_on
 from linky_pipeline.sandbox.fleet import fleet_prm
 
 HERE = Path(__file__).resolve().parent
@@ -212,6 +213,11 @@ class Tree:
     def python(self) -> Path:
         return self.root / ".venv" / "bin" / "python"
 
+    def production_storage(self) -> dict[str, Any]:
+        """The `storage:` block of the tree's production dagster.yaml."""
+        config = yaml.safe_load((self.root / "dagster.yaml").read_text(encoding="utf-8"))
+        return dict(config["storage"])
+
 
 class Scenario:
     """One tree × one fleet size: its own warehouse and Dagster databases and DAGSTER_HOME."""
@@ -225,12 +231,17 @@ class Scenario:
         storage = to_dagster_storage_url(cluster.create_database(self.dagster_db))
         home = self.dir / "dagster_home"
         home.mkdir(exist_ok=True)
-        (home / "dagster.yaml").write_text(
-            f'storage:\n  postgres:\n    postgres_url: "{storage}"\n'
-            f"local_artifact_storage:\n  module: dagster._core.storage.root\n  class: LocalArtifactStorage\n"
-            f'  config:\n    base_dir: "{self.dir / "storage"}"\ntelemetry:\n  enabled: false\n',
-            encoding="utf-8",
-        )
+        instance = {
+            # The tree's own deployment's storage kind (this checkout: the pooled class; dc309a7: plain postgres).
+            "storage": storage_on(tree.production_storage(), storage),
+            "local_artifact_storage": {
+                "module": "dagster._core.storage.root",
+                "class": "LocalArtifactStorage",
+                "config": {"base_dir": str(self.dir / "storage")},
+            },
+            "telemetry": {"enabled": False},
+        }
+        (home / "dagster.yaml").write_text(yaml.safe_dump(instance, sort_keys=False), encoding="utf-8")
         self.env = {
             **{k: v for k, v in os.environ.items() if not k.startswith(("LINKY_", "DAGSTER_"))},
             "DAGSTER_HOME": str(home),
@@ -278,6 +289,7 @@ class Scenario:
             reset_statements(cluster)
         before = {db: db_counters(cluster, db) for db in (self.warehouse_db, self.dagster_db)}
         sandbox_cpu, pg_cpu, began = self.sandbox.cpu(), server_cpu(cluster), time.perf_counter()
+        load_before = os.getloadavg()[0]  # the machine is shared: the run's figures move with its load
         run = self.worker(
             "run", "--tags", str(tags), "--quota", quota, *(["--profile", str(profile)] if profile else [])
         )
@@ -285,6 +297,7 @@ class Scenario:
         time.sleep(0.7)  # statistics reach pg_stat_database within PGSTAT_MIN_INTERVAL
         after = {db: db_counters(cluster, db) for db in (self.warehouse_db, self.dagster_db)}
         run["process_wall_s"] = round(outer, 2)
+        run["load_average_1min"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]  # before, after
         run["sandbox_cpu_s"] = round(self.sandbox.cpu() - sandbox_cpu, 2)
         run["postgres_cpu_s"] = round(server_cpu(cluster) - pg_cpu, 2)
         for role, db in (("warehouse", self.warehouse_db), ("dagster", self.dagster_db)):

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml  # type: ignore[import-untyped]  # dagster's dependency; no stubs in the lock
 
@@ -74,7 +75,7 @@ def write_dagster_home(state_dir: Path, database_url: str) -> Path:
     home.mkdir(parents=True, exist_ok=True)
     head, _, _ = to_psycopg_url(database_url).rpartition("/")
     config = yaml.safe_load(PRODUCTION_INSTANCE.read_text(encoding="utf-8"))
-    config["storage"] = {"postgres": {"postgres_url": to_dagster_storage_url(f"{head}/dagster")}}
+    config["storage"] = storage_on(config["storage"], to_dagster_storage_url(f"{head}/dagster"))
     storage = (state_dir / "dagster_storage").resolve()
     config["local_artifact_storage"]["config"]["base_dir"] = str(storage)
     config["compute_logs"]["config"]["base_dir"] = str(storage / "compute_logs")
@@ -86,6 +87,16 @@ def write_dagster_home(state_dir: Path, database_url: str) -> Path:
         encoding="utf-8",
     )
     return home
+
+
+def storage_on(storage: dict[str, Any], postgres_url: str) -> dict[str, Any]:
+    """A dagster.yaml `storage:` block pointed at another database, keeping its kind (plain `postgres`, or the
+    `custom` pooled class with its pool settings)."""
+    if "custom" in storage:
+        custom = storage["custom"]
+        kept = {k: v for k, v in custom.get("config", {}).items() if k not in ("postgres_db", "postgres_url")}
+        return {"custom": {**custom, "config": {**kept, "postgres_url": postgres_url}}}
+    return {"postgres": {"postgres_url": postgres_url}}
 
 
 @contextmanager

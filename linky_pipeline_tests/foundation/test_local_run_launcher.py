@@ -47,6 +47,11 @@ def test_the_local_instance_uses_the_checked_launcher(tmp_path: Path) -> None:
     config, _ = dagster_instance_config(str(home))
     assert config["run_launcher"]["class"] == "LocalRunLauncher"
     assert config["run_monitoring"]["enabled"] is True
+    # The production storage class and pool settings, on the local server's `dagster` database.
+    storage = config["storage"]["custom"]
+    assert storage["class"] == "PooledPostgresStorage" and storage["config"]["max_overflow"] == 10
+    assert storage["config"]["postgres_url"] == "postgresql+psycopg2://linky@127.0.0.1:5432/dagster"
+    assert "postgres_db" not in storage["config"]
 
 
 @pytest.fixture

@@ -148,3 +148,33 @@ def test_months_are_handed_over_in_order_as_soon_as_they_landed(registered, db, 
     for code in BUILDINGS:
         mine = [bm.month for bm in handed if bm.building == code]
         assert mine == sorted(mine)  # ascending: a month's tables read the months before it
+
+
+def test_buildings_are_processed_at_once_each_on_one_thread_in_order(registered, db, pg_url, sandbox) -> None:
+    """Several builders: two buildings' months are processed at the same time (a building-month's tables are
+    round trips to the warehouse), while each building's months stay on one thread, ascending."""
+    sandbox.settings.update({"today": REFERENCE.isoformat()})
+    handed: list[tuple[str, BuildingMonth]] = []
+    inside: set[str] = set()
+    overlapped = threading.Event()
+    guard = threading.Lock()
+
+    def process(bm: BuildingMonth) -> None:
+        with guard:
+            inside.add(bm.building)
+            if len(inside) > 1:
+                overlapped.set()
+        overlapped.wait(timeout=2)  # long enough for the other building's builder to come in
+        with guard:
+            inside.discard(bm.building)
+            handed.append((threading.current_thread().name, bm))
+
+    with EnedisClient(sandbox.url, SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, today=lambda: REFERENCE) as api:
+        _sync(pg_url, api, on_month_landed=process, builders=2)
+    assert overlapped.is_set()
+    assert sorted(bm for _, bm in handed) == sorted(_partitions())  # each once
+    for code in BUILDINGS:
+        mine = [(thread, bm.month) for thread, bm in handed if bm.building == code]
+        assert len({thread for thread, _ in mine}) == 1
+        assert [m for _, m in mine] == sorted(m for _, m in mine)
+    assert len({thread for thread, _ in handed}) == 2

@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import date
+
+import psycopg
 
 from linky_pipeline.lib.domain.building_month import BuildingMonth
 from linky_pipeline.lib.domain.registry import list_meters
@@ -111,3 +114,31 @@ def test_a_failed_gate_stops_the_tables_built_on_it(db, building, pg_url) -> Non
     ]
     month = BuildingMonth("alpha", date(2026, 9, 1), "Europe/Paris")
     assert readings_findings_in_run(db, "run-1", [month]) == {month: ReadingsFindings(1, 0, 0)}
+
+
+def test_builder_threads_each_build_on_their_own_connection(db, building, pg_url) -> None:
+    building("alpha", ("22516914714270", "consumption"))
+    building("bravo", ("12345678901234", "consumption"))
+    db.commit()
+    backends: dict[str, set[int]] = {}
+    both_in = threading.Barrier(2, timeout=10)
+
+    def readings(conn, bm, meters) -> int:
+        backends.setdefault(threading.current_thread().name, set()).add(conn.info.backend_pid)
+        both_in.wait()  # both buildings inside their transaction at once: two connections, no shared lock
+        return len(meters)
+
+    chain = MonthChain(lambda: psycopg.connect(pg_url), "run-2", [Step("readings", readings)])
+    months = {code: BuildingMonth(code, date(2026, 9, 1), "Europe/Paris") for code in ("alpha", "bravo")}
+    threads = [threading.Thread(target=chain, args=(bm,), name=code) for code, bm in months.items()]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    chain.close()
+    assert set(backends) == {"alpha", "bravo"}
+    assert len(backends["alpha"] | backends["bravo"]) == 2
+    assert chain.built == {"readings": 2}
+    db.rollback()
+    rows = db.execute("SELECT building_code, rows_written FROM run_builds WHERE run_id = 'run-2' ORDER BY 1").fetchall()
+    assert rows == [("alpha", 1), ("bravo", 1)]

@@ -12,8 +12,10 @@ transaction, and the run ends with a verdict.
   fails the run; what landed stays landed.
 - Progress per building and API is counted in the landing transactions (`lib/sync/progress.py`); a nightly run
   claims its calls so that backfills leave them (`lib/sync/priority.py`).
-- `on_month_landed` (optional) is called, on a thread of its own, with each building-month once every window of it
-  is done: what lets a caller process a month while later months are still being fetched.
+- `on_month_landed` (optional) is called with each building-month once every window of it is done: what lets a
+  caller process a month while later months are still being fetched. `builders` threads call it, each building
+  always on the same thread, its months in ascending order; different buildings are processed at once (the
+  callback must accept calls from several threads: `lib/tables/pipelined.MonthChain` keeps a connection per thread).
 """
 
 from __future__ import annotations
@@ -140,6 +142,9 @@ class SyncOptions:
     progress_every_s: float = 60.0
     quota_of: QuotaOf | None = None  # the API's limits and window, for ETAs (None: no ETA)
     window_days: WindowDays | None = None  # default: the clients' (client_window_days)
+    # Threads calling on_month_landed: a building-month's tables are round trips to the warehouse (latency-bound),
+    # so several buildings are built at once (benchmarks/RESULTS.md, "Fleet scale").
+    builders: int = 4
 
 
 def _plans(
@@ -399,27 +404,54 @@ class _Run:
     # --- the run -------------------------------------------------------------------------------------------
     def builder(self) -> None:
         """Hands each building's months to `on_month_landed` in ascending order (a month's tables read the months
-        before it: month-over-month, the anomalies' 7-day context), each once every window of it is done; a
-        building whose processing failed is left to the caller's own steps from there on."""
+        before it: month-over-month, the anomalies' 7-day context), each once every window of it is done, on the
+        building's own builder thread (buildings are independent: each is locked per building-month)."""
         callback = self.opts.on_month_landed
         order = {p.building.code: sorted(p.months) for p in self.plans}
         position = dict.fromkeys(order, 0)
         waiting: dict[str, set[BuildingMonth]] = {code: set() for code in order}
+        lanes: list[Queue[BuildingMonth | None]] = [Queue() for _ in range(max(1, self.opts.builders))]
+        lane_of = {code: lanes[i % len(lanes)] for i, code in enumerate(order)}
+        threads = [
+            threading.Thread(target=self._build, args=(lane,), name=f"linky-sync-build-{i}", daemon=True)
+            for i, lane in enumerate(lanes if callback is not None else [])
+        ]
+        for thread in threads:
+            thread.start()
+        try:
+            while (bm := self.ready.get()) is not None:
+                code = bm.building
+                waiting[code].add(bm)
+                months = order[code]
+                while position[code] < len(months) and months[position[code]] in waiting[code]:
+                    month = months[position[code]]
+                    position[code] += 1
+                    if callback is not None:
+                        lane_of[code].put(month)
+        finally:
+            for lane in lanes:
+                lane.put(None)
+            for thread in threads:
+                thread.join()
+
+    def _build(self, lane: Queue[BuildingMonth | None]) -> None:
+        """One builder thread: a building whose processing failed is left to the caller's own steps from there on
+        (its later months come to this same thread)."""
+        callback = self.opts.on_month_landed
         given_up: set[str] = set()
-        while (bm := self.ready.get()) is not None:
-            code = bm.building
-            waiting[code].add(bm)
-            months = order[code]
-            while position[code] < len(months) and months[position[code]] in waiting[code]:
-                month = months[position[code]]
-                position[code] += 1
-                if callback is None or code in self.failures or code in given_up:
-                    continue
-                try:
-                    callback(month)
-                except Exception as exc:  # the caller's own steps build it (and what follows) again
-                    given_up.add(code)
-                    log.warning("processing %s while fetching failed: %s: %s", month, type(exc).__name__, exc)
+        while (month := lane.get()) is not None:
+            code = month.building
+            if callback is None or code in given_up:
+                continue
+            with self.lock:
+                failed = code in self.failures
+            if failed:
+                continue
+            try:
+                callback(month)
+            except Exception as exc:  # the caller's own steps build it (and what follows) again
+                given_up.add(code)
+                log.warning("processing %s while fetching failed: %s: %s", month, type(exc).__name__, exc)
 
     def etas(self) -> list[BuildingEta]:
         with self.connect() as conn:

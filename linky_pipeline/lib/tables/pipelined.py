@@ -7,6 +7,7 @@ are recorded with it, so that the run's check steps report them instead of count
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
@@ -44,20 +45,32 @@ class Step:
 
 @dataclass
 class MonthChain:
-    """Builds the steps for each month it is given, on one connection of its own (one caller thread)."""
+    """Builds the steps for each month it is given; callable from several threads at once (the sync's builders),
+    each on a connection of its own."""
 
     connect: Connect
     run_id: str
     steps: list[Step]
     built: dict[str, int] = field(default_factory=dict)  # table → building-months built
-    _conn: psycopg.Connection | None = None
+    _local: threading.local = field(default_factory=threading.local)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _conns: list[psycopg.Connection] = field(default_factory=list)
+    _purged: bool = False
+
+    def _connection(self) -> psycopg.Connection:
+        conn: psycopg.Connection | None = getattr(self._local, "conn", None)
+        if conn is None or conn.closed:
+            conn = self._local.conn = self.connect()
+            with self._lock:
+                self._conns.append(conn)
+                purge, self._purged = not self._purged, True
+            if purge:  # once per run, not once per builder: concurrent deletes of the same rows would wait
+                with conn.transaction():
+                    conn.execute(SQL["delete_old_run_builds"], {"before": datetime.now(UTC) - KEEP})
+        return conn
 
     def __call__(self, bm: BuildingMonth) -> None:
-        if self._conn is None or self._conn.closed:
-            self._conn = self.connect()
-            with self._conn.transaction():
-                self._conn.execute(SQL["delete_old_run_builds"], {"before": datetime.now(UTC) - KEEP})
-        conn = self._conn
+        conn = self._connection()
         stopped: set[str] = set()
         for step in self.steps:
             if stopped.intersection(step.reads):
@@ -88,12 +101,14 @@ class MonthChain:
                         "details": Jsonb(details) if details else None,
                     },
                 )
-            self.built[step.table] = self.built.get(step.table, 0) + 1
+            with self._lock:
+                self.built[step.table] = self.built.get(step.table, 0) + 1
 
     def close(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
+        with self._lock:
+            conns, self._conns = self._conns, []
+        for conn in conns:
+            conn.close()
 
 
 def built_in_run(
