@@ -2,20 +2,24 @@
 
 Usage: .venv/bin/python benchmarks/bi_queries.py [--buildings 100 1000] [--runs 200]
 A throwaway PostgreSQL 18 (or LINKY_DATABASE_URL's server), a fresh migrated database per fleet size, filled in SQL:
-two meters per building (consumption, production), 36 months of daily_consumption, monthly_consumption and
-daily_max_power, about one anomaly a month per consumption meter, rows inserted one building-month after the other
-(the order the pipeline writes them; a building's rows are then in ~36 runs of pages, not one page per row).
+two meters per building (consumption, production), 36 months of daily_consumption (day_start written as the
+rebuild writes it), monthly_consumption and daily_max_power, about one anomaly a month per consumption meter, rows
+inserted one building-month after the other (the order the pipeline writes them; a building's rows are then in
+~36 runs of pages, not one page per row).
 Timed: the Grafana dashboard's queries for one building over 36 months, a `SELECT *` of every per-building view
-filtered on one building, and the per-meter monthly view filtered on one meter; each `--runs` times for random
-buildings, p50 and p99 in ms of the round trip (query sent → every row received by libpq; turning rows into
-Python objects is the client's cost, not timed). The pre-fix bi.monthly_consumption (window partitioned without
-building_code, sql/002) is timed beside it as the baseline.
+filtered on one building, and the per-meter monthly view filtered on one meter; p50 and p99 in ms of the round
+trip (query sent → every row received by libpq, text format; turning rows into Python objects is the client's cost,
+not timed). Baselines in the same database: the views as they were before sql/061 (bi.monthly_consumption) and
+before sql/080 (the daily views computing local keys per row), and the dashboard's daily panels over the latter.
+Each round draws one building and runs every query once for it, in a shuffled order, so a query and its baseline
+see the same buildings and the same load on a shared machine; the ratios compare them.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import re
 import statistics
@@ -39,9 +43,11 @@ SELECT b.code, 'enedis', lpad((row_number() OVER ())::text, 14, '0'), d.directio
 FROM buildings b CROSS JOIN (VALUES ('consumption'), ('production')) AS d (direction);
 INSERT INTO daily_consumption (building_code, meter_pk, metric, day, total_kwh, source_used, official_kwh, curve_kwh,
                                interval_count, expected_count, completeness, min_interval_kwh, max_interval_kwh,
-                               avg_interval_kwh)
-SELECT m.building_code, m.id, m.direction, d::date, v, 'official', v, v * 0.999, 48, 48, 1, v / 96, v / 24, v / 48
+                               avg_interval_kwh, day_start)
+SELECT m.building_code, m.id, m.direction, d::date, v, 'official', v, v * 0.999, 48, 48, 1, v / 96, v / 24, v / 48,
+       d::date::timestamp AT TIME ZONE b.timezone
 FROM meters m
+JOIN buildings b ON b.code = m.building_code
 CROSS JOIN generate_series(%(first)s::date, %(last)s::date - 1, interval '1 day') AS d
 CROSS JOIN LATERAL (SELECT 5 + 20 * random() + m.id %% 7 AS v) AS x
 ORDER BY date_trunc('month', d), m.building_code, m.id, d;
@@ -65,8 +71,12 @@ SELECT md5(meter_pk::text || day::text), building_code, meter_pk, 'consumption',
 FROM daily_consumption WHERE metric = 'consumption' AND extract(day FROM day) = 1 + meter_pk %% 28;
 ANALYZE;
 """
-# The definition sql/061 replaced, kept here as the baseline (its window is not partitioned by building_code).
-OLD_MONTHLY = re.compile(r"CREATE VIEW bi\.monthly_consumption AS(.*?);", re.S)
+# Definitions later migrations replaced, created under bench_old_* names as baselines: (file, view).
+BASELINES = {
+    "pre-061 bi.monthly_consumption": ("002_bi.sql", "monthly_consumption"),  # window not partitioned by building
+    "pre-080 bi.daily_consumption": ("002_bi.sql", "daily_consumption"),  # local keys computed per row
+    "pre-080 bi.daily_consumption_by_building": ("061_bi_building_filter.sql", "daily_consumption_by_building"),
+}
 
 
 def grafana_queries() -> dict[str, str]:
@@ -92,10 +102,33 @@ def view_queries(conn: psycopg.Connection) -> dict[str, str]:
     ).fetchall()
     out = {f"bi.{v}": f"SELECT * FROM bi.{v} WHERE building_code = %(building)s" for (v,) in views}
     out["bi.monthly_consumption (one meter)"] = "SELECT * FROM bi.monthly_consumption WHERE meter_pk = %(meter)s"
-    out["baseline: pre-061 bi.monthly_consumption"] = (
-        "SELECT * FROM bench_old_monthly_consumption WHERE building_code = %(building)s"
-    )
     return out
+
+
+def create_baselines(conn: psycopg.Connection) -> dict[str, str]:
+    """The replaced definitions as bench_old_* views; their queries, named "baseline: …", keyed like the others."""
+    out = {}
+    for label, (filename, view) in BASELINES.items():
+        text = (REPO / "sql" / filename).read_text(encoding="utf-8")
+        found = re.search(rf"CREATE (?:OR REPLACE )?VIEW bi\.{view} AS(.*?);", text, re.S)
+        assert found is not None, (filename, view)
+        conn.execute(f"CREATE VIEW bench_old_{view} AS {found.group(1)}")
+        out[f"baseline: {label}"] = f"SELECT * FROM bench_old_{view} WHERE building_code = %(building)s"
+    for name, query in grafana_queries().items():
+        if "bi.daily_consumption_by_building" in query:
+            old = query.replace("bi.daily_consumption_by_building", "bench_old_daily_consumption_by_building")
+            out[f"baseline: {name} (pre-080 view)"] = old
+    return out
+
+
+def baseline_of(name: str) -> str | None:
+    """The baseline line a query is compared with, if any."""
+    if name.startswith("grafana: "):
+        return f"baseline: {name} (pre-080 view)"
+    if name.startswith("bi."):
+        label = next((k for k in BASELINES if k.endswith(f" {name}")), None)
+        return f"baseline: {label}" if label else None
+    return None
 
 
 def measure(server: str, buildings: int, runs: int) -> dict[str, tuple[float, float, int]]:
@@ -105,28 +138,27 @@ def measure(server: str, buildings: int, runs: int) -> dict[str, tuple[float, fl
         began = time.perf_counter()
         for statement in filter(str.strip, FILL.split(";\n")):
             conn.execute(statement, {"n": buildings, "first": FIRST_MONTH, "last": last})
-        old = OLD_MONTHLY.search((REPO / "sql/002_bi.sql").read_text(encoding="utf-8"))
-        assert old is not None
-        conn.execute(f"CREATE VIEW bench_old_monthly_consumption AS {old.group(1)}")
+        queries = {**grafana_queries(), **view_queries(conn), **create_baselines(conn)}
         print(f"  filled {buildings} buildings in {time.perf_counter() - began:.0f} s")
         codes = [r[0] for r in conn.execute("SELECT code FROM buildings").fetchall()]
         meters = [r[0] for r in conn.execute("SELECT id FROM meters").fetchall()]
         rng = random.Random(4)
-        results = {}
-        for name, query in {**grafana_queries(), **view_queries(conn)}.items():
-            times, rows = [], 0
-            for i in range(runs + 5):
-                params = {"building": rng.choice(codes), "meter": rng.choice(meters)}
-                params |= {"start": FIRST_MONTH, "end": last}
+        times: dict[str, list[float]] = {name: [] for name in queries}
+        rows: dict[str, int] = {}
+        for i in range(runs + 5):
+            params = {"building": rng.choice(codes), "meter": rng.choice(meters), "start": FIRST_MONTH, "end": last}
+            for name in rng.sample(list(queries), len(queries)):
                 cursor = conn.cursor()
                 t = time.perf_counter()
-                cursor.execute(query, params)  # returns once libpq holds every row; Python decoding comes after
+                cursor.execute(queries[name], params)  # returns once libpq holds every row; decoding comes after
                 elapsed = time.perf_counter() - t
-                rows = len(cursor.fetchall())
+                rows[name] = len(cursor.fetchall())
                 if i >= 5:  # warm-up excluded
-                    times.append(elapsed * 1000)
-            times.sort()
-            results[name] = (statistics.median(times), times[int(0.99 * (len(times) - 1))], rows)
+                    times[name].append(elapsed * 1000)
+        results = {}
+        for name, measured in times.items():
+            measured.sort()
+            results[name] = (statistics.median(measured), measured[int(0.99 * (len(measured) - 1))], rows[name])
         return results
 
 
@@ -140,9 +172,13 @@ def main() -> None:
         for buildings in args.buildings:
             print(f"\n{buildings} buildings × {MONTHS} months")
             results = measure(server, buildings, args.runs)
-            print(f"  {'query (one building)':<58}{'p50 ms':>8}{'p99 ms':>8}{'rows':>7}")
+            print(f"  load average after the runs: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+            header = f"{'query (one building)':<62}{'p50 ms':>8}{'p99 ms':>8}{'rows':>7}"
+            print(f"  {header}{'÷ baseline p50':>16}{'p99':>6}")
             for name, (p50, p99, rows) in results.items():
-                print(f"  {name:<58}{p50:8.2f}{p99:8.2f}{rows:7d}")
+                base = results.get(baseline_of(name) or "")
+                ratio = f"{p50 / base[0]:16.2f}{p99 / base[1]:6.2f}" if base else ""
+                print(f"  {name:<62}{p50:8.2f}{p99:8.2f}{rows:7d}{ratio}")
 
 
 if __name__ == "__main__":
