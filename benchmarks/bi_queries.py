@@ -2,15 +2,15 @@
 
 Usage: .venv/bin/python benchmarks/bi_queries.py [--buildings 100 1000] [--runs 200]
 A throwaway PostgreSQL 18 (or LINKY_DATABASE_URL's server), a fresh migrated database per fleet size, filled in SQL:
-two meters per building (consumption, production), 36 months of daily_consumption (day_start written as the
-rebuild writes it), monthly_consumption and daily_max_power, about one anomaly a month per consumption meter, rows
-inserted one building-month after the other (the order the pipeline writes them; a building's rows are then in
-~36 runs of pages, not one page per row).
+two meters per building (consumption, production), 36 months of daily_consumption, monthly_consumption and
+daily_max_power (day_start and peak_at_local written as the rebuild writes them), about one anomaly a month per
+consumption meter, rows inserted one building-month after the other (the order the pipeline writes them; a
+building's rows are then in ~36 runs of pages, not one page per row).
 Timed: the Grafana dashboard's queries for one building over 36 months, a `SELECT *` of every per-building view
 filtered on one building, and the per-meter monthly view filtered on one meter; p50 and p99 in ms of the round
 trip (query sent → every row received by libpq, text format; turning rows into Python objects is the client's cost,
 not timed). Baselines in the same database: the views as they were before sql/061 (bi.monthly_consumption) and
-before sql/080 (the daily views computing local keys per row), and the dashboard's daily panels over the latter.
+before sql/080 and 081 (the daily views computing local keys per row), and the dashboard's panels over the latter.
 Each round draws one building and runs every query once for it, in a shuffled order, so a query and its baseline
 see the same buildings and the same load on a shared machine; the ratios compare them.
 """
@@ -59,9 +59,10 @@ SELECT building_code, meter_pk, metric, date_trunc('month', day)::date, sum(tota
        extract(day FROM date_trunc('month', min(day)) + interval '1 month - 1 day')::int,
        sum(interval_count), sum(expected_count), avg(completeness), min(total_kwh), max(total_kwh), avg(total_kwh)
 FROM daily_consumption GROUP BY 1, 2, 3, 4;
-INSERT INTO daily_max_power (building_code, meter_pk, day, max_power_va, peak_at)
-SELECT building_code, meter_pk, day, 3000 + 4000 * random(), day + time '19:00'
-FROM daily_consumption WHERE metric = 'consumption'
+INSERT INTO daily_max_power (building_code, meter_pk, day, max_power_va, peak_at, day_start, peak_at_local)
+SELECT building_code, meter_pk, day, 3000 + 4000 * random(), peak_at, day_start, peak_at AT TIME ZONE timezone
+FROM (SELECT d.building_code, d.meter_pk, d.day, d.day_start, b.timezone, (d.day + time '19:00')::timestamptz AS peak_at
+      FROM daily_consumption d JOIN buildings b ON b.code = d.building_code WHERE d.metric = 'consumption') AS x
 ORDER BY date_trunc('month', day), building_code, meter_pk, day;
 INSERT INTO consumption_anomalies (anomaly_id, building_code, meter_pk, metric, granularity, rule, ts, local_day,
                                    value_kwh, avg_7d, variance_percent, severity, message)
@@ -76,6 +77,7 @@ BASELINES = {
     "pre-061 bi.monthly_consumption": ("002_bi.sql", "monthly_consumption"),  # window not partitioned by building
     "pre-080 bi.daily_consumption": ("002_bi.sql", "daily_consumption"),  # local keys computed per row
     "pre-080 bi.daily_consumption_by_building": ("061_bi_building_filter.sql", "daily_consumption_by_building"),
+    "pre-081 bi.daily_max_power": ("002_bi.sql", "daily_max_power"),  # local keys computed per row
 }
 
 
@@ -115,16 +117,20 @@ def create_baselines(conn: psycopg.Connection) -> dict[str, str]:
         conn.execute(f"CREATE VIEW bench_old_{view} AS {found.group(1)}")
         out[f"baseline: {label}"] = f"SELECT * FROM bench_old_{view} WHERE building_code = %(building)s"
     for name, query in grafana_queries().items():
-        if "bi.daily_consumption_by_building" in query:
-            old = query.replace("bi.daily_consumption_by_building", "bench_old_daily_consumption_by_building")
-            out[f"baseline: {name} (pre-080 view)"] = old
+        for label, (_, view) in BASELINES.items():
+            if f"bi.{view} " in query and label.startswith("pre-08"):
+                old = query.replace(f"bi.{view} ", f"bench_old_{view} ")
+                out[f"baseline: {name} ({label.split()[0]} view)"] = old
     return out
+
+
+BASELINE_NAMES: list[str] = []  # filled by measure()
 
 
 def baseline_of(name: str) -> str | None:
     """The baseline line a query is compared with, if any."""
     if name.startswith("grafana: "):
-        return f"baseline: {name} (pre-080 view)"
+        return next((k for k in BASELINE_NAMES if k.startswith(f"baseline: {name} (")), None)
     if name.startswith("bi."):
         label = next((k for k in BASELINES if k.endswith(f" {name}")), None)
         return f"baseline: {label}" if label else None
@@ -139,6 +145,7 @@ def measure(server: str, buildings: int, runs: int) -> dict[str, tuple[float, fl
         for statement in filter(str.strip, FILL.split(";\n")):
             conn.execute(statement, {"n": buildings, "first": FIRST_MONTH, "last": last})
         queries = {**grafana_queries(), **view_queries(conn), **create_baselines(conn)}
+        BASELINE_NAMES[:] = [name for name in queries if name.startswith("baseline: ")]
         print(f"  filled {buildings} buildings in {time.perf_counter() - began:.0f} s")
         codes = [r[0] for r in conn.execute("SELECT code FROM buildings").fetchall()]
         meters = [r[0] for r in conn.execute("SELECT id FROM meters").fetchall()]

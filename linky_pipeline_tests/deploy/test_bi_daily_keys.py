@@ -1,6 +1,6 @@
-"""The daily bi views read the local keys stored with each row (sql/080) and return exactly the rows of the
-definitions they replaced, which computed those keys per row: whether the rebuild wrote the row (day_start stored),
-another writer left day_start out, or the row was stored before the migration."""
+"""The daily bi views read the local keys stored with each row (sql/080, sql/081) and return exactly the rows of
+the definitions they replaced, which computed those keys per row: whether the rebuild wrote the row (day_start and
+peak_at_local stored), another writer left them out, or the row was stored before the migrations."""
 
 from __future__ import annotations
 
@@ -15,12 +15,15 @@ import psycopg
 import pytest
 from psycopg import sql
 
+from linky_pipeline.lib.domain.registry import add_building, add_meter
 from linky_pipeline.lib.store import migrations
 from linky_pipeline.lib.tables.daily import SQL as DAILY_SQL
+from linky_pipeline.lib.tables.max_power import SQL as POWER_SQL
 
-REPLACED = {  # view → the migration holding the definition sql/080 replaced
+REPLACED = {  # view → the migration holding the definition sql/080 or sql/081 replaced
     "daily_consumption": "002_bi.sql",
     "daily_consumption_by_building": "061_bi_building_filter.sql",
+    "daily_max_power": "002_bi.sql",
 }
 # DST changes in both directions, a leap day, month and year boundaries
 DAYS = [date(2024, 2, 29), date(2024, 3, 30), date(2024, 3, 31), date(2024, 4, 1), date(2024, 10, 27)]
@@ -40,6 +43,12 @@ BARE_INSERT = (
     "%(curve_kwh)s, %(interval_count)s, %(expected_count)s, %(completeness)s, %(min_interval_kwh)s, "
     "%(max_interval_kwh)s, %(avg_interval_kwh)s)"
 )
+BARE_POWER_INSERT = (
+    "INSERT INTO daily_max_power (building_code, meter_pk, day, max_power_va, peak_at) "
+    "VALUES (%(building_code)s, %(meter_pk)s, %(day)s, %(max_power_va)s, %(peak_at)s)"
+)
+REBUILD = (DAILY_SQL["insert_daily_consumption"], POWER_SQL["insert_daily_max_power"])
+BARE = (BARE_INSERT, BARE_POWER_INSERT)
 
 
 def _registry(db: psycopg.Connection) -> list[tuple[int, str, str]]:
@@ -78,14 +87,24 @@ def _row(meter: tuple[int, str, str], day: date, k: int) -> dict[str, object]:
     }
 
 
-def _fill(db: psycopg.Connection, meters: list[tuple[int, str, str]], insert_of: dict[int, str]) -> None:
+def _power_row(meter: tuple[int, str, str], day: date, k: int) -> dict[str, object]:
+    pk, building, _ = meter
+    peak = datetime.combine(day, time(k % 24, 30), tzinfo=ZoneInfo(BUILDINGS[building]))
+    return {"building_code": building, "meter_pk": pk, "day": day, "max_power_va": 3000.0 + k, "peak_at": peak}
+
+
+def _fill(db: psycopg.Connection, meters: list[tuple[int, str, str]], insert_of: dict[int, tuple[str, str]]) -> None:
+    """Daily rows for every meter, max power rows for the consumption meters (as the rebuild writes them)."""
     with db.cursor() as cur:
         for i, meter in enumerate(meters):
-            cur.executemany(insert_of[i], [_row(meter, day, i * 31 + j) for j, day in enumerate(DAYS)])
+            daily, power = insert_of[i]
+            cur.executemany(daily, [_row(meter, day, i * 31 + j) for j, day in enumerate(DAYS)])
+            if meter[2] == "consumption":
+                cur.executemany(power, [_power_row(meter, day, i * 31 + j) for j, day in enumerate(DAYS)])
 
 
 def _replaced_views(db: psycopg.Connection) -> None:
-    """The definitions sql/080 replaced, as temporary views named old_<view>."""
+    """The definitions sql/080 and sql/081 replaced, as temporary views named old_<view>."""
     for view, filename in REPLACED.items():
         text = (migrations.migrations_dir() / filename).read_text(encoding="utf-8")
         found = re.search(rf"CREATE (?:OR REPLACE )?VIEW bi\.{view} AS(.*?);", text, re.S)
@@ -123,16 +142,24 @@ def _assert_views_unchanged(db: psycopg.Connection) -> None:
     assert _assert_same_rows(db, *by_building, where=window) == 3
     assert _assert_same_rows(db, "bi.daily_consumption", "old_daily_consumption", where=window) == 6
     assert _assert_same_rows(db, *by_building, where="WHERE month_key = '2024-03'") == 2 * 3
+    power = ("bi.daily_max_power", "old_daily_max_power")
+    assert _assert_same_rows(db, *power) == 3 * len(DAYS)  # the three consumption meters
+    assert _assert_same_rows(db, *power, where=window.replace(" AND metric = 'consumption'", "")) == 6
 
 
 def test_the_rebuild_stores_local_midnight_month_and_month_key(db: psycopg.Connection) -> None:
     meters = _registry(db)
-    _fill(db, meters, dict.fromkeys(range(len(meters)), DAILY_SQL["insert_daily_consumption"]))
-    rows = db.execute("SELECT building_code, day, day_start, month, month_key FROM daily_consumption").fetchall()
-    assert len(rows) == len(METERS) * len(DAYS)
-    for building, day, day_start, month, month_key in rows:
-        assert day_start == datetime.combine(day, time(0), tzinfo=ZoneInfo(BUILDINGS[building]))
-        assert (month, month_key) == (day.replace(day=1), f"{day:%Y-%m}")
+    _fill(db, meters, dict.fromkeys(range(len(meters)), REBUILD))
+    for table, count in (("daily_consumption", len(METERS)), ("daily_max_power", 3)):
+        rows = db.execute(f"SELECT building_code, day, day_start, month, month_key FROM {table}").fetchall()
+        assert len(rows) == count * len(DAYS)
+        for building, day, day_start, month, month_key in rows:
+            assert day_start == datetime.combine(day, time(0), tzinfo=ZoneInfo(BUILDINGS[building]))
+            assert (month, month_key) == (day.replace(day=1), f"{day:%Y-%m}")
+    peaks = db.execute("SELECT building_code, peak_at, peak_at_local FROM daily_max_power").fetchall()
+    for building, peak_at, peak_at_local in peaks:
+        assert peak_at_local == peak_at.astimezone(ZoneInfo(BUILDINGS[building])).replace(tzinfo=None)
+        assert peak_at_local.minute == 30
     starts = dict(
         db.execute("SELECT day, day_start FROM daily_consumption WHERE building_code = 'hq' AND metric = 'production'")
     )
@@ -146,10 +173,11 @@ def test_views_return_the_replaced_definitions_rows_whoever_wrote_them(db: psyco
     """Meters 0 and 2 written by the rebuild, 1 and 3 by a writer that leaves day_start NULL: hq's two consumption
     meters then disagree on whether day_start is stored, and their days still form one group each."""
     meters = _registry(db)
-    rebuild, bare = DAILY_SQL["insert_daily_consumption"], BARE_INSERT
-    _fill(db, meters, {0: rebuild, 1: bare, 2: rebuild, 3: bare})
+    _fill(db, meters, {0: REBUILD, 1: BARE, 2: REBUILD, 3: BARE})
     stored = db.execute("SELECT count(day_start), count(*) FROM daily_consumption").fetchone()
     assert stored == (2 * len(DAYS), 4 * len(DAYS))
+    stored = db.execute("SELECT count(day_start), count(peak_at_local), count(*) FROM daily_max_power").fetchone()
+    assert stored == (len(DAYS), len(DAYS), 3 * len(DAYS))
     _assert_views_unchanged(db)
 
 
@@ -182,15 +210,36 @@ def test_rows_stored_before_the_migration_get_their_local_midnight(
         migrations.upgrade(db, before)
         db.commit()
         meters = _registry(db)
-        _fill(db, meters, dict.fromkeys(range(len(meters)), BARE_INSERT))
+        _fill(db, meters, dict.fromkeys(range(len(meters)), BARE))
         _replaced_views(db)  # the definitions of the moment, for comparison after the upgrade
         before_rows = {view: sorted(db.execute(f"SELECT * FROM old_{view}").fetchall(), key=repr) for view in REPLACED}
         db.commit()
-        assert "080_daily_local_keys.sql" in migrations.upgrade(db, every)
+        applied = migrations.upgrade(db, every)
+        assert {"080_daily_local_keys.sql", "081_max_power_local_keys.sql"} <= set(applied)
         db.commit()
-        rows = db.execute("SELECT building_code, day, day_start FROM daily_consumption").fetchall()
-        assert len(rows) == len(METERS) * len(DAYS)
-        assert all(s == datetime.combine(d, time(0), tzinfo=ZoneInfo(BUILDINGS[b])) for b, d, s in rows)
+        for table, count in (("daily_consumption", len(METERS)), ("daily_max_power", 3)):
+            rows = db.execute(f"SELECT building_code, day, day_start FROM {table}").fetchall()
+            assert len(rows) == count * len(DAYS)
+            assert all(s == datetime.combine(d, time(0), tzinfo=ZoneInfo(BUILDINGS[b])) for b, d, s in rows)
+        assert db.execute("SELECT count(*) FROM daily_max_power WHERE peak_at_local IS NULL").fetchone() == (0,)
         for view in REPLACED:
             assert sorted(db.execute(f"SELECT * FROM bi.{view}").fetchall(), key=repr) == before_rows[view]
         _assert_views_unchanged(db)
+
+
+def test_pipeline_rows_carry_their_keys_and_read_as_before(db: psycopg.Connection, run_pipeline) -> None:
+    """Through Dagster on sandbox data, across the October DST change, in both zones."""
+    add_building(db, "hq", "Siège", "Europe/Paris")
+    add_meter(db, "hq", "enedis", "22516914714270", "consumption")
+    add_building(db, "depot-bxl", "Dépôt", "Europe/Brussels")
+    add_meter(db, "depot-bxl", "enedis", "12655648759651", "consumption")
+    add_meter(db, "depot-bxl", "enedis", "12655648759651", "production")
+    db.commit()
+    assert run_pipeline(["hq", "depot-bxl"], date(2025, 10, 1), date(2025, 10, 1)).success
+    for table in ("daily_consumption", "daily_max_power"):
+        row = db.execute(f"SELECT count(*), count(day_start) FROM {table}").fetchone()
+        assert row is not None and row[0] >= 2 * 31 and row[0] == row[1], table
+    assert db.execute("SELECT count(*) FROM daily_max_power WHERE peak_at_local IS NULL").fetchone() == (0,)
+    _replaced_views(db)
+    for view in REPLACED:
+        assert _assert_same_rows(db, f"bi.{view}", f"old_{view}") >= 2 * 31
