@@ -6,7 +6,8 @@ two meters per building (consumption, production), 36 months of daily_consumptio
 daily_max_power (day_start and peak_at_local written as the rebuild writes them), about one anomaly a month per
 consumption meter, rows inserted one building-month after the other (the order the pipeline writes them; a
 building's rows are then in ~36 runs of pages, not one page per row).
-Timed: the Grafana dashboard's queries for one building over 36 months, a `SELECT *` of every per-building view
+Timed: the Grafana dashboard's queries for one building over 36 months (and over the dashboard's default range, the
+last 90 days, for the panels reading the views sql/080 and 081 changed), a `SELECT *` of every per-building view
 filtered on one building, and the per-meter monthly view filtered on one meter; p50 and p99 in ms of the round
 trip (query sent → every row received by libpq, text format; turning rows into Python objects is the client's cost,
 not timed). Baselines in the same database: the views as they were before sql/061 (bi.monthly_consumption) and
@@ -25,7 +26,7 @@ import re
 import statistics
 import time
 import warnings
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import psycopg
@@ -79,6 +80,7 @@ BASELINES = {
     "pre-080 bi.daily_consumption_by_building": ("061_bi_building_filter.sql", "daily_consumption_by_building"),
     "pre-081 bi.daily_max_power": ("002_bi.sql", "daily_max_power"),  # local keys computed per row
 }
+RECENT = ", last 90 days"  # the dashboard's default time range
 
 
 def grafana_queries() -> dict[str, str]:
@@ -121,7 +123,17 @@ def create_baselines(conn: psycopg.Connection) -> dict[str, str]:
             if f"bi.{view} " in query and label.startswith("pre-08"):
                 old = query.replace(f"bi.{view} ", f"bench_old_{view} ")
                 out[f"baseline: {name} ({label.split()[0]} view)"] = old
+                out[f"baseline: {name}{RECENT} ({label.split()[0]} view)"] = old.replace("%(start)s", "%(recent)s")
     return out
+
+
+def recent_panels() -> dict[str, str]:
+    """The panels over the views sql/080 and 081 changed, with the dashboard's default range (the last 90 days)."""
+    return {
+        f"{name}{RECENT}": query.replace("%(start)s", "%(recent)s")
+        for name, query in grafana_queries().items()
+        if any(f"bi.{view} " in query for label, (_, view) in BASELINES.items() if label.startswith("pre-08"))
+    }
 
 
 BASELINE_NAMES: list[str] = []  # filled by measure()
@@ -144,7 +156,7 @@ def measure(server: str, buildings: int, runs: int) -> dict[str, tuple[float, fl
         began = time.perf_counter()
         for statement in filter(str.strip, FILL.split(";\n")):
             conn.execute(statement, {"n": buildings, "first": FIRST_MONTH, "last": last})
-        queries = {**grafana_queries(), **view_queries(conn), **create_baselines(conn)}
+        queries = {**grafana_queries(), **recent_panels(), **view_queries(conn), **create_baselines(conn)}
         BASELINE_NAMES[:] = [name for name in queries if name.startswith("baseline: ")]
         print(f"  filled {buildings} buildings in {time.perf_counter() - began:.0f} s")
         codes = [r[0] for r in conn.execute("SELECT code FROM buildings").fetchall()]
@@ -154,6 +166,7 @@ def measure(server: str, buildings: int, runs: int) -> dict[str, tuple[float, fl
         rows: dict[str, int] = {}
         for i in range(runs + 5):
             params = {"building": rng.choice(codes), "meter": rng.choice(meters), "start": FIRST_MONTH, "end": last}
+            params["recent"] = last - timedelta(days=90)
             for name in rng.sample(list(queries), len(queries)):
                 cursor = conn.cursor()
                 t = time.perf_counter()
@@ -180,12 +193,12 @@ def main() -> None:
             print(f"\n{buildings} buildings × {MONTHS} months")
             results = measure(server, buildings, args.runs)
             print(f"  load average after the runs: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-            header = f"{'query (one building)':<62}{'p50 ms':>8}{'p99 ms':>8}{'rows':>7}"
+            header = f"{'query (one building)':<80}{'p50 ms':>8}{'p99 ms':>8}{'rows':>7}"
             print(f"  {header}{'÷ baseline p50':>16}{'p99':>6}")
             for name, (p50, p99, rows) in results.items():
                 base = results.get(baseline_of(name) or "")
                 ratio = f"{p50 / base[0]:16.2f}{p99 / base[1]:6.2f}" if base else ""
-                print(f"  {name:<62}{p50:8.2f}{p99:8.2f}{rows:7d}{ratio}")
+                print(f"  {name:<80}{p50:8.2f}{p99:8.2f}{rows:7d}{ratio}")
 
 
 if __name__ == "__main__":
