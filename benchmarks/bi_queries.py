@@ -10,8 +10,10 @@ Timed: the Grafana dashboard's queries for one building over 36 months (and over
 last 90 days, for the panels reading the views sql/080 and 081 changed), a `SELECT *` of every per-building view
 filtered on one building, and the per-meter monthly view filtered on one meter; p50 and p99 in ms of the round
 trip (query sent → every row received by libpq, text format; turning rows into Python objects is the client's cost,
-not timed). Baselines in the same database: the views as they were before sql/061 (bi.monthly_consumption) and
-before sql/080 and 081 (the daily views computing local keys per row), and the dashboard's panels over the latter.
+not timed); for the changed daily views and their baselines, also the server's execution time (EXPLAIN ANALYZE,
+rows not sent) and execution plus text output (EXPLAIN ANALYZE SERIALIZE TEXT). Baselines in the same database:
+the views as they were before sql/061 (bi.monthly_consumption) and before sql/080 and 081 (the daily views
+computing local keys per row), and the dashboard's panels over the latter.
 Each round draws one building and runs every query once for it, in a shuffled order, so a query and its baseline
 see the same buildings and the same load on a shared machine; the ratios compare them.
 """
@@ -81,6 +83,12 @@ BASELINES = {
     "pre-081 bi.daily_max_power": ("002_bi.sql", "daily_max_power"),  # local keys computed per row
 }
 RECENT = ", last 90 days"  # the dashboard's default time range
+# Where a dump's time goes, on the server: the plan run without sending rows, then with their text output too.
+SERVER_SIDE = {
+    "execution": "EXPLAIN (ANALYZE, TIMING OFF) ",
+    "execution + text output": "EXPLAIN (ANALYZE, TIMING OFF, SERIALIZE TEXT) ",
+}
+EXECUTION_TIME = re.compile(r"Execution Time: ([0-9.]+) ms")
 
 
 def grafana_queries() -> dict[str, str]:
@@ -139,8 +147,21 @@ def recent_panels() -> dict[str, str]:
 BASELINE_NAMES: list[str] = []  # filled by measure()
 
 
+def server_side(queries: dict[str, str]) -> dict[str, str]:
+    """The changed daily views and their baselines, measured inside the server (EXPLAIN's execution time)."""
+    dumps = [f"bi.{view}" for _, view in BASELINES.values() if view != "monthly_consumption"]
+    dumps += [f"baseline: {label}" for label in BASELINES if label.startswith("pre-08")]
+    return {
+        f"{name} [server: {part}]": prefix + queries[name] for name in dumps for part, prefix in SERVER_SIDE.items()
+    }
+
+
 def baseline_of(name: str) -> str | None:
     """The baseline line a query is compared with, if any."""
+    if name.endswith("]"):
+        name, part = name.split(" [")
+        found = baseline_of(name)
+        return f"{found} [{part}" if found else None
     if name.startswith("grafana: "):
         return next((k for k in BASELINE_NAMES if k.startswith(f"baseline: {name} (")), None)
     if name.startswith("bi."):
@@ -157,6 +178,7 @@ def measure(server: str, buildings: int, runs: int) -> dict[str, tuple[float, fl
         for statement in filter(str.strip, FILL.split(";\n")):
             conn.execute(statement, {"n": buildings, "first": FIRST_MONTH, "last": last})
         queries = {**grafana_queries(), **recent_panels(), **view_queries(conn), **create_baselines(conn)}
+        queries |= server_side(queries)
         BASELINE_NAMES[:] = [name for name in queries if name.startswith("baseline: ")]
         print(f"  filled {buildings} buildings in {time.perf_counter() - began:.0f} s")
         codes = [r[0] for r in conn.execute("SELECT code FROM buildings").fetchall()]
@@ -172,7 +194,12 @@ def measure(server: str, buildings: int, runs: int) -> dict[str, tuple[float, fl
                 t = time.perf_counter()
                 cursor.execute(queries[name], params)  # returns once libpq holds every row; decoding comes after
                 elapsed = time.perf_counter() - t
-                rows[name] = len(cursor.fetchall())
+                fetched = cursor.fetchall()
+                rows[name] = len(fetched)
+                if name.endswith("]"):  # the server's own measure, and the rows of the query it explained
+                    found = EXECUTION_TIME.search("\n".join(line for (line,) in fetched))
+                    assert found is not None, fetched
+                    elapsed, rows[name] = float(found.group(1)) / 1000, 0
                 if i >= 5:  # warm-up excluded
                     times[name].append(elapsed * 1000)
         results = {}
@@ -198,7 +225,8 @@ def main() -> None:
             for name, (p50, p99, rows) in results.items():
                 base = results.get(baseline_of(name) or "")
                 ratio = f"{p50 / base[0]:16.2f}{p99 / base[1]:6.2f}" if base else ""
-                print(f"  {name:<80}{p50:8.2f}{p99:8.2f}{rows:7d}{ratio}")
+                count = "" if name.endswith("]") else rows  # EXPLAIN's lines are not the query's rows
+                print(f"  {name:<80}{p50:8.2f}{p99:8.2f}{count:>7}{ratio}")
 
 
 if __name__ == "__main__":
