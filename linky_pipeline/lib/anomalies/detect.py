@@ -1,4 +1,4 @@
-"""Consumption anomaly detection (issue 5): pure pandas, no database, no Dagster.
+"""Consumption anomaly detection (issue 5): pure numpy and pandas, no database, no Dagster.
 
 Two detectors share one output shape (the columns of table consumption_anomalies):
 - `detect_daily_anomalies`: a local day's total vs the mean of the previous 7 calendar days' totals;
