@@ -85,5 +85,7 @@ def detect_anomalies(
     parts = [p for p in (days, intervals) if not p.empty]
     if not parts:
         return empty_anomalies()
+    if len(parts) == 1:
+        return parts[0]  # already ordered by meter and instant, one granularity
     merged = pd.concat(parts, ignore_index=True)
     return merged.sort_values(["meter_pk", "ts", "granularity"], kind="stable").reset_index(drop=True)
