@@ -1,1 +1,1 @@
-"""Anomaly detectors: pure pandas over daily totals and intervals (no database)."""
+"""Anomaly detectors: pure numpy and pandas over daily totals and intervals (no database, no Dagster)."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, date
-from typing import cast
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -12,10 +11,12 @@ import pandas as pd
 from linky_pipeline.lib.anomalies.core import (
     RULE_DAILY,
     AnomalyInputError,
+    anomaly_frame,
     check_emit_window,
     check_params,
+    day_number,
+    day_of,
     empty_anomalies,
-    finish_frame,
     require_columns,
 )
 
@@ -26,10 +27,13 @@ def _as_zone(tz: ZoneInfo | str) -> ZoneInfo:
     return tz if isinstance(tz, ZoneInfo) else ZoneInfo(tz)
 
 
-def _stack_meters(wide: pd.DataFrame) -> pd.Series:
-    """Day × (meter_pk, metric) matrix → one value per (day, meter_pk, metric)."""
-    # Stacking every column level leaves a Series; the stubs type stack() as DataFrame | Series.
-    return cast(pd.Series, wide.stack(level=[0, 1]))
+def _day_numbers(days: pd.Series) -> np.ndarray:
+    """Local days as days since 1970-01-01; `date` values (what the database returns) skip pandas' parsing."""
+    values = days.to_numpy()
+    if values.dtype == object and all(type(d) is date for d in values):
+        return np.array([day_number(d) for d in values], dtype="int64")
+    stamps = pd.to_datetime(days).dt.normalize().to_numpy()
+    return stamps.astype("datetime64[D]").astype("int64")
 
 
 def detect_daily_anomalies(
@@ -63,76 +67,67 @@ def detect_daily_anomalies(
     if daily.empty:
         return empty_anomalies()
 
-    frame = pd.DataFrame(
-        {
-            "building_code": daily["building_code"].astype(str).to_numpy(),
-            "meter_pk": daily["meter_pk"].astype("int64").to_numpy(),
-            "metric": daily["metric"].astype(str).to_numpy(),
-            "day": pd.to_datetime(daily["day"]).dt.normalize().to_numpy(),
-            "total": pd.to_numeric(daily["total_kwh"], errors="coerce").astype("float64").to_numpy(),
-            "complete": daily["complete"].fillna(False).astype(bool).to_numpy(),
-        }
-    )
-    dupes = frame.duplicated(["meter_pk", "metric", "day"])
-    if dupes.any():
-        first = frame.loc[dupes].iloc[0]
+    meter = daily["meter_pk"].astype("int64").to_numpy()
+    metric = daily["metric"].astype(str).to_numpy(dtype=object)
+    day = _day_numbers(daily["day"])
+    total = pd.to_numeric(daily["total_kwh"], errors="coerce").astype("float64").to_numpy()
+    complete = daily["complete"].fillna(False).astype(bool).to_numpy()
+    names, metric_code = np.unique(metric, return_inverse=True)
+    order = np.lexsort((day, metric_code, meter))
+    repeated = (np.diff(meter[order]) == 0) & (np.diff(metric_code[order]) == 0) & (np.diff(day[order]) == 0)
+    if repeated.any():
+        first = int(order[1:][repeated].min())  # the first row, in input order, that repeats an earlier one
         raise AnomalyInputError(
-            f"daily has duplicate rows for meter_pk={first['meter_pk']} metric={first['metric']} "
-            f"day={first['day'].date()}"
+            f"daily has duplicate rows for meter_pk={meter[first]} metric={metric[first]} day={day_of(day[first])}"
         )
-    negative = frame["total"] < 0
-    if negative.any():
-        bad = frame.loc[negative].iloc[0]
-        raise AnomalyInputError(f"total_kwh must be >= 0, got {bad['total']} on {bad['day'].date()}")
-
-    frame["value"] = frame["total"].where(frame["complete"])
-    buildings = frame.drop_duplicates(["meter_pk", "metric"]).set_index(["meter_pk", "metric"])["building_code"]
+    negative = np.flatnonzero(total < 0)
+    if len(negative):
+        bad = int(negative[0])
+        raise AnomalyInputError(f"total_kwh must be >= 0, got {float(total[bad])} on {day_of(day[bad])}")
 
     # Wide matrix day × (meter, metric) on a gap-free calendar: row shifts are then day shifts.
-    wide = frame.pivot(index="day", columns=["meter_pk", "metric"], values="value")
-    calendar = pd.date_range(wide.index.min(), wide.index.max(), freq="D")
-    wide = wide.reindex(calendar)
-    previous = wide.shift(1)
-    baseline = previous.rolling(7, min_periods=min_baseline_days).mean()
-    history = wide.notna().cumsum().shift(1, fill_value=0)
+    # Columns in order of first appearance (as pandas' pivot has them): it orders a meter's anomalies of one day.
+    keys, first_building, series = np.unique(meter * len(names) + metric_code, return_index=True, return_inverse=True)
+    appearance = np.argsort(first_building, kind="stable")
+    series_keys, first_building = keys[appearance], first_building[appearance]
+    series = np.argsort(appearance)[series]
+    building = daily["building_code"].astype(str).to_numpy(dtype=object)[first_building]
+    first_day = int(day.min())
+    wide = np.full((int(day.max()) - first_day + 1, len(series_keys)), np.nan)
+    wide[day - first_day, series] = np.where(complete, total, np.nan)
+    previous = np.vstack([np.full((1, wide.shape[1]), np.nan), wide[:-1]])
+    # pandas' own rolling kernel, so the averages are bit-for-bit what they always were.
+    baseline = pd.DataFrame(previous).rolling(7, min_periods=min_baseline_days).mean().to_numpy()
+    history = np.vstack([np.zeros((1, wide.shape[1])), np.cumsum(~np.isnan(wide), axis=0)[:-1]])
 
-    start, end = pd.Timestamp(emit_from), pd.Timestamp(emit_to)
-    in_window = (calendar >= start) & (calendar < end)
-    if not in_window.any():
+    rows = slice(max(day_number(emit_from) - first_day, 0), max(day_number(emit_to) - first_day, 0))
+    value, avg, hist = wide[rows], baseline[rows], history[rows]
+    if value.size == 0:
         return empty_anomalies()
-    value = wide.loc[in_window]
-    avg = baseline.loc[in_window]
-    hist = history.loc[in_window]
     ratio_limit = float(threshold_percent) / 100.0
     with np.errstate(invalid="ignore"):
         flagged = (
-            value.notna()
-            & avg.notna()
+            ~np.isnan(value)
+            & ~np.isnan(avg)
             & (avg > 0)
             & (hist >= min_history_days)
             & (value > avg * ratio_limit)
             & ((value - avg) >= float(min_excess_kwh))
         )
-    if not flagged.to_numpy().any():
+    hit_rows, hit_series = np.nonzero(flagged)  # day by day, series in (meter, metric) order, like a stack()
+    if len(hit_rows) == 0:
         return empty_anomalies()
-
-    hits = _stack_meters(flagged)
-    hits = hits[hits]
-    days = hits.index.get_level_values(0)
-    meter_pk = pd.Series(hits.index.get_level_values(1), dtype="int64")
-    metric = pd.Series(hits.index.get_level_values(2).astype(str))
-    lookup = list(zip(meter_pk, metric, strict=True))
-    stacked_value = _stack_meters(value).reindex(hits.index)
-    stacked_avg = _stack_meters(avg).reindex(hits.index)
-    midnight_utc = pd.DatetimeIndex(days).tz_localize(zone, ambiguous="raise", nonexistent="raise").tz_convert(UTC)
-    return finish_frame(
-        building_code=pd.Series([buildings.loc[key] for key in lookup]),
-        meter_pk=meter_pk,
-        metric=metric,
+    hit_days = hit_rows + rows.start + first_day
+    midnights = pd.DatetimeIndex((hit_days * 86400).astype("datetime64[s]"))
+    midnight_utc = midnights.tz_localize(zone, ambiguous="raise", nonexistent="raise").tz_convert(UTC)
+    return anomaly_frame(
+        building_code=list(building[hit_series]),
+        meter_pk=series_keys[hit_series] // len(names),
+        metric=list(names[series_keys[hit_series] % len(names)]),
         granularity="day",
         rule=RULE_DAILY,
-        ts=pd.Series(midnight_utc),
-        local_day=pd.Series([d.date() for d in days]),
-        value=stacked_value,
-        avg=stacked_avg,
+        ts_us=midnight_utc.as_unit("us").asi8,
+        local_day=[day_of(d) for d in hit_days.tolist()],
+        value=value[flagged],
+        avg=avg[flagged],
     )

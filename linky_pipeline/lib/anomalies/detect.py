@@ -1,4 +1,4 @@
-"""Consumption anomaly detection (issue 5): pure pandas, no database, no Dagster.
+"""Consumption anomaly detection (issue 5): pure numpy and pandas, no database, no Dagster.
 
 Two detectors share one output shape (the columns of table consumption_anomalies):
 - `detect_daily_anomalies`: a local day's total vs the mean of the previous 7 calendar days' totals;
@@ -85,5 +85,7 @@ def detect_anomalies(
     parts = [p for p in (days, intervals) if not p.empty]
     if not parts:
         return empty_anomalies()
+    if len(parts) == 1:
+        return parts[0]  # already ordered by meter and instant, one granularity
     merged = pd.concat(parts, ignore_index=True)
     return merged.sort_values(["meter_pk", "ts", "granularity"], kind="stable").reset_index(drop=True)

@@ -4,23 +4,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import cast
 from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
 
+from linky_pipeline.lib.anomalies.baseline import slot_baseline
 from linky_pipeline.lib.anomalies.core import (
     RULE_INTERVAL,
     AnomalyInputError,
+    anomaly_frame,
     check_emit_window,
     check_params,
+    day_number,
+    day_of,
     empty_anomalies,
-    finish_frame,
     require_columns,
 )
 
 READING_INPUT_COLUMNS = ("building_code", "meter_pk", "metric", "ts", "interval_s", "kwh")
+DAY_US = 86_400_000_000
 
 
 def _utc_ts(series: pd.Series) -> pd.Series:
@@ -36,75 +39,59 @@ def _utc_ts(series: pd.Series) -> pd.Series:
     return pd.to_datetime(series, utc=True)
 
 
-def _prepare(readings: pd.DataFrame, zone: ZoneInfo) -> pd.DataFrame:
-    """Attach the local day and the wall-clock second of day (the slot) to each reading."""
-    readings = readings.reset_index(drop=True)
-    ts = _utc_ts(readings["ts"]).dt.as_unit("us")
-    wall = ts.dt.tz_convert(zone).dt.tz_localize(None)
-    day = wall.dt.floor("D")
-    frame = pd.DataFrame(
-        {
-            "building_code": readings["building_code"].astype(str),
-            "meter_pk": readings["meter_pk"].astype("int64"),
-            "metric": readings["metric"].astype(str),
-            "ts": ts,
-            "interval_s": readings["interval_s"].astype("int64"),
-            "kwh": pd.to_numeric(readings["kwh"], errors="coerce").astype("float64"),
-            "day": day,
-            "sod": (wall - day).dt.total_seconds().astype("int64"),
-        }
-    )
-    frame = frame.sort_values(["meter_pk", "metric", "ts"], kind="stable").reset_index(drop=True)
-    if frame.duplicated(["meter_pk", "metric", "ts"]).any():
-        bad = frame.loc[frame.duplicated(["meter_pk", "metric", "ts"])].iloc[0]
-        raise AnomalyInputError(
-            f"readings has duplicate rows for meter_pk={bad['meter_pk']} metric={bad['metric']} ts={bad['ts']}"
-        )
-    # On the fall-back day two rows share a (day, sod) label; they stay two rows (distinct UTC ts), each judged
-    # on its own, and only the baseline pivot averages them (see _baseline).
-    return frame
-
-
 @dataclass(frozen=True)
-class _Baseline:
-    """Per day × slot statistics of the 7 previous calendar days (rows: days, columns: second of day)."""
+class _Rows:
+    """Readings as numpy columns, sorted by meter, metric, interval length, then instant."""
 
-    mean: pd.DataFrame
-    std: pd.DataFrame
-    nearby_max_mean: pd.DataFrame  # largest slot mean within ± shift tolerance
-    level: pd.Series  # the meter's mean interval value over the same 7 days (all slots)
-    history: pd.Series  # days with data before each day
+    building: np.ndarray
+    meter: np.ndarray
+    metric: np.ndarray  # str values
+    metric_code: np.ndarray  # rank of the metric among the sorted distinct metrics
+    ts_us: np.ndarray  # UTC interval start, microseconds
+    interval_s: np.ndarray
+    kwh: np.ndarray
+    day: np.ndarray  # local day, days since 1970-01-01
+    sod: np.ndarray  # local wall-clock second of day (the slot)
 
-    def at(self, days: pd.Series, sods: pd.Series) -> tuple[np.ndarray, ...]:
-        rows = self.mean.index.get_indexer(pd.DatetimeIndex(days))
-        cols = self.mean.columns.get_indexer(pd.Index(sods))
-        return (
-            self.mean.to_numpy()[rows, cols],
-            np.nan_to_num(self.std.to_numpy()[rows, cols], nan=0.0),
-            self.nearby_max_mean.to_numpy()[rows, cols],
-            self.level.to_numpy()[rows],
-            self.history.to_numpy()[rows],
+
+def _float_column(column: pd.Series) -> np.ndarray:
+    if column.dtype == "float64":
+        return column.to_numpy()
+    return pd.to_numeric(column, errors="coerce").astype("float64").to_numpy()
+
+
+def _prepare(readings: pd.DataFrame, zone: ZoneInfo) -> _Rows:
+    """Attach the local day and the wall-clock second of day (the slot) to each reading."""
+    instants = pd.DatetimeIndex(_utc_ts(readings["ts"])).as_unit("us")
+    ts_us = instants.asi8
+    wall_us = instants.tz_convert(zone).tz_localize(None).asi8
+    day = wall_us // DAY_US
+    meter = readings["meter_pk"].astype("int64").to_numpy()
+    metric = readings["metric"].astype(str).to_numpy(dtype=object)
+    metric_code = np.unique(metric, return_inverse=True)[1]
+    interval_s = readings["interval_s"].astype("int64").to_numpy()
+    by_series = np.lexsort((ts_us, metric_code, meter))
+    same = (np.diff(meter[by_series]) == 0) & (np.diff(metric_code[by_series]) == 0) & (np.diff(ts_us[by_series]) == 0)
+    if same.any():
+        bad = by_series[int(np.flatnonzero(same)[0]) + 1]
+        raise AnomalyInputError(
+            f"readings has duplicate rows for meter_pk={meter[bad]} metric={metric[bad]} "
+            f"ts={pd.Timestamp(int(ts_us[bad]), unit='us', tz='UTC')}"
         )
-
-
-def _baseline(group: pd.DataFrame, interval_s: int, min_baseline_days: int, shift_tolerance_s: int) -> _Baseline:
-    """Day × second-of-day matrix on a gap-free calendar and slot grid, then 7-day rolling statistics."""
-    # One value per day and slot: the repeated fall-back hour enters the baseline as the mean of its two
-    # occurrences, so that day does not weigh twice. The spring-forward hour is simply absent (NaN), not zero.
-    wide = group.pivot_table(index="day", columns="sod", values="kwh", aggfunc="mean")
-    calendar = pd.date_range(wide.index.min(), wide.index.max(), freq="D")
-    slots = sorted(set(range(0, 86400, interval_s)) | set(wide.columns))
-    wide = wide.reindex(index=calendar, columns=slots)
-    previous = wide.shift(1)
-    window = previous.rolling(7, min_periods=min_baseline_days)
-    mean = window.mean()
-    nearby = mean.copy()
-    for step in range(1, max(0, shift_tolerance_s) // interval_s + 1):
-        # numpy's stubs type a ufunc on DataFrames as ndarray; pandas returns a DataFrame.
-        nearby = cast(pd.DataFrame, np.fmax(nearby, np.fmax(mean.shift(step, axis=1), mean.shift(-step, axis=1))))
-    level = previous.mean(axis=1).rolling(7, min_periods=min_baseline_days).mean()
-    history = wide.notna().any(axis=1).cumsum().shift(1, fill_value=0)
-    return _Baseline(mean, window.std(ddof=1), nearby, level, history)
+    order = np.lexsort((ts_us, interval_s, metric_code, meter))
+    # On the fall-back day two rows share a (day, sod) label; they stay two rows (distinct UTC ts), each judged
+    # on its own, and only the baseline matrix averages them (see baseline.py).
+    return _Rows(
+        building=readings["building_code"].astype(str).to_numpy(dtype=object)[order],
+        meter=meter[order],
+        metric=metric[order],
+        metric_code=metric_code[order],
+        ts_us=ts_us[order],
+        interval_s=interval_s[order],
+        kwh=_float_column(readings["kwh"])[order],
+        day=day[order],
+        sod=((wall_us - day * DAY_US) // 1_000_000)[order],
+    )
 
 
 def detect_interval_anomalies(
@@ -156,36 +143,43 @@ def detect_interval_anomalies(
     if (pd.to_numeric(readings["interval_s"], errors="coerce").fillna(0) <= 0).any():
         raise AnomalyInputError("readings.interval_s must be > 0 for every row")
 
-    frame = _prepare(readings, zone)
-    start, end = pd.Timestamp(emit_from), pd.Timestamp(emit_to)
+    rows = _prepare(readings, zone)
+    start, end = day_number(emit_from), day_number(emit_to)
     ratio_limit = float(threshold_percent) / 100.0
-    pieces: list[pd.DataFrame] = []
-    for _key, group in frame.groupby(["meter_pk", "metric", "interval_s"], sort=True):
-        interval_s = int(group["interval_s"].iloc[0])  # part of the group key: the same on every row
-        judged = group[(group["day"] >= start) & (group["day"] < end) & group["kwh"].notna()]
-        if judged.empty:
+    flagged: list[np.ndarray] = []
+    averages: list[np.ndarray] = []
+    keys = np.stack([rows.meter, rows.metric_code, rows.interval_s])
+    bounds = np.concatenate([[0], np.flatnonzero((np.diff(keys, axis=1) != 0).any(axis=0)) + 1, [len(rows.day)]])
+    for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
+        day, sod, kwh = rows.day[lo:hi], rows.sod[lo:hi], rows.kwh[lo:hi]
+        present = ~np.isnan(kwh)
+        judged = np.flatnonzero((day >= start) & (day < end) & present)
+        if len(judged) == 0:
             continue
-        base = _baseline(group[group["day"] < end], interval_s, min_baseline_days, shift_tolerance_s)
-        avg, std, nearby, level, hist = base.at(judged["day"], judged["sod"])
-        kwh = judged["kwh"].to_numpy()
-        excess = kwh - avg
+        known = present & (day < end)
+        interval_s = int(rows.interval_s[lo])  # part of the group key: the same on every row
+        base = slot_baseline(day[known], sod[known], kwh[known], interval_s, min_baseline_days, shift_tolerance_s)
+        avg, std, nearby, level, hist = base.at(day[judged], sod[judged])
+        value = kwh[judged]
+        excess = value - avg
         with np.errstate(invalid="ignore"):
             hit = (
                 ~np.isnan(avg)
                 & (avg > 0)
                 & (hist >= min_history_days)
-                & (kwh > avg * ratio_limit)
+                & (value > avg * ratio_limit)
                 & (excess >= float(min_excess_kwh))
                 & (excess >= float(min_excess_of_mean) * np.nan_to_num(level, nan=0.0))
                 & (excess >= float(min_sigmas) * std)
-                & (kwh > np.nan_to_num(nearby, nan=0.0) * ratio_limit)
+                & (value > np.nan_to_num(nearby, nan=0.0) * ratio_limit)
             )
         if hit.any():
-            pieces.append(judged.loc[hit].assign(avg=avg[hit]))
-    if not pieces:
+            flagged.append(lo + judged[hit])
+            averages.append(avg[hit])
+    if not flagged:
         return empty_anomalies()
-    hits = pd.concat(pieces, ignore_index=True)
-    hits["local_day"] = [d.date() for d in hits["day"]]
+    picked, avg = np.concatenate(flagged), np.concatenate(averages)
+    local_days = [day_of(d) for d in rows.day[picked].tolist()]
     if day_anomalies is not None and not day_anomalies.empty:
         suppressed = set(
             zip(
@@ -195,21 +189,25 @@ def detect_interval_anomalies(
                 strict=True,
             )
         )
-        keep = [
-            (m, k, d) not in suppressed
-            for m, k, d in zip(hits["meter_pk"], hits["metric"], hits["local_day"], strict=True)
-        ]
-        hits = hits.loc[keep].reset_index(drop=True)
-        if hits.empty:
+        keep = np.array(
+            [
+                (m, k, d) not in suppressed
+                for m, k, d in zip(rows.meter[picked].tolist(), rows.metric[picked], local_days, strict=True)
+            ],
+            dtype=bool,
+        )
+        if not keep.any():
             return empty_anomalies()
-    return finish_frame(
-        building_code=hits["building_code"],
-        meter_pk=hits["meter_pk"],
-        metric=hits["metric"],
+        picked, avg = picked[keep], avg[keep]
+        local_days = [d for d, k in zip(local_days, keep.tolist(), strict=True) if k]
+    return anomaly_frame(
+        building_code=list(rows.building[picked]),
+        meter_pk=rows.meter[picked],
+        metric=list(rows.metric[picked]),
         granularity="interval",
         rule=RULE_INTERVAL,
-        ts=hits["ts"],
-        local_day=hits["local_day"],
-        value=hits["kwh"],
-        avg=hits["avg"],
+        ts_us=rows.ts_us[picked],
+        local_day=local_days,
+        value=rows.kwh[picked],
+        avg=avg,
     )

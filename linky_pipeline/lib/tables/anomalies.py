@@ -8,8 +8,10 @@ Only consumption is analysed: the seed's rule is about over-consumption, and PV 
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, timedelta
+from typing import Any
 
+import numpy as np
 import pandas as pd
 import psycopg
 
@@ -23,27 +25,39 @@ SQL = SqlFiles(__name__)
 HISTORY_DAYS = 14
 
 
+def _columns(rows: list[tuple[Any, ...]], names: tuple[str, ...]) -> dict[str, list[Any]]:
+    """Fetched rows as one list per column: a frame built from columns skips pandas' per-row inference."""
+    found = list(zip(*rows, strict=True)) if rows else [()] * len(names)
+    return {name: list(values) for name, values in zip(names, found, strict=True)}
+
+
 def rebuild_anomalies(conn: psycopg.Connection, bm: BuildingMonth, meters: list[Meter]) -> int:
     tz, month = bm.tz, bm.month
     consumers = [m.pk for m in meters if m.direction == "consumption"]
     since, until = month - timedelta(days=HISTORY_DAYS), bm.next_month
     daily = pd.DataFrame(
-        conn.execute(SQL["select_anomaly_daily_input"], {"meters": consumers, "start": since, "end": until}).fetchall(),
-        columns=["building_code", "meter_pk", "metric", "day", "total_kwh", "complete"],
+        _columns(
+            conn.execute(
+                SQL["select_anomaly_daily_input"], {"meters": consumers, "start": since, "end": until}
+            ).fetchall(),
+            ("building_code", "meter_pk", "metric", "day", "total_kwh", "complete"),
+        )
     )
-    readings = pd.DataFrame(
+    found = _columns(
         conn.execute(
-            SQL["select_anomaly_readings_input"],
-            {"meters": consumers, "start_day": since, "end_day": until, "building": bm.building},
+            SQL["select_anomaly_readings_input"], {"meters": consumers, "start_day": since, "end_day": until}
         ).fetchall(),
+        ("meter_pk", "metric", "ts_us", "interval_s", "kwh"),
+    )
+    instants = np.array(found.pop("ts_us"), dtype="int64").astype("datetime64[us]")
+    readings = pd.DataFrame(
+        {"building_code": bm.building, **found, "ts": pd.DatetimeIndex(instants).tz_localize(UTC)},
         columns=["building_code", "meter_pk", "metric", "ts", "interval_s", "kwh"],
     )
-    if not readings.empty:
-        readings["ts"] = pd.to_datetime(readings["ts"], utc=True)
-    found = detect_anomalies(daily, readings, tz=tz, emit_from=month, emit_to=until)
+    anomalies = detect_anomalies(daily, readings, tz=tz, emit_from=month, emit_to=until)
     rows = [
         dict(zip(ANOMALY_COLUMNS, values, strict=True))
-        for values in found[list(ANOMALY_COLUMNS)].itertuples(index=False, name=None)
+        for values in anomalies[list(ANOMALY_COLUMNS)].itertuples(index=False, name=None)
     ]
     for row in rows:
         row["ts"] = pd.Timestamp(row["ts"]).to_pydatetime()

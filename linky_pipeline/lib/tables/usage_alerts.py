@@ -8,18 +8,22 @@ type (the lowest one, so every rule can be matched), else the global ones, else 
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
-import pandas as pd
+import numpy as np
 import psycopg
 
 from linky_pipeline.lib.anomalies.usage import (
-    ALERT_COLUMNS,
     RULE_WOW_COST,
     RULE_WOW_ENERGY,
-    detect_power_overruns,
-    detect_standby_rises,
-    detect_week_over_week,
+    AlertRow,
+    Nights,
     history_start,
+    nights_of,
+    power_overrun_rows,
+    sorted_rows,
+    standby_rows,
+    week_over_week_rows,
 )
 from linky_pipeline.lib.domain.building_month import BuildingMonth
 from linky_pipeline.lib.domain.localtime import local_midnight_utc
@@ -48,81 +52,81 @@ def subscribed_power(conn: psycopg.Connection, bm: BuildingMonth, meters: list[M
     return found
 
 
-def _max_power(conn: psycopg.Connection, bm: BuildingMonth, meters: list[Meter]) -> pd.DataFrame:
+def _max_power(conn: psycopg.Connection, bm: BuildingMonth, meters: list[Meter]) -> list[tuple[Any, ...]]:
     """Official daily max power; for meters the provider gives none of that month, the curve's highest mean
     interval power (a lower bound of the apparent peak)."""
     params = {"meters": [m.pk for m in meters], "start": bm.month, "end": bm.next_month, "tz": bm.timezone}
-    official = pd.DataFrame(
-        conn.execute(SQL["select_max_power_days"], params).fetchall(), columns=["meter_pk", "day", "max_power_va"]
-    )
-    missing = [m.pk for m in meters if m.pk not in set(official["meter_pk"])]
+    official = conn.execute(SQL["select_max_power_days"], params).fetchall()
+    present = {row[0] for row in official}
+    missing = [m.pk for m in meters if m.pk not in present]
     if not missing:
         return official
-    curve = pd.DataFrame(
-        conn.execute(
-            SQL["select_curve_power_days"],
-            {"meters": missing, "start": bm.utc_start, "end": bm.utc_end, "tz": bm.timezone},
-        ).fetchall(),
-        columns=["meter_pk", "day", "max_power_va"],
+    curve = conn.execute(
+        SQL["select_curve_power_days"],
+        {"meters": missing, "start": bm.utc_start, "end": bm.utc_end, "tz": bm.timezone},
+    ).fetchall()
+    return official + curve
+
+
+def _nights(conn: psycopg.Connection, bm: BuildingMonth, pks: list[int]) -> Nights:
+    """Night readings since `history_start`, straight into numpy columns (instants as integer microseconds)."""
+    since = history_start(bm.month)
+    found = conn.execute(
+        SQL["select_standby_readings"],
+        {"meters": pks, "start": local_midnight_utc(since, bm.tz), "end": bm.utc_end, "tz": bm.timezone},
+    ).fetchall()
+    meter, ts_us, interval_s, kwh = zip(*found, strict=True) if found else ((), (), (), ())
+    return nights_of(
+        np.array(meter, dtype="int64"),
+        np.array(ts_us, dtype="int64"),
+        np.array(interval_s, dtype="int64"),
+        np.array(kwh, dtype="float64"),
+        bm.tz,
     )
-    return pd.concat([official, curve], ignore_index=True) if not official.empty else curve
 
 
-def detect_month(conn: psycopg.Connection, bm: BuildingMonth, meters: list[Meter]) -> pd.DataFrame:
+def detect_month(conn: psycopg.Connection, bm: BuildingMonth, meters: list[Meter]) -> list[AlertRow]:
+    """The month's alerts: subscribed power, standby, then week over week (energy, cost), each by meter and day."""
     consumers = [m for m in meters if m.direction == "consumption"]
     if not consumers:
-        return pd.DataFrame(columns=list(ALERT_COLUMNS))
+        return []
     thresholds = detection_thresholds(conn, bm.building)
     building, first, end = bm.building, bm.month, bm.next_month
     pks = [m.pk for m in consumers]
-    power = detect_power_overruns(
+    power = power_overrun_rows(
         _max_power(conn, bm, consumers),
         subscribed_power(conn, bm, consumers),
-        building_code=building,
-        emit_from=first,
-        emit_to=end,
         threshold_percent=thresholds["subscribed_power"],
-    )
-    since = history_start(bm.month)
-    readings = pd.DataFrame(
-        conn.execute(
-            SQL["select_standby_readings"],
-            {"meters": pks, "start": local_midnight_utc(since, bm.tz), "end": bm.utc_end},
-        ).fetchall(),
-        columns=["meter_pk", "ts", "interval_s", "kwh"],
-    )
-    standby = detect_standby_rises(
-        readings,
-        tz=bm.tz,
         building_code=building,
         emit_from=first,
         emit_to=end,
-        threshold_percent=thresholds["standby_baseline_28d"],
     )
+    standby = standby_rows(
+        _nights(conn, bm, pks),
+        threshold_percent=thresholds["standby_baseline_28d"],
+        building_code=building,
+        emit_from=first,
+        emit_to=end,
+    )
+    found = sorted_rows(power) + sorted_rows(standby)
     week_from = bm.month - timedelta(days=14)
-    weekly = []
     for rule, query in ((RULE_WOW_ENERGY, "select_week_energy"), (RULE_WOW_COST, "select_week_cost")):
-        daily = pd.DataFrame(
-            conn.execute(SQL[query], {"meters": pks, "start": week_from, "end": bm.next_month}).fetchall(),
-            columns=["meter_pk", "day", "value", "valid"],
-        )
-        weekly.append(
-            detect_week_over_week(
+        daily = conn.execute(SQL[query], {"meters": pks, "start": week_from, "end": bm.next_month}).fetchall()
+        found += sorted_rows(
+            week_over_week_rows(
                 daily,
                 rule=rule,
+                threshold_percent=thresholds[rule],
                 building_code=building,
                 emit_from=first,
                 emit_to=end,
-                threshold_percent=thresholds[rule],
             )
         )
-    parts = [p for p in (power, standby, *weekly) if not p.empty]
-    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=list(ALERT_COLUMNS))
+    return found
 
 
 def rebuild_usage_alerts(conn: psycopg.Connection, bm: BuildingMonth, meters: list[Meter]) -> int:
-    found = detect_month(conn, bm, meters)
-    rows = [dict(zip(ALERT_COLUMNS, values, strict=True)) for values in found.itertuples(index=False, name=None)]
+    rows = detect_month(conn, bm, meters)
     if rows:
         conn.cursor().executemany(SQL["upsert_usage_alert"], rows)
     conn.execute(
