@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import psycopg
 import pytest
@@ -12,6 +13,8 @@ from linky_pipeline.lib.domain.building_month import BuildingMonth
 from linky_pipeline.lib.domain.localtime import PARIS, local_midnight_utc
 from linky_pipeline.lib.domain.registry import Meter, add_building, add_meter, get_building, list_meters
 from linky_pipeline.lib.tables import landed
+from linky_pipeline.lib.tables.landed import Answer
+from linky_pipeline.lib.tables.reading_inputs import carried_days
 from linky_pipeline.lib.tables.readings import (
     MonthWrite,
     month_readings,
@@ -22,6 +25,7 @@ from linky_pipeline.lib.tables.readings import (
 from linky_pipeline_tests.support.nightly_answers import curve_body, land, land_night, night_at
 
 MONTH = date(2026, 11, 1)
+NOW = datetime(2026, 11, 21, 1, tzinfo=UTC)
 PRMS = ("22516914714270", "12345678901234")
 
 DAYS = (
@@ -35,8 +39,10 @@ REVISIONS = (
 INPUTS = "SELECT meter_pk, day, inputs_digest, metrics FROM reading_day_inputs ORDER BY 1, 2"
 
 
-def _setup(db: psycopg.Connection, url: str) -> tuple[BuildingMonth, list[Meter], list[tuple[int, str]]]:
-    add_building(db, "gent", "Gent", "Europe/Brussels")
+def _setup(
+    db: psycopg.Connection, url: str, tz: str = "Europe/Brussels"
+) -> tuple[BuildingMonth, list[Meter], list[tuple[int, str]]]:
+    add_building(db, "gent", "Gent", tz)
     for prm in PRMS:
         add_meter(db, "gent", "enedis", prm, "consumption")
     db.commit()
@@ -89,8 +95,11 @@ def _changes(db: psycopg.Connection, pairs: list[tuple[int, str]]) -> None:
         db.execute("DELETE FROM raw_load_curves WHERE meter_pk = %s AND window_end = %s", (pk_b, date(2026, 11, 3)))
 
 
-def test_a_rebuild_of_the_changed_days_equals_a_rebuild_of_every_day(db: psycopg.Connection, pg_url: str) -> None:
-    bm, meters, pairs = _setup(db, pg_url)
+@pytest.mark.parametrize("tz", ["Europe/Brussels", "Europe/Paris"])
+def test_a_rebuild_of_the_changed_days_equals_a_rebuild_of_every_day(
+    db: psycopg.Connection, pg_url: str, tz: str
+) -> None:
+    bm, meters, pairs = _setup(db, pg_url, tz)
     _nights(db, pairs, 3, 20)
     first = _run(db, pg_url, bm)
     assert first.days_inserted == 2 * 19 and first.days_unchanged == 0  # nights up to the 20th: 1st-19th
@@ -136,12 +145,20 @@ def test_a_nightly_parses_only_the_answers_of_its_days(db: psycopg.Connection, p
     _nights(db, pairs, 21, 21)
     landed.PARSED = landed.ParsedAnswers()
     done = _run(db, pg_url, bm)
-    # the night of the 21st lands [14th, 21st): with the margin its days are the 13th-22nd, which the answers of
-    # the nights of the 12th-21st can carry (10 per meter, of 19); the 1st-12th are not even compared, the
-    # 13th-18th are compared and found equal
-    assert landed.PARSED.parsed == 2 * 10
+    # the night of the 21st lands the Brussels days [14th, 21st), which the answers of the nights of the
+    # 15th-21st can carry (7 per meter, of 19); the 1st-13th are not even compared, the 14th-18th are compared
+    # and found equal
+    assert landed.PARSED.parsed == 2 * 7
     assert done.days_unchanged == 2 * 18
     assert (done.days_inserted, done.days_rewritten) == (2 * 1, 2 * 1)  # the 20th is new, the 19th corrected
+
+
+def test_outside_the_provider_zones_answers_get_a_day_of_margin() -> None:
+    """Buildings are registered in Paris or Brussels, whose local days the windows are; any other zone (a
+    BuildingMonth built by hand) may see a window's points a day earlier or later."""
+    answer = Answer(1, "consumption_load_curve", "v5", date(2026, 11, 14), date(2026, 11, 21), "s", NOW, 0)
+    assert carried_days(answer, ZoneInfo("Europe/Brussels")) == (date(2026, 11, 14), date(2026, 11, 20))
+    assert carried_days(answer, ZoneInfo("Europe/London")) == (date(2026, 11, 13), date(2026, 11, 21))
 
 
 def test_unchanged_inputs_parse_nothing_and_write_nothing(db: psycopg.Connection, pg_url: str) -> None:

@@ -5,11 +5,14 @@ interval), on how they are parsed (the meter id, the plausibility bounds, the pa
 time zone. Their digest is computed from the answers' metadata alone (no payload read, nothing parsed) and stored
 per (meter, day) in reading_day_inputs beside the metrics the build left in reading_days that day.
 
-Which days an answer can carry: a load curve's points start inside its requested window, [window_start,
-window_end) as local dates (Enedis: Paris days, which Brussels shares to the minute; the CSV import: the month it
-stores), or as the UTC instants of those dates (ORES), which moves a point by at most one local day. The answers
-are checked against the window when landed (the parsers refuse points outside it). A margin of one day on both
-sides is therefore an over-approximation; the builder checks it again on every answer it parses.
+Which days an answer can carry: every provider's points start inside its requested window [window_start,
+window_end) of Brussels local days (Enedis checks the Paris day of each interval start, and Paris and Brussels
+share their offsets; ORES asks for and checks [Brussels midnight of window_start, Brussels midnight of
+window_end) in UTC; the CSV import lands one Brussels month per answer). The parsers refuse a point outside the
+window when the answer lands. So for a building in Paris or Brussels the exact days are [window_start,
+window_end - 1]; a building in any other time zone can see a point one local day earlier or later, so its
+answers get a margin of a day on both sides. The builder checks this again on every answer it parses and
+rebuilds the whole month if one breaks it.
 """
 
 from __future__ import annotations
@@ -33,14 +36,17 @@ from linky_pipeline.lib.tables.packing import DayRow
 SQL = SqlFiles(__name__)
 # Bump when parsing or packing changes what the same answers yield: every stored day is then rebuilt once.
 INPUTS_VERSION: Final = 1
-MARGIN: Final = timedelta(days=1)
+DAY: Final = timedelta(days=1)
+PROVIDER_ZONES: Final = frozenset({"Europe/Paris", "Europe/Brussels"})  # the windows' local days are theirs
 
 DayKey = tuple[int, date]  # (meter_pk, local day)
 
 
-def carried_days(answer: Answer) -> tuple[date, date]:
-    """First and last local day (inclusive) this answer can hold points of."""
-    return answer.window_start - MARGIN, answer.window_end + MARGIN
+def carried_days(answer: Answer, tz: ZoneInfo) -> tuple[date, date]:
+    """First and last local day (inclusive) in `tz` this answer can hold points of."""
+    if tz.key in PROVIDER_ZONES:
+        return answer.window_start, answer.window_end - DAY
+    return answer.window_start - DAY, answer.window_end
 
 
 def day_digests(
@@ -50,7 +56,7 @@ def day_digests(
     context = f"v{INPUTS_VERSION}|{tz.key}|{bounds!r}".encode()
     digests: dict[DayKey, bytes] = {}
     for meter in meters:
-        mine = [(carried_days(a), _identity(a)) for a in answers if a.meter_pk == meter.pk]
+        mine = [(carried_days(a, tz), _identity(a)) for a in answers if a.meter_pk == meter.pk]
         for day in days:
             h = hashlib.sha256(context)
             h.update(f"|{meter.meter_id}".encode())
@@ -123,7 +129,7 @@ def outside_carried_days(answers: list[Answer], parsed: list[tuple[int, pd.DataF
     for i, frame in parsed:
         if frame.empty:
             continue
-        first, last = carried_days(answers[i])
+        first, last = carried_days(answers[i], tz)
         ts = frame["ts"]
         if ts.min().astimezone(tz).date() < first or ts.max().astimezone(tz).date() > last:
             wrong.append(i)

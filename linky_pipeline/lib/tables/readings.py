@@ -3,7 +3,8 @@
 Days with no stored row are COPied straight into reading_days; a stored day is rewritten only when its intervals
 differ (every changed value is recorded in reading_revisions with the answer that brought it); a day no answer
 carries any more is deleted. A rebuild whose inputs did not change writes nothing, so it leaves TimescaleDB's
-compressed chunks compressed; chunks a run did rewrite are recompressed before it ends.
+compressed chunks compressed; chunks a run did rewrite are recompressed before it ends. Only the days whose inputs
+changed are even looked at: the answers carrying no such day are not parsed (lib/tables/reading_inputs.py).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 import psycopg
@@ -248,7 +250,7 @@ def rebuild_changed_days(
     changed = {k for k, d in digests.items() if not stored.unchanged(k, d)}
     done = MonthWrite()
     if changed:
-        wanted = [i for i, a in enumerate(answers) if _carries_any(a, changed)]
+        wanted = [i for i, a in enumerate(answers) if _carries_any(a, changed, bm.tz)]
         parsed = parsed_answers(conn, meters, answers, bounds, wanted)
         if len(changed) < len(digests) and outside_carried_days(answers, parsed, bm.tz):
             changed = set(digests)  # an answer holds points the digests did not expect: rebuild every day
@@ -268,8 +270,8 @@ def _stored_digests_of(conn: psycopg.Connection, meter_pks: list[int], days: set
     return {k: v for k, v in found.items() if (k[0], k[2]) in days}
 
 
-def _carries_any(answer: Answer, changed: set[DayKey]) -> bool:
-    first, last = carried_days(answer)
+def _carries_any(answer: Answer, changed: set[DayKey], tz: ZoneInfo) -> bool:
+    first, last = carried_days(answer, tz)
     return any(k[0] == answer.meter_pk and first <= k[1] <= last for k in changed)
 
 
