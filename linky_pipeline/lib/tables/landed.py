@@ -103,33 +103,52 @@ def _fetch_payloads(conn: psycopg.Connection, missing: list[Answer]) -> dict[tup
     return {(r[0], r[1], r[2], r[3]): (int(r[4]), r[5]) for r in rows}
 
 
-def landed_answers(
+def month_answers(
     conn: psycopg.Connection, meters: list[Meter], bm: BuildingMonth, endpoints: tuple[str, ...]
-) -> tuple[pd.DataFrame, list[Answer]]:
-    """Every successful answer of these endpoints overlapping the month, parsed (cached), oldest fetch first, as
-    one frame with meter_pk and `ref` (index into the returned answers) added."""
+) -> list[Answer]:
+    """Every successful answer of these endpoints overlapping the month, oldest fetch first (metadata only)."""
+    params = {"meters": [m.pk for m in meters], "endpoints": list(endpoints), "start": bm.month, "end": bm.next_month}
+    return [Answer(*row) for row in conn.execute(SQL["select_landed_answers"], params).fetchall()]
+
+
+def parsed_answers(
+    conn: psycopg.Connection,
+    meters: list[Meter],
+    answers: list[Answer],
+    bounds: PlausibilityBounds,
+    wanted: list[int] | None = None,
+) -> list[tuple[int, pd.DataFrame]]:
+    """The parsed frames (cached) of `answers[i]` for i in `wanted` (all by default), in that order; payloads of
+    the ones not cached are read in one query."""
     by_pk = {m.pk: m for m in meters}
-    params = {"meters": list(by_pk), "endpoints": list(endpoints), "start": bm.month, "end": bm.next_month}
-    answers = [Answer(*row) for row in conn.execute(SQL["select_landed_answers"], params).fetchall()]
-    bounds = PlausibilityBounds.from_env()
-    frames: list[pd.DataFrame | None] = [PARSED.get(_key(a, by_pk[a.meter_pk].meter_id, bounds)) for a in answers]
-    missing = [a for a, f in zip(answers, frames, strict=True) if f is None]
+    indices = list(range(len(answers))) if wanted is None else wanted
+    frames = {i: PARSED.get(_key(answers[i], by_pk[answers[i].meter_pk].meter_id, bounds)) for i in indices}
+    missing = [i for i in indices if frames[i] is None]
     if missing:
-        payloads = _fetch_payloads(conn, missing)
-        for i, answer in enumerate(answers):
-            if frames[i] is not None:
-                continue
+        payloads = _fetch_payloads(conn, [answers[i] for i in missing])
+        for i in missing:
+            answer = answers[i]
             content_hash, payload = payloads[(answer.meter_pk, answer.endpoint, answer.window_start, answer.window_end)]
             meter_id = by_pk[answer.meter_pk].meter_id
             parsed = parse_landed(answer.endpoint, answer.api_version, payload, meter_id, bounds)
             PARSED.put(_key(answer, meter_id, bounds, content_hash), parsed)
             frames[i] = parsed
-    kept = [
-        f.assign(meter_pk=a.meter_pk, ref=i)
-        for i, (a, f) in enumerate(zip(answers, frames, strict=True))
-        if f is not None and not f.empty
-    ]
-    return (pd.concat(kept, ignore_index=True) if kept else pd.DataFrame()), answers
+    return [(i, f) for i in indices if (f := frames[i]) is not None]
+
+
+def answers_frame(answers: list[Answer], parsed: list[tuple[int, pd.DataFrame]]) -> pd.DataFrame:
+    """Parsed frames as one, with meter_pk and `ref` (index into `answers`) added; order kept."""
+    kept = [f.assign(meter_pk=answers[i].meter_pk, ref=i) for i, f in parsed if not f.empty]
+    return pd.concat(kept, ignore_index=True) if kept else pd.DataFrame()
+
+
+def landed_answers(
+    conn: psycopg.Connection, meters: list[Meter], bm: BuildingMonth, endpoints: tuple[str, ...]
+) -> tuple[pd.DataFrame, list[Answer]]:
+    """Every successful answer of these endpoints overlapping the month, parsed (cached), oldest fetch first, as
+    one frame with meter_pk and `ref` (index into the returned answers) added."""
+    answers = month_answers(conn, meters, bm, endpoints)
+    return answers_frame(answers, parsed_answers(conn, meters, answers, PlausibilityBounds.from_env())), answers
 
 
 def raw_frames(

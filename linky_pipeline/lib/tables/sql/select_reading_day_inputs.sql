@@ -1,0 +1,2 @@
+SELECT meter_pk, day, inputs_digest, metrics FROM reading_day_inputs
+WHERE meter_pk = ANY(%(meters)s) AND day >= %(start)s AND day < %(end)s
