@@ -222,8 +222,17 @@ class Tree:
 class Scenario:
     """One tree × one fleet size: its own warehouse and Dagster databases and DAGSTER_HOME."""
 
-    def __init__(self, tree: Tree, meters: int, cluster: LocalCluster, sandbox: FleetSandbox, work: Path) -> None:
+    def __init__(
+        self,
+        tree: Tree,
+        meters: int,
+        cluster: LocalCluster,
+        sandbox: FleetSandbox,
+        work: Path,
+        policy: tuple[str, ...] = (),
+    ) -> None:
         self.tree, self.meters, self.cluster, self.sandbox = tree, meters, cluster, sandbox
+        self.policy = policy  # sync_policy settings of this tree's runs (KEY=INT)
         self.dir = work / f"{tree.label}-{meters}"
         self.dir.mkdir(parents=True, exist_ok=True)
         self.warehouse_db, self.dagster_db = f"wh_{tree.label}_{meters}", f"dg_{tree.label}_{meters}"
@@ -291,7 +300,13 @@ class Scenario:
         sandbox_cpu, pg_cpu, began = self.sandbox.cpu(), server_cpu(cluster), time.perf_counter()
         load_before = os.getloadavg()[0]  # the machine is shared: the run's figures move with its load
         run = self.worker(
-            "run", "--tags", str(tags), "--quota", quota, *(["--profile", str(profile)] if profile else [])
+            "run",
+            "--tags",
+            str(tags),
+            "--quota",
+            quota,
+            *(["--profile", str(profile)] if profile else []),
+            *(arg for setting in self.policy for arg in ("--policy", setting)),
         )
         outer = time.perf_counter() - began
         time.sleep(0.7)  # statistics reach pg_stat_database within PGSTAT_MIN_INTERVAL
@@ -408,7 +423,8 @@ def ratio(value: float, base: float) -> str:
 def report(results: list[dict[str, Any]]) -> None:
     print("\nsteady nightly (reference date), quota lifted; times in s")
     print(
-        "tree  meters bldgs  wall  run-cpu  rss-MB  wh-db-active  dg-db-active  pg-cpu  sandbox-cpu  calls  events"
+        "tree  meters bldgs  wall  run-cpu  child-cpu  rss-MB  wh-db-active  dg-db-active  pg-cpu  sandbox-cpu"
+        "  calls  events"
         "  sched-tick  anomaly-ticks  registry-1st  registry  defs-load  cold-wall"
     )
     for r in results:
@@ -416,7 +432,8 @@ def report(results: list[dict[str, Any]]) -> None:
         anomaly = r.get("anomaly_notification_sensor", {})
         print(
             f"{r['tree']:<5} {r['meters']:>6} {r['setup']['buildings']:>5} {fmt(s['wall_s']):>5}"
-            f" {fmt(s['run_cpu_s']):>8} {fmt(s['peak_rss_mb'], 0):>7} {fmt(s['warehouse']['active_ms'] / 1000):>13}"
+            f" {fmt(s['run_cpu_s']):>8} {fmt(s.get('children_cpu_s', 0)):>10} {fmt(s['peak_rss_mb'], 0):>7}"
+            f" {fmt(s['warehouse']['active_ms'] / 1000):>13}"
             f" {fmt(s['dagster']['active_ms'] / 1000):>13} {fmt(s['postgres_cpu_s']):>7}"
             f" {fmt(s['sandbox_cpu_s']):>12} {s['api_calls']:>6} {s['events']:>7} {r['schedule']['tick_median_s']:>11}"
             f" {anomaly.get('ticks', '-')}×{anomaly.get('tick_total_s', '-'):>9}"
@@ -469,6 +486,9 @@ def main() -> None:
     parser.add_argument("--materialize-months", type=int, default=1)
     parser.add_argument("--baseline-first", action="store_true", help="run the baseline before this checkout")
     parser.add_argument("--json-out", type=Path)
+    parser.add_argument(
+        "--policy", action="append", default=[], help="sync_policy setting of this checkout's runs, KEY=INT"
+    )
     parser.add_argument("--keep", type=Path, help="keep the work directory (logs) here")
     args = parser.parse_args()
     this = Tree("this", HERE.parent, "100")
@@ -494,7 +514,8 @@ def main() -> None:
             if args.partitions_only and args.meters == [0]:
                 return
             for tree, meters in plan:
-                scenario = Scenario(tree, meters, cluster, sandbox, work)
+                policy = tuple(args.policy) if tree is this else ()
+                scenario = Scenario(tree, meters, cluster, sandbox, work, policy)
                 results.append(scenario_results(scenario, args.reference, args))
                 if args.json_out:
                     args.json_out.write_text(json.dumps(results, indent=1), encoding="utf-8")

@@ -36,6 +36,12 @@ def usage() -> dict[str, float]:
     return {"cpu_s": round(ru.ru_utime + ru.ru_stime, 2), "peak_rss_mb": round(ru.ru_maxrss / 1024, 1)}
 
 
+def children_cpu() -> float:
+    """CPU of this process's reaped children (the table builders' worker processes, joined at the chain's close)."""
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
 def emit(result: dict[str, Any]) -> None:
     print("RESULT " + json.dumps({**result, **usage()}), flush=True)
 
@@ -265,14 +271,17 @@ def cmd_run(args: argparse.Namespace) -> None:
     inst = instance()
     loaded, load_s = load_defs()
     job = loaded.get_job_def(names.SYNC_JOB)
-    run_config = {"resources": {"enedis": {"config": enedis_config(args.quota)}}, "loggers": QUIET_CONSOLE}
+    resources: dict[str, Any] = {"enedis": {"config": enedis_config(args.quota)}}
+    if args.policy:  # e.g. build_processes=2 (only a tree whose SyncPolicyResource has the field)
+        resources["sync_policy"] = {"config": {k: int(v) for k, v in (p.split("=", 1) for p in args.policy)}}
+    run_config = {"resources": resources, "loggers": QUIET_CONSOLE}
     profile = None
     if args.profile:
         import cProfile
 
         profile = cProfile.Profile()
         profile.enable()
-    cpu0 = usage()["cpu_s"]
+    cpu0, children0 = usage()["cpu_s"], children_cpu()
     began = time.perf_counter()
     result = job.execute_in_process(instance=inst, tags=tags, run_config=run_config, raise_on_error=False)
     wall = time.perf_counter() - began
@@ -290,6 +299,7 @@ def cmd_run(args: argparse.Namespace) -> None:
             "definitions_s": round(load_s, 3),
             "wall_s": round(wall, 2),
             "run_cpu_s": round(usage()["cpu_s"] - cpu0, 2),
+            "children_cpu_s": round(children_cpu() - children0, 2),
             "steps_s": steps,
         }
     )
@@ -411,6 +421,7 @@ def main() -> None:
     p.add_argument("--tags", required=True)
     p.add_argument("--quota", default="lifted")
     p.add_argument("--profile", help="write a cProfile of the run to this file")
+    p.add_argument("--policy", action="append", default=[], help="a sync_policy setting, KEY=INT (repeatable)")
     p = sub.add_parser("partitions")
     p.add_argument("--month", required=True)
     p.add_argument("--graphql", nargs="*", default=[])

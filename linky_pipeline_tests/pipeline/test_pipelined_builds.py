@@ -7,6 +7,7 @@ import threading
 from datetime import date
 
 import psycopg
+import pytest
 
 from linky_pipeline.lib.domain.building_month import BuildingMonth
 from linky_pipeline.lib.domain.registry import list_meters
@@ -24,11 +25,20 @@ STORED = ("reading_days", "reading_revisions", *TABLES[1:])  # readings is a vie
 LANDING = "raw_load_curves, fetch_state, empty_answers, sync_runs, run_builds, notifications"
 
 
+def builders(processes: int) -> dict[str, object]:
+    return {"build_processes": processes, "build_processes_from": 1}
+
+
 def evaluations(result) -> set[tuple[str, str | None, bool, str | None]]:
     return {(e.check_name, e.partition, e.passed, e.description) for e in result.get_asset_check_evaluations()}
 
 
-def test_tables_built_while_fetching_equal_those_built_after_it(db, building, run_pipeline) -> None:
+# the run's builder threads (0), or worker processes (lib/tables/build_processes.py) whatever the run's size
+BUILDERS = pytest.mark.parametrize("processes", [0, 2], ids=["threads", "processes"])
+
+
+@BUILDERS
+def test_tables_built_while_fetching_equal_those_built_after_it(db, building, run_pipeline, processes) -> None:
     building("alpha", ("22516914714270", "consumption"))
     building("bravo", ("12345678901234", "consumption"))
     months = (date(2026, 5, 1), date(2026, 9, 1))
@@ -41,7 +51,7 @@ def test_tables_built_while_fetching_equal_those_built_after_it(db, building, ru
     db.execute(f"TRUNCATE {', '.join(STORED)}, {LANDING} CASCADE")
     db.commit()
 
-    during = run_pipeline(["alpha", "bravo"], *months)
+    during = run_pipeline(["alpha", "bravo"], *months, policy=builders(processes))
     assert during.success
     assert checksums(db, TABLES) == expected
     assert evaluations(during) == checked  # the checks say the same, from the findings counted while fetching
@@ -65,11 +75,12 @@ def test_tables_built_while_fetching_equal_those_built_after_it(db, building, ru
             assert mat.metadata["rows_written"].value == rows
 
 
-def test_the_findings_counted_while_fetching_are_those_of_the_tables(db, building, run_pipeline) -> None:
+@BUILDERS
+def test_the_findings_counted_while_fetching_are_those_of_the_tables(db, building, run_pipeline, processes) -> None:
     """The check steps after the fetch report the findings the builder counted with each table (issue 16 P2: no
     second count of every building-month after the last call); they are what a count now finds."""
     building("alpha", ("22516914714270", "consumption"))
-    during = run_pipeline(["alpha"], date(2026, 7, 1), date(2026, 9, 1))
+    during = run_pipeline(["alpha"], date(2026, 7, 1), date(2026, 9, 1), policy=builders(processes))
     assert during.success
     db.rollback()
     months = [BuildingMonth("alpha", m, "Europe/Paris") for m in (date(2026, 7, 1), date(2026, 8, 1), date(2026, 9, 1))]

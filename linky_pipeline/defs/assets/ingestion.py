@@ -20,7 +20,8 @@ from linky_pipeline.lib.domain.building_month import BuildingMonth
 from linky_pipeline.lib.sync import ingest
 from linky_pipeline.lib.sync.eta import BuildingEta
 from linky_pipeline.lib.sync.run import SyncOptions, SyncSummary, sync_partitions
-from linky_pipeline.lib.tables.pipelined import MonthChain, sync_steps
+from linky_pipeline.lib.tables.build_processes import ProcessMonthChain, run_chain
+from linky_pipeline.lib.tables.pipelined import MonthChain
 
 GAP_SAMPLE = 20
 
@@ -48,7 +49,8 @@ def raw_load_curves(
     started = time.monotonic()
     partitions = run_partitions(context, warehouse)
     policy = sync_policy.policy(context)
-    chain = month_chain(context, warehouse, policy.reference) if sync_policy.build_while_fetching else None
+    processes = sync_policy.build_processes if len(partitions) >= sync_policy.build_processes_from else 0
+    chain = month_chain(context, warehouse, policy.reference, processes) if sync_policy.build_while_fetching else None
     try:
         summary = sync_partitions(
             warehouse.connect,
@@ -190,13 +192,15 @@ def _run_totals(summary: SyncSummary, seconds: float) -> str:
     )
 
 
-def month_chain(context: dg.AssetExecutionContext, warehouse: WarehouseResource, reference: date) -> MonthChain | None:
+def month_chain(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, reference: date, processes: int = 0
+) -> MonthChain | ProcessMonthChain | None:
     """The run's table assets, built month by month while the sync still fetches (their steps then report what
-    was built); None when the run materializes none of them."""
+    was built), in `processes` worker processes (0: in the run's builder threads); None when the run materializes
+    none of them."""
     keys = context.run.asset_selection or context.job_def.asset_layer.executable_asset_keys  # empty: the whole job
     selected = {key.to_user_string() for key in keys}
-    steps = [s for s in sync_steps(reference) if s.table in selected]
-    return MonthChain(warehouse.connect, context.run.run_id, steps) if steps else None
+    return run_chain(warehouse.database_url, context.run.run_id, reference, selected, processes)
 
 
 def report_progress(context: dg.AssetExecutionContext, etas: list[BuildingEta]) -> None:

@@ -22,6 +22,8 @@ _POLICY_ENV = {
     "gap_give_up_after": dg.EnvVar.int("LINKY_SYNC_GAP_GIVE_UP_AFTER"),
     "gap_retry_windows_per_meter": dg.EnvVar.int("LINKY_SYNC_GAP_RETRY_WINDOWS_PER_METER"),
     "build_while_fetching": dg.EnvVar.int("LINKY_SYNC_BUILD_WHILE_FETCHING"),
+    "build_processes": dg.EnvVar.int("LINKY_SYNC_BUILD_PROCESSES"),
+    "build_processes_from": dg.EnvVar.int("LINKY_SYNC_BUILD_PROCESSES_FROM"),
 }
 _DASHBOARD_ENV = {"base_url": dg.EnvVar("LINKY_DASHBOARD_BASE_URL")}
 _ORES_ENV = {

@@ -22,6 +22,10 @@ class SyncPolicyResource(dg.ConfigurableResource["SyncPolicyResource"]):
     # 1: each month's tables are built as soon as it has landed, while later months are fetched; 0: the table
     # assets build everything after the fetch (the benchmark's baseline)
     build_while_fetching: int = 1
+    # worker processes building those tables (spawned per run, lib/tables/build_processes.py), when the run has at
+    # least `build_processes_from` building-months; else (or with 0) the run's own builder threads build them
+    build_processes: int = 2
+    build_processes_from: int = 48
     _policies: dict[str, SyncPolicy] = PrivateAttr(default_factory=dict)
 
     def policy(self, context: dg.AssetExecutionContext) -> SyncPolicy:

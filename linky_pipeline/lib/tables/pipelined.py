@@ -52,6 +52,7 @@ class MonthChain:
     run_id: str
     steps: list[Step]
     built: dict[str, int] = field(default_factory=dict)  # table → building-months built
+    purge_old: bool = True  # the first connection purges old run_builds (False: the caller did, once per run)
     _local: threading.local = field(default_factory=threading.local)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _conns: list[psycopg.Connection] = field(default_factory=list)
@@ -63,10 +64,9 @@ class MonthChain:
             conn = self._local.conn = self.connect()
             with self._lock:
                 self._conns.append(conn)
-                purge, self._purged = not self._purged, True
+                purge, self._purged = self.purge_old and not self._purged, True
             if purge:  # once per run, not once per builder: concurrent deletes of the same rows would wait
-                with conn.transaction():
-                    conn.execute(SQL["delete_old_run_builds"], {"before": datetime.now(UTC) - KEEP})
+                purge_old_run_builds(conn)
         return conn
 
     def __call__(self, bm: BuildingMonth) -> None:
@@ -109,6 +109,12 @@ class MonthChain:
             conns, self._conns = self._conns, []
         for conn in conns:
             conn.close()
+
+
+def purge_old_run_builds(conn: psycopg.Connection) -> None:
+    """Forget what runs older than `KEEP` built (their steps have long reported it)."""
+    with conn.transaction():
+        conn.execute(SQL["delete_old_run_builds"], {"before": datetime.now(UTC) - KEEP})
 
 
 def built_in_run(
