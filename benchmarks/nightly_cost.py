@@ -33,7 +33,7 @@ from linky_pipeline.lib.sources.enedis.client import EnedisClient
 from linky_pipeline.lib.store import migrations
 from linky_pipeline.lib.store.locks import lock_building_month
 from linky_pipeline.lib.sync.run import SyncOptions, sync_partitions
-from linky_pipeline.lib.tables import landed, readings
+from linky_pipeline.lib.tables import day_writes, landed, readings
 from linky_pipeline.lib.tables.pipelined import MonthChain, sync_steps
 from linky_pipeline.local.pgcluster import throwaway_cluster
 from linky_pipeline.local.stack import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
@@ -82,20 +82,20 @@ def sync_and_build(url: str, server: SandboxServer, parts: list[BuildingMonth], 
     return time.monotonic() - began
 
 
-def readings_written(url: str, run_id: str) -> tuple[readings.MonthWrite, int]:
-    total = readings.MonthWrite()
+def readings_written(url: str, run_id: str) -> tuple[day_writes.MonthWrite, int]:
+    total = day_writes.MonthWrite()
     with psycopg.connect(url) as conn:
         rows = conn.execute(
             "SELECT details FROM run_builds WHERE run_id = %s AND table_name = 'readings'", (run_id,)
         ).fetchall()
     for (details,) in rows:
-        total.add(readings.MonthWrite.from_json(details))
+        total.add(day_writes.MonthWrite.from_json(details))
     return total, len(rows)
 
 
-def whole_month_rewrite(url: str, parts: list[BuildingMonth]) -> readings.MonthWrite:
+def whole_month_rewrite(url: str, parts: list[BuildingMonth]) -> day_writes.MonthWrite:
     """The nightly's readings as before: every building-month deleted and written again."""
-    total = readings.MonthWrite()
+    total = day_writes.MonthWrite()
     with psycopg.connect(url) as conn:
         for bm in parts:
             with conn.transaction():

@@ -27,7 +27,7 @@ from synthetic import fresh_database, register, server_url
 
 from linky_pipeline.lib.domain.building_month import BuildingMonth
 from linky_pipeline.lib.domain.registry import Meter, get_building, list_meters
-from linky_pipeline.lib.tables import landed, readings
+from linky_pipeline.lib.tables import day_writes, landed, readings
 from linky_pipeline_tests.support.nightly_answers import land_night
 
 MONTH = date(2026, 11, 1)
@@ -39,10 +39,10 @@ CHECKSUM = (
 
 def rebuild_all(
     conn: psycopg.Connection, parts: list[tuple[BuildingMonth, list[Meter]]], whole: bool
-) -> tuple[int, float, readings.MonthWrite]:
+) -> tuple[int, float, day_writes.MonthWrite]:
     """Every building-month in its own transaction; `whole`: the month's every answer, then rolled back."""
     landed.PARSED = landed.ParsedAnswers()
-    total = readings.MonthWrite()
+    total = day_writes.MonthWrite()
     started = time.monotonic()
     for bm, meters in parts:
         with conn.transaction():

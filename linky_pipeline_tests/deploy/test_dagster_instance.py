@@ -8,7 +8,7 @@ import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import dagster as dg
 import psycopg
@@ -23,6 +23,7 @@ from dagster._core.instance.ref import InstanceRef
 from dagster._core.workspace.config_schema import process_workspace_config
 from psycopg import sql
 
+from linky_pipeline.lib.store.db import to_dagster_storage_url
 from linky_pipeline_tests.support.deploy import REPO, SERVICES
 
 INSTANCE_YAML = (REPO / "dagster.yaml").read_text(encoding="utf-8")
@@ -196,3 +197,80 @@ def test_every_dagster_process_pools_its_storage_connections(dagster_home: Path,
     finally:
         worker.dispose()
         instance.dispose()
+
+
+MONTHS = dg.StaticPartitionsDefinition([f"m{i:02d}" for i in range(12)])
+
+
+@dg.asset(partitions_def=MONTHS, backfill_policy=dg.BackfillPolicy.single_run())
+def monthly_range() -> dg.MaterializeResult:
+    """A range run over some months; fails when asked to, after the run's planned events were written."""
+    if dg.AssetExecutionContext.get().run.tags.get("fail") == "yes":
+        raise RuntimeError("the warehouse went away")
+    return dg.MaterializeResult()
+
+
+def _range_run(instance: dg.DagsterInstance, first: str, last: str, fail: bool) -> str:
+    tags = {"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last}
+    result = dg.materialize(
+        [monthly_range], instance=instance, tags={**tags, "fail": "yes" if fail else "no"}, raise_on_error=False
+    )
+    assert result.success is not fail
+    return result.run_id
+
+
+def _what_the_ui_sees(instance: dg.DagsterInstance, run_ids: list[str]) -> dict[str, object]:
+    key = monthly_range.key
+    planned = instance.get_records_for_run(run_ids[-1], of_type=dg.DagsterEventType.ASSET_MATERIALIZATION_PLANNED)
+    attempts = instance.event_log_storage.get_latest_asset_partition_materialization_attempts_without_materializations(
+        key
+    )
+    record = instance.get_asset_records([key])[0].asset_entry
+    keys = MONTHS.get_partition_keys()
+    return {
+        "planned": sorted(str(r.event_log_entry.dagster_event.partition) for r in planned.records),  # type: ignore[union-attr]
+        "attempts": {p: run_ids.index(run) for p, (run, _) in attempts.items()},
+        "last_run": run_ids.index(record.last_run_id) if record.last_run_id else None,
+        "status": {p: str(s) for p, s in (instance.get_status_by_partition(key, keys, MONTHS) or {}).items()},
+    }
+
+
+def test_planned_events_written_in_batches_leave_what_dagster_leaves(
+    dagster_home: Path, storage_db: str, pg_server_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The project's storage writes a run's "materialization planned" events in one INSERT per batch: the UI's
+    view (planned partitions, in-progress and failed partitions, the asset's last run) must be the one
+    dagster-postgres's one-by-one writes give, for a successful run and for a run that fails."""
+    monkeypatch.setenv("DAGSTER_EVENT_BATCH_SIZE", "5")  # 8 planned events: batches of 5 and 3
+    plain_db = f"dagster_plain_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(pg_server_url, autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(plain_db)))
+    ours = dg.DagsterInstance.get()
+    plain_home = dagster_home.parent / "plain"
+    plain_home.mkdir()
+    plain_url = to_dagster_storage_url(urlunsplit(urlsplit(pg_server_url)._replace(path=f"/{plain_db}")))
+    (plain_home / "dagster.yaml").write_text(
+        f'storage:\n  postgres:\n    postgres_url: "{plain_url}"\n', encoding="utf-8"
+    )
+    plain = dg.DagsterInstance.from_config(str(plain_home))
+    try:
+        assert type(ours.event_log_storage).__name__ == "PlannedEventsBatchedEventLogStorage"
+        assert type(plain.event_log_storage).__name__ == "PostgresEventLogStorage"
+        seen = []
+        for instance in (ours, plain):
+            runs = [_range_run(instance, "m00", "m07", fail=False), _range_run(instance, "m04", "m11", fail=True)]
+            seen.append(_what_the_ui_sees(instance, runs))
+        assert seen[0] == seen[1]
+        view = seen[0]
+        assert view["planned"] == [f"m{i:02d}" for i in range(4, 12)]
+        assert view["attempts"] == {f"m{i:02d}": 1 for i in range(4, 12)}  # planned by the failed run, never done
+        assert view["last_run"] == 1
+        status = view["status"]
+        assert isinstance(status, dict)
+        assert {p for p, s in status.items() if s.endswith("FAILED")} == {f"m{i:02d}" for i in range(4, 12)}
+        assert {p for p, s in status.items() if s.endswith("MATERIALIZED")} == {f"m{i:02d}" for i in range(4)}
+    finally:
+        plain.dispose()
+        ours.dispose()
+        with psycopg.connect(pg_server_url, autocommit=True) as admin:
+            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(plain_db)))

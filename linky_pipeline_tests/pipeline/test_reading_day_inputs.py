@@ -13,10 +13,10 @@ from linky_pipeline.lib.domain.building_month import BuildingMonth
 from linky_pipeline.lib.domain.localtime import PARIS, local_midnight_utc
 from linky_pipeline.lib.domain.registry import Meter, add_building, add_meter, get_building, list_meters
 from linky_pipeline.lib.tables import landed
+from linky_pipeline.lib.tables.day_writes import MonthWrite
 from linky_pipeline.lib.tables.landed import Answer
 from linky_pipeline.lib.tables.reading_inputs import carried_days
 from linky_pipeline.lib.tables.readings import (
-    MonthWrite,
     month_readings,
     rebuild_month,
     rebuild_readings_run,

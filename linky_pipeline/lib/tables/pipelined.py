@@ -23,7 +23,7 @@ from linky_pipeline.lib.store.locks import lock_building_month
 from linky_pipeline.lib.store.sql import SqlFiles
 from linky_pipeline.lib.tables import anomalies, cost, daily, max_power, monthly, readings, usage_alerts
 from linky_pipeline.lib.tables.checks import DailyFindings, ReadingsFindings, daily_findings, readings_findings
-from linky_pipeline.lib.tables.readings import MonthWrite
+from linky_pipeline.lib.tables.day_writes import MonthWrite
 from linky_pipeline.lib.tables.rebuild import Connect
 
 SQL = SqlFiles(__name__)

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -25,10 +24,10 @@ from linky_pipeline.lib.sources.catalog import READING_ENDPOINTS
 from linky_pipeline.lib.sources.plausibility import PlausibilityBounds
 from linky_pipeline.lib.store.locks import lock_building_month
 from linky_pipeline.lib.store.sql import SqlFiles
-from linky_pipeline.lib.store.timescale.server import allow_decompression, recompress_touched_chunks
-from linky_pipeline.lib.tables import pgbinary as pgb
+from linky_pipeline.lib.store.timescale.server import recompress_touched_chunks
+from linky_pipeline.lib.tables.day_writes import MonthWrite, stored_digests, write_days, write_difference
 from linky_pipeline.lib.tables.landed import Answer, answers_frame, landed_answers, month_answers, parsed_answers
-from linky_pipeline.lib.tables.packing import MJ_PER_KWH, DayRow, Key, Revision, pack_days, revisions
+from linky_pipeline.lib.tables.packing import Key, pack_days
 from linky_pipeline.lib.tables.reading_inputs import (
     DayKey,
     StoredInputs,
@@ -43,57 +42,6 @@ from linky_pipeline.lib.tables.rebuild import Connect
 
 SQL = SqlFiles(__name__)
 TABLE = "reading_days"
-COPY_DAYS = (
-    "COPY reading_days (meter_pk, metric, day, offset_s, interval_s, energy_mj, quality, source) "
-    "FROM STDIN (FORMAT BINARY)"
-)
-
-
-@dataclass
-class MonthWrite:
-    """What writing one building-month's readings did."""
-
-    days_unchanged: int = 0
-    days_inserted: int = 0
-    days_rewritten: int = 0
-    days_deleted: int = 0
-    intervals_written: int = 0
-    revisions: int = 0
-    touched: list[date] = field(default_factory=list)  # days inserted, rewritten or deleted
-    seconds: float = 0.0
-
-    def metadata(self) -> dict[str, int | float]:
-        """What a building-month's readings rebuild did, for its partition's metadata."""
-        return {
-            "dagster/partition_row_count": self.intervals_written,
-            "rows_written": self.intervals_written,
-            "days_unchanged": self.days_unchanged,
-            "days_written": self.days_inserted + self.days_rewritten,
-            "days_deleted": self.days_deleted,
-            "revised_intervals": self.revisions,
-            "duration_s": round(self.seconds, 3),
-        }
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self) | {"touched": [d.isoformat() for d in self.touched]}
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> MonthWrite:
-        """What `to_json` stored (run_builds.details: a month built while its run still fetched)."""
-        return cls(**(dict(data) | {"touched": [date.fromisoformat(d) for d in data.get("touched", [])]}))
-
-    def add(self, other: MonthWrite) -> None:
-        for name in (
-            "days_unchanged",
-            "days_inserted",
-            "days_rewritten",
-            "days_deleted",
-            "intervals_written",
-            "revisions",
-            "seconds",
-        ):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-        self.touched.extend(other.touched)
 
 
 def month_readings(
@@ -111,101 +59,6 @@ def _month_frame(frame: pd.DataFrame, bm: BuildingMonth) -> pd.DataFrame:
     frame = frame[(frame["ts"] >= bm.utc_start) & (frame["ts"] < bm.utc_end)]
     frame = frame.drop_duplicates(subset=["meter_pk", "metric", "ts"], keep="last")
     return frame.sort_values(["meter_pk", "metric", "ts"], ignore_index=True)
-
-
-def stored_digests(conn: psycopg.Connection, meter_pks: list[int], start: date, end: date) -> dict[Key, str]:
-    """The digest of every stored day (computed by the server: the arrays themselves stay there)."""
-    params = {"meters": meter_pks, "start": start, "end": end}
-    return {(r[0], r[1], r[2]): r[3] for r in conn.execute(SQL["select_reading_day_digests"], params).fetchall()}
-
-
-def _key_params(keys: list[Key]) -> dict[str, object]:
-    """Key list plus the bounds TimescaleDB can match against compressed batches (segment values, day min/max)."""
-    return {
-        "meters": sorted({k[0] for k in keys}),
-        "first": min(k[2] for k in keys),
-        "last": max(k[2] for k in keys),
-        "key_meters": [k[0] for k in keys],
-        "key_metrics": [k[1] for k in keys],
-        "key_days": [k[2] for k in keys],
-    }
-
-
-def stored_days(conn: psycopg.Connection, keys: list[Key]) -> dict[Key, DayRow]:
-    rows = conn.execute(SQL["select_reading_days"], _key_params(keys)).fetchall()
-    return {(r[0], r[1], r[2]): DayRow(*r) for r in rows}
-
-
-def copy_days(conn: psycopg.Connection, rows: list[DayRow]) -> None:
-    """One binary COPY, its bytes built by numpy (pgbinary) rather than per-element adapters."""
-    with conn.cursor().copy(COPY_DAYS) as copy:
-        copy.write(pgb.COPY_HEADER + b"".join(row.copy_tuple() for row in rows) + pgb.COPY_TRAILER)
-
-
-def _record_revisions(conn: psycopg.Connection, found: list[Revision], answers: list[Answer]) -> None:
-    rows = []
-    for r in found:
-        a = answers[r.ref] if r.ref >= 0 else None
-        rows.append(
-            (
-                r.meter_pk,
-                r.metric,
-                r.ts,
-                r.old_interval_s,
-                r.old_mj / MJ_PER_KWH,
-                r.old_quality,
-                r.new_interval_s,
-                None if r.new_mj is None else r.new_mj / MJ_PER_KWH,
-                r.new_quality,
-                *((a.endpoint, a.window_start, a.window_end, a.payload_sha256, a.fetched_at) if a else (None,) * 5),
-            )
-        )
-    conn.cursor().executemany(SQL["insert_reading_revision"], rows)
-
-
-def write_days(
-    conn: psycopg.Connection,
-    meter_pks: list[int],
-    start: date,
-    end: date,
-    rows: list[DayRow],
-    answers: list[Answer] | None = None,
-) -> MonthWrite:
-    """Make reading_days for these meters and local days [start, end) equal `rows`, writing only the difference.
-    The rows may come from anything but the landed answers: what the days were built from is forgotten."""
-    forget_inputs(conn, meter_pks, start, end)
-    return _write(conn, rows, answers, stored_digests(conn, meter_pks, start, end))
-
-
-def _write(
-    conn: psycopg.Connection, rows: list[DayRow], answers: list[Answer] | None, stored: dict[Key, str]
-) -> MonthWrite:
-    done = MonthWrite()
-    if not stored:
-        fresh, changed, gone = rows, [], []
-    else:
-        fresh = [r for r in rows if r.key not in stored]
-        changed = [r for r in rows if r.key in stored and r.digest() != stored[r.key]]
-        wanted = {r.key for r in rows}
-        gone = [k for k in stored if k not in wanted]
-    done.days_unchanged = len(rows) - len(fresh) - len(changed)
-    if fresh or changed or gone:
-        allow_decompression(conn)  # deletes, and unique checks against compressed rows, may decompress batches
-    if changed or gone:
-        replaced = [r.key for r in changed] + gone
-        old = stored_days(conn, replaced)
-        conn.execute(SQL["delete_reading_days"], _key_params(replaced))
-        found = [rev for r in changed for rev in revisions(old[r.key], r)]
-        found += [rev for k in gone for rev in revisions(old[k], None)]
-        if found:
-            _record_revisions(conn, found, answers or [])
-        done.revisions = len(found)
-    if fresh or changed:
-        copy_days(conn, fresh + changed)
-    done.days_inserted, done.days_rewritten, done.days_deleted = len(fresh), len(changed), len(gone)
-    done.intervals_written = sum(len(r.offset_s) for r in fresh) + sum(len(r.offset_s) for r in changed)
-    done.touched = [r.day for r in fresh + changed] + [k[2] for k in gone]
-    return done
 
 
 def write_month(
@@ -257,7 +110,7 @@ def rebuild_changed_days(
             parsed = parsed_answers(conn, meters, answers, bounds)
         frame = _month_frame(answers_frame(answers, parsed), bm)
         rows = [r for r in pack_days(frame, bm.tz) if (r.meter_pk, r.day) in changed]
-        done = _write(conn, rows, answers, {} if empty else _stored_digests_of(conn, pks, changed))
+        done = write_difference(conn, rows, answers, {} if empty else _stored_digests_of(conn, pks, changed))
         record_inputs(conn, digests, changed, rows)
     done.days_unchanged += stored.rows_of(k for k in digests if k not in changed)
     return done
@@ -307,7 +160,7 @@ def write_building(
                     else:
                         forget_inputs(conn, pks, bm.month, bm.next_month)
                         frame, answers = readings_of(bm)
-                        done[bm] = _write(conn, pack_days(frame, bm.tz), answers, {})
+                        done[bm] = write_difference(conn, pack_days(frame, bm.tz), answers, {})
                 done[bm].seconds = time.monotonic() - started
                 continue
             except psycopg.errors.UniqueViolation:

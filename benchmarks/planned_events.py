@@ -1,0 +1,100 @@
+"""What creating a partitioned range run costs on a PostgreSQL-backed instance: Dagster writes one "materialization
+planned" event per asset and partition (the 1 000-building nightly: 9 assets × 1 000 building-months).
+
+Usage: DAGSTER_EVENT_BATCH_SIZE=100 .venv/bin/python benchmarks/planned_events.py [--partitions 1000] [--assets 9]
+       [--repeat 3]
+
+Alternated `--repeat` times on fresh instance databases, after an uncounted warm-up: (a) dagster-postgres's storage
+with pooled connections (the planned events written one by one in each batch), (b) the project's storage as
+dagster.yaml configures it (`linky_pipeline.instance.storage.PooledPostgresStorage`: a batch of planned events is
+one INSERT). Times `create_run_for_job` (the run and its planned events; what the daemon does for a scheduled run)
+and checks that both wrote the same number of planned events.
+"""
+
+import argparse
+import os
+import statistics
+import tempfile
+import time
+import uuid
+import warnings
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+
+from linky_pipeline.lib.store.db import to_dagster_storage_url
+from linky_pipeline.local.pgcluster import throwaway_cluster
+
+VARIANTS = {"dagster": "(a) dagster-postgres, pooled", "project": "(b) project storage         "}
+
+
+def make_job(partitions: int, assets: int) -> dg.JobDefinition:
+    keys = dg.StaticPartitionsDefinition([f"b{i:05d}|2026-11" for i in range(partitions)])
+
+    def table(name: str) -> dg.AssetsDefinition:
+        @dg.asset(name=name, partitions_def=keys, backfill_policy=dg.BackfillPolicy.single_run())
+        def _table() -> dg.MaterializeResult[None]:
+            return dg.MaterializeResult()
+
+        return _table
+
+    defs = dg.Definitions(
+        assets=[table(f"table_{a}") for a in range(assets)],
+        jobs=[dg.define_asset_job("nightly", selection="*", partitions_def=keys)],
+    )
+    return defs.resolve_job_def("nightly")
+
+
+def one_run(cluster: Any, job: dg.JobDefinition, variant: str, first: str, last: str) -> tuple[float, int]:
+    storage = to_dagster_storage_url(cluster.create_database(f"dagster_{uuid.uuid4().hex[:8]}"))
+    with tempfile.TemporaryDirectory() as home:
+        if variant == "project":
+            yaml = (
+                "storage:\n  custom:\n    module: linky_pipeline.instance.storage\n    class: PooledPostgresStorage\n"
+                f'    config:\n      postgres_url: "{storage}"\n'
+            )
+        else:
+            yaml = f'storage:\n  postgres:\n    postgres_url: "{storage}"\n'
+        (Path(home) / "dagster.yaml").write_text(yaml + "telemetry:\n  enabled: false\n", encoding="utf-8")
+        instance = dg.DagsterInstance.from_config(home)
+        instance.optimize_for_webserver(statement_timeout=0, pool_recycle=3600, max_overflow=10)
+        tags = {"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last}
+        began = time.perf_counter()
+        run = instance.create_run_for_job(job, tags=tags)
+        seconds = time.perf_counter() - began
+        planned = instance.get_records_for_run(
+            run.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION_PLANNED, limit=10**7
+        )
+        instance.dispose()
+        return seconds, len(planned.records)
+
+
+def main() -> None:
+    warnings.filterwarnings("ignore")
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--partitions", type=int, default=1000)
+    parser.add_argument("--assets", type=int, default=9)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    job = make_job(args.partitions, args.assets)
+    keys = [f"b{i:05d}|2026-11" for i in range(args.partitions)]
+    times: dict[str, list[float]] = {v: [] for v in VARIANTS}
+    print(f"load average before: {os.getloadavg()[0]:.1f}", flush=True)
+    with throwaway_cluster() as cluster:
+        one_run(cluster, job, "dagster", keys[0], keys[-1])  # warm-up: not counted
+        for r in range(args.repeat):
+            for variant, label in VARIANTS.items():
+                seconds, planned = one_run(cluster, job, variant, keys[0], keys[-1])
+                assert planned == args.partitions * args.assets, planned
+                times[variant].append(seconds)
+                print(f"round {r + 1} {label}: run created in {seconds:.2f} s ({planned} planned events)", flush=True)
+    print(f"load average after: {os.getloadavg()[0]:.1f}")
+    for variant, values in times.items():
+        median = statistics.median(values)
+        print(f"{VARIANTS[variant]}: best {min(values):.2f} s, median {median:.2f} s")
+    print(f"(b) ÷ (a), medians: {statistics.median(times['project']) / statistics.median(times['dagster']):.2f}")
+
+
+if __name__ == "__main__":
+    main()
