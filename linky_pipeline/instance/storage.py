@@ -21,7 +21,11 @@ from dagster._core.definitions.asset_checks.asset_check_evaluation import AssetC
 from dagster._core.events.log import EventLogEntry
 from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus
 from dagster._core.storage.config import PostgresStorageConfig, pg_config
-from dagster._core.storage.event_log.schema import AssetCheckExecutionsTable, SqlEventLogStorageTable
+from dagster._core.storage.event_log.schema import (
+    AssetCheckExecutionsTable,
+    ConcurrencyLimitsTable,
+    SqlEventLogStorageTable,
+)
 from dagster._serdes import ConfigurableClassData, serialize_value
 from dagster_postgres import DagsterPostgresStorage
 from dagster_postgres.event_log import PostgresEventLogStorage
@@ -29,6 +33,7 @@ from dagster_postgres.run_storage import PostgresRunStorage
 from dagster_postgres.schedule_storage import PostgresScheduleStorage
 from dagster_postgres.utils import get_token_provider_from_config, pg_url_from_config
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 # What the webserver uses for itself: one kept connection per storage, up to 10 more under load, recycled hourly,
 # no statement timeout (a run may legitimately wait on a lock, e.g. a concurrency slot).
@@ -101,6 +106,33 @@ class PlannedEventsBatchedEventLogStorage(PostgresEventLogStorage):
         ]
         with self.index_connection() as conn:
             conn.execute(table.insert().from_select(columns, rows))
+
+    def initialize_concurrency_limit_to_default(self, concurrency_key: str) -> bool:
+        """Set a pool that follows the default limit to the configured default, even when it already has a row.
+
+        Dagster (1.13.27) tries an INSERT and, on the unique-key violation, an UPDATE in the same transaction:
+        PostgreSQL has aborted it by then, so once a pool row exists under another default (after
+        `concurrency.pools.default_limit` changed in dagster.yaml), every pooled step of every run fails before it
+        starts. Here one upsert does what Dagster means: insert the pool at the default, or move its limit to it.
+        """
+        default_limit = self._instance.global_op_concurrency_default_limit if self.has_instance else None
+        if default_limit is None or not (self.has_concurrency_limits_table and self.has_default_pool_limit_col):
+            return bool(super().initialize_concurrency_limit_to_default(concurrency_key))
+        self._reconcile_concurrency_limits_from_slots()
+        limits = ConcurrencyLimitsTable
+        upsert = pg_insert(limits).values(
+            concurrency_key=concurrency_key, limit=default_limit, using_default_limit=True
+        )
+        with self.index_transaction() as conn:
+            conn.execute(
+                upsert.on_conflict_do_update(
+                    index_elements=[limits.c.concurrency_key],
+                    set_={"limit": default_limit},
+                    where=limits.c.limit != default_limit,
+                )
+            )
+            self._allocate_concurrency_slots(conn, concurrency_key, default_limit)
+        return True
 
 
 class PooledPostgresStorage(DagsterPostgresStorage):

@@ -372,3 +372,31 @@ def test_planned_check_rows_written_once_per_event_leave_what_dagster_leaves(
         ours.dispose()
         with psycopg.connect(pg_server_url, autocommit=True) as admin:
             admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(plain_db)))
+
+
+def test_a_new_default_pool_limit_applies_to_a_pool_created_under_the_old_one(
+    dagster_home: Path, storage_db: str
+) -> None:
+    """An operator changes `concurrency.pools.default_limit` on an instance whose `enedis_api` pool row exists:
+    the next run's pooled step must start and the pool follow the new default (Dagster's own INSERT-then-UPDATE
+    fails on PostgreSQL there, and every pooled step of every run with it)."""
+    first = dg.DagsterInstance.get()
+    try:
+        assert dg.materialize([deploy_smoke], instance=first).success
+        info = first.event_log_storage.get_concurrency_info("enedis_api")
+        assert (info.slot_count, info.limit) == (4, 4)
+    finally:
+        first.dispose()
+    config = (dagster_home / "dagster.yaml").read_text(encoding="utf-8")
+    assert "    default_limit: 4\n" in config
+    (dagster_home / "dagster.yaml").write_text(config.replace("    default_limit: 4\n", "    default_limit: 2\n"))
+    second = dg.DagsterInstance.from_config(str(dagster_home))
+    try:
+        assert second.global_op_concurrency_default_limit == 2
+        assert dg.materialize([deploy_smoke], instance=second).success
+        info = second.event_log_storage.get_concurrency_info("enedis_api")
+        assert (info.slot_count, info.limit) == (2, 2)
+        pool = second.event_log_storage.get_pool_limits()
+        assert [(p.name, p.limit, p.from_default) for p in pool] == [("enedis_api", 2, True)]
+    finally:
+        second.dispose()
