@@ -274,3 +274,129 @@ def test_planned_events_written_in_batches_leave_what_dagster_leaves(
         ours.dispose()
         with psycopg.connect(pg_server_url, autocommit=True) as admin:
             admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(plain_db)))
+
+
+@dg.asset(
+    partitions_def=MONTHS,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    check_specs=[dg.AssetCheckSpec("even_month", asset="monthly_checked", partitions_def=MONTHS)],
+)
+def monthly_checked() -> Iterator[object]:
+    """A range run with a partitioned check: one planned check row per partition, then one evaluation each."""
+    context = dg.AssetExecutionContext.get()
+    if context.run.tags.get("fail") == "yes":
+        raise RuntimeError("the warehouse went away")
+    yield dg.MaterializeResult()
+    for key in context.partition_keys:
+        yield dg.AssetCheckEvaluation(
+            asset_key=dg.AssetKey("monthly_checked"),
+            check_name="even_month",
+            passed=int(key[1:]) % 2 == 0,
+            partition=key,
+        )
+    yield dg.Output(None, output_name="monthly_checked_even_month")
+
+
+def _checked_run(instance: dg.DagsterInstance, first: str, last: str, fail: bool) -> str:
+    tags = {"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last}
+    result = dg.materialize(
+        [monthly_checked], instance=instance, tags={**tags, "fail": "yes" if fail else "no"}, raise_on_error=False
+    )
+    assert result.success is not fail
+    return result.run_id
+
+
+def _check_rows(instance: dg.DagsterInstance, run_ids: list[str]) -> dict[str, object]:
+    """The check's rows as stored (runs by their order, events by what they say) and as the UI reads them."""
+    check_key = dg.AssetCheckKey(dg.AssetKey("monthly_checked"), "even_month")
+    history = instance.event_log_storage.get_asset_check_execution_history(check_key, limit=100)
+    stored = []
+    for record in sorted(history, key=lambda r: r.id):
+        event = record.event
+        assert event is not None and event.dagster_event is not None
+        data = event.dagster_event.event_specific_data
+        subset = getattr(data, "partitions_subset", None)
+        stored.append(
+            (
+                record.partition,
+                run_ids.index(record.run_id),
+                record.status.value,
+                event.dagster_event.event_type_value,
+                sorted(subset.get_partition_keys()) if subset is not None else None,
+                event.run_id == record.run_id,
+            )
+        )
+    partitions = {
+        info.partition_key: (info.latest_execution_status.value, run_ids.index(info.latest_planned_run_id))
+        for info in instance.event_log_storage.get_asset_check_partition_info([check_key])
+    }
+    return {"stored": stored, "partitions": partitions}
+
+
+def test_planned_check_rows_written_once_per_event_leave_what_dagster_leaves(
+    dagster_home: Path, storage_db: str, pg_server_url: str
+) -> None:
+    """The project's storage serializes a partitioned check's "evaluation planned" event once and lets PostgreSQL
+    write its row for each partition: the rows, their order and what the UI reads from them (each partition's
+    planned, passed or failed check, with its run) must be the ones dagster-postgres writes."""
+    plain_db = f"dagster_plain_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(pg_server_url, autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(plain_db)))
+    ours = dg.DagsterInstance.get()
+    plain_home = dagster_home.parent / "plain"
+    plain_home.mkdir()
+    plain_url = to_dagster_storage_url(urlunsplit(urlsplit(pg_server_url)._replace(path=f"/{plain_db}")))
+    (plain_home / "dagster.yaml").write_text(
+        f'storage:\n  postgres:\n    postgres_url: "{plain_url}"\n', encoding="utf-8"
+    )
+    plain = dg.DagsterInstance.from_config(str(plain_home))
+    try:
+        assert type(ours.event_log_storage).__name__ == "PlannedEventsBatchedEventLogStorage"
+        seen = []
+        for instance in (ours, plain):
+            runs = [_checked_run(instance, "m00", "m05", fail=False), _checked_run(instance, "m03", "m08", fail=True)]
+            seen.append(_check_rows(instance, runs))
+        assert seen[0] == seen[1]
+        stored, partitions = seen[0]["stored"], seen[0]["partitions"]
+        assert isinstance(stored, list) and isinstance(partitions, dict)
+        assert len(stored) == 12  # a row per partition and run, the planned ones never evaluated included
+        planned_by_failed_run = [row for row in stored if row[1] == 1]
+        assert sorted(row[0] for row in planned_by_failed_run) == [f"m{i:02d}" for i in range(3, 9)]
+        assert all(
+            row[2] == "PLANNED" and row[4] == [f"m{i:02d}" for i in range(3, 9)] for row in planned_by_failed_run
+        )
+        assert partitions["m00"] == ("SUCCEEDED", 0) and partitions["m01"] == ("FAILED", 0)
+        assert partitions["m04"] == ("PLANNED", 1)
+    finally:
+        plain.dispose()
+        ours.dispose()
+        with psycopg.connect(pg_server_url, autocommit=True) as admin:
+            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(plain_db)))
+
+
+def test_a_new_default_pool_limit_applies_to_a_pool_created_under_the_old_one(
+    dagster_home: Path, storage_db: str
+) -> None:
+    """An operator changes `concurrency.pools.default_limit` on an instance whose `enedis_api` pool row exists:
+    the next run's pooled step must start and the pool follow the new default (Dagster's own INSERT-then-UPDATE
+    fails on PostgreSQL there, and every pooled step of every run with it)."""
+    first = dg.DagsterInstance.get()
+    try:
+        assert dg.materialize([deploy_smoke], instance=first).success
+        info = first.event_log_storage.get_concurrency_info("enedis_api")
+        assert (info.slot_count, info.limit) == (4, 4)
+    finally:
+        first.dispose()
+    config = (dagster_home / "dagster.yaml").read_text(encoding="utf-8")
+    assert "    default_limit: 4\n" in config
+    (dagster_home / "dagster.yaml").write_text(config.replace("    default_limit: 4\n", "    default_limit: 2\n"))
+    second = dg.DagsterInstance.from_config(str(dagster_home))
+    try:
+        assert second.global_op_concurrency_default_limit == 2
+        assert dg.materialize([deploy_smoke], instance=second).success
+        info = second.event_log_storage.get_concurrency_info("enedis_api")
+        assert (info.slot_count, info.limit) == (2, 2)
+        pool = second.event_log_storage.get_pool_limits()
+        assert [(p.name, p.limit, p.from_default) for p in pool] == [("enedis_api", 2, True)]
+    finally:
+        second.dispose()
