@@ -1,5 +1,6 @@
 """What storing one partitioned check evaluation costs a run worker on a PostgreSQL-backed instance, with and without
-the event log remembering that its asset-check table exists and with the project's storage (issue 16 P2: the backfill's tail after the last call).
+the event log remembering that its asset-check table exists, and with the project's storage (issue 16 P2: the
+backfill's tail after the last call).
 
 Usage: DAGSTER_EVENT_BATCH_SIZE=100 .venv/bin/python benchmarks/check_evaluations.py [--partitions 370]
        [--checks 4] [--repeat 3]
