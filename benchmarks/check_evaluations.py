@@ -1,5 +1,6 @@
 """What storing one partitioned check evaluation costs a run worker on a PostgreSQL-backed instance, with and without
-the event log remembering that its asset-check table exists (issue 16 P2: the backfill's tail after the last call).
+the event log remembering that its asset-check table exists, and with the project's storage (issue 16 P2: the
+backfill's tail after the last call).
 
 Usage: DAGSTER_EVENT_BATCH_SIZE=100 .venv/bin/python benchmarks/check_evaluations.py [--partitions 370]
        [--checks 4] [--repeat 3]
@@ -9,8 +10,10 @@ in a 10-building × 37-month backfill), one range run that yields one materializ
 metadata) and one evaluation per check and partition, as the project's table steps do after the fetch. Alternated
 `--repeat` times on fresh instance databases in this process, after one uncounted warm-up run: (a) Dagster's
 storage as configured (a catalog query for `asset_check_executions` before each evaluation), (b) after
-`remember_tables` (defs/assets/work.py). Both with the pooled instance connections the run workers use. Prints the
-step's seconds and ms per event.
+`remember_tables` (defs/assets/work.py), (c) the project's storage as dagster.yaml configures it, tables remembered
+as in the run workers (`linky_pipeline.instance.storage`: an evaluation's event and check rows in one transaction,
+the event serialized once). All with the pooled instance connections the run workers use. Prints the step's seconds
+and ms per event.
 """
 
 import argparse
@@ -52,15 +55,23 @@ def make_asset(partitions: int, checks: int) -> dg.AssetsDefinition:
     return table
 
 
-def one_run(cluster: Any, asset: dg.AssetsDefinition, remember: bool, first: str, last: str) -> float:
+VARIANTS = {"a": "(a) Dagster as is   ", "b": "(b) table remembered", "c": "(c) project storage "}
+
+
+def one_run(cluster: Any, asset: dg.AssetsDefinition, variant: str, first: str, last: str) -> float:
     storage = to_dagster_storage_url(cluster.create_database(f"dagster_{uuid.uuid4().hex[:8]}"))
     with tempfile.TemporaryDirectory() as home:
-        (Path(home) / "dagster.yaml").write_text(
-            f'storage:\n  postgres:\n    postgres_url: "{storage}"\ntelemetry:\n  enabled: false\n', encoding="utf-8"
-        )
+        if variant == "c":  # as dagster.yaml configures it
+            yaml = (
+                "storage:\n  custom:\n    module: linky_pipeline.instance.storage\n    class: PooledPostgresStorage\n"
+                f'    config:\n      postgres_url: "{storage}"\n'
+            )
+        else:
+            yaml = f'storage:\n  postgres:\n    postgres_url: "{storage}"\n'
+        (Path(home) / "dagster.yaml").write_text(yaml + "telemetry:\n  enabled: false\n", encoding="utf-8")
         instance = dg.DagsterInstance.from_config(home)
         instance.optimize_for_webserver(statement_timeout=0, pool_recycle=3600, max_overflow=10)
-        if remember:
+        if variant in ("b", "c"):  # the run workers remember their tables
             work.remember_tables(instance.event_log_storage)
         tags = {"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last}
         result = dg.materialize(
@@ -83,24 +94,24 @@ def main() -> None:
     asset = make_asset(args.partitions, args.checks)
     keys = asset.partitions_def.get_partition_keys()  # type: ignore[union-attr]
     evaluations = args.partitions * args.checks
-    times: dict[bool, list[float]] = {False: [], True: []}
+    times: dict[str, list[float]] = {v: [] for v in VARIANTS}
     with throwaway_cluster() as cluster:
-        one_run(cluster, asset, False, keys[0], keys[-1])  # warm-up (imports, compiled statements): not counted
+        one_run(cluster, asset, "a", keys[0], keys[-1])  # warm-up (imports, compiled statements): not counted
         for r in range(args.repeat):
-            for remember in (False, True):
-                seconds = one_run(cluster, asset, remember, keys[0], keys[-1])
-                times[remember].append(seconds)
-                label = "(b) table remembered" if remember else "(a) Dagster as is   "
+            for variant, label in VARIANTS.items():
+                seconds = one_run(cluster, asset, variant, keys[0], keys[-1])
+                times[variant].append(seconds)
                 print(f"round {r + 1} {label}: step {seconds:.2f} s", flush=True)
     print(f"{args.partitions} partitions × {args.checks} partitioned checks = {evaluations} evaluations per run")
-    for remember, values in times.items():
-        label = "(b) table remembered" if remember else "(a) Dagster as is   "
+    for variant, values in times.items():
+        label = VARIANTS[variant]
         best, median = min(values), statistics.median(values)
         print(
             f"{label}: step best {best:.2f} s, median {median:.2f} s; "
             f"{median * 1000 / (evaluations + args.partitions):.2f} ms per event (median)"
         )
-    print(f"(b) ÷ (a), medians: {statistics.median(times[True]) / statistics.median(times[False]):.2f}")
+    medians = {v: statistics.median(values) for v, values in times.items()}
+    print(f"(b) ÷ (a), medians: {medians['b'] / medians['a']:.2f}; (c) ÷ (b): {medians['c'] / medians['b']:.2f}")
 
 
 if __name__ == "__main__":

@@ -326,6 +326,13 @@ def _check_rows(instance: dg.DagsterInstance, run_ids: list[str]) -> dict[str, o
                 event.run_id == record.run_id,
             )
         )
+    with instance.event_log_storage.index_connection() as conn:  # type: ignore[attr-defined]
+        links = conn.exec_driver_sql(
+            "SELECT c.partition, c.run_id, e.dagster_event_type, e.run_id = c.run_id,"
+            " c.materialization_event_storage_id IS NOT NULL FROM asset_check_executions c"
+            " LEFT JOIN event_logs e ON e.id = c.evaluation_event_storage_id ORDER BY c.id"
+        ).fetchall()
+    stored.extend((p, run_ids.index(r), t, same, linked) for p, r, t, same, linked in links)
     partitions = {
         info.partition_key: (info.latest_execution_status.value, run_ids.index(info.latest_planned_run_id))
         for info in instance.event_log_storage.get_asset_check_partition_info([check_key])
@@ -359,8 +366,9 @@ def test_planned_check_rows_written_once_per_event_leave_what_dagster_leaves(
         assert seen[0] == seen[1]
         stored, partitions = seen[0]["stored"], seen[0]["partitions"]
         assert isinstance(stored, list) and isinstance(partitions, dict)
-        assert len(stored) == 12  # a row per partition and run, the planned ones never evaluated included
-        planned_by_failed_run = [row for row in stored if row[1] == 1]
+        assert len(stored) == 2 * 12  # a row per partition and run, the planned ones never evaluated included
+        planned_by_failed_run = [row for row in stored[:12] if row[1] == 1]
+        assert {row[2] for row in stored[12:]} == {"ASSET_CHECK_EVALUATION", "ASSET_CHECK_EVALUATION_PLANNED"}
         assert sorted(row[0] for row in planned_by_failed_run) == [f"m{i:02d}" for i in range(3, 9)]
         assert all(
             row[2] == "PLANNED" and row[4] == [f"m{i:02d}" for i in range(3, 9)] for row in planned_by_failed_run
