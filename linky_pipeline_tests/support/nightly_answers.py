@@ -48,15 +48,21 @@ def curve_body(prm: str, first: date, end: date, *, revision: int = 0, skip: Ite
 
 
 def land(
-    conn: psycopg.Connection, meter_pk: int, first: date, end: date, body: dict[str, Any], fetched_at: datetime
+    conn: psycopg.Connection,
+    meter_pk: int,
+    first: date,
+    end: date,
+    body: dict[str, Any],
+    fetched_at: datetime,
+    endpoint: str = "consumption_load_curve",
 ) -> None:
-    """One successful consumption_load_curve answer for [first, end), through the landing's upsert."""
+    """One successful answer of `endpoint` for [first, end), through the landing's upsert."""
     text = json.dumps(body, sort_keys=True)
     conn.execute(
         LANDING["upsert_raw_load_curve"],
         {
             "meter_pk": meter_pk,
-            "endpoint": "consumption_load_curve",
+            "endpoint": endpoint,
             "window_start": first,
             "window_end": end,
             "api_version": "v5",
@@ -80,6 +86,6 @@ def land_night(conn: psycopg.Connection, meters: list[tuple[int, str]], night: d
     for pk, prm in meters:
         body = curve_body(prm, first, night, revision=0)
         # the newest day is provisional: its values differ from those every later fetch carries
-        provisional = curve_body(prm, night - timedelta(days=1), night, revision=1)
-        body["meter_reading"]["interval_reading"][-48:] = provisional["meter_reading"]["interval_reading"]
+        provisional = curve_body(prm, night - timedelta(days=1), night, revision=1)["meter_reading"]["interval_reading"]
+        body["meter_reading"]["interval_reading"][-len(provisional) :] = provisional  # 46 or 50 on a DST day
         land(conn, pk, first, night, body, night_at(night))
