@@ -5,9 +5,8 @@ a month, an imported meter whose usual interval changes mid-month."""
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pandas as pd
@@ -23,8 +22,14 @@ from linky_pipeline.lib.tables.daily import rebuild_daily_month
 from linky_pipeline.lib.tables.max_power import rebuild_max_power_month
 from linky_pipeline.lib.tables.month_rows import RowsWrite
 from linky_pipeline.lib.tables.readings import rebuild_month, write_month
-from linky_pipeline_tests.support.enedis_payloads import v5_body
-from linky_pipeline_tests.support.nightly_answers import TRAILING_DAYS, land, land_night, night_at
+from linky_pipeline_tests.support.nightly_answers import (
+    daily_body,
+    land,
+    land_daily_night,
+    night_at,
+    power_body,
+    record_states,
+)
 
 PRMS = ("22516914714270", "12345678901234")
 DAILY = "daily_consumption"
@@ -40,61 +45,10 @@ FIRST = "meter_pk = (SELECT min(id) FROM meters)"  # one row per tampering
 Built = tuple[RowsWrite, RowsWrite]
 
 
-def _wh(prm: str, day: date, revision: int) -> int:
-    seed = hashlib.blake2b(f"{prm}|{day}".encode(), digest_size=4).digest()
-    return 5_000 + int.from_bytes(seed) % 20_000 + 13 * revision
-
-
-def daily_body(prm: str, first: date, end: date, revision: int = 0, newest: int = 1) -> dict[str, Any]:
-    """Wh per day of [first, end); the newest day is provisional (`newest` shifts it)."""
-    days = [first + timedelta(days=i) for i in range((end - first).days)]
-    points = [
-        {"value": str(_wh(prm, d, revision + (newest if d == days[-1] else 0))), "date": d.isoformat()} for d in days
-    ]
-    return v5_body(prm, first, end, points, unit="Wh")
-
-
-def power_body(prm: str, first: date, end: date, revision: int = 0, newest: int = 1) -> dict[str, Any]:
-    """VA peak per day of [first, end) and its local moment; the newest day provisional."""
-    points = []
-    for i in range((end - first).days):
-        d = first + timedelta(days=i)
-        shift = revision + (newest if i == (end - first).days - 1 else 0)
-        moment = datetime.combine(d, time((_wh(prm, d, 0) + shift) % 24, 10 * (shift % 6)))
-        points.append({"value": str(3_000 + _wh(prm, d, shift) % 6_000), "date": moment.strftime("%Y-%m-%d %H:%M:%S")})
-    return v5_body(prm, first, end, points, unit="VA")
-
-
-def _states(db: psycopg.Connection, pk: int, endpoint: str, days: list[date], status: str, at: datetime) -> None:
-    for day in days:
-        db.execute(
-            "INSERT INTO fetch_state (meter_pk, endpoint, day, status, points, is_final, fetched_at) "
-            "VALUES (%s, %s, %s, %s, 1, false, %s) ON CONFLICT (meter_pk, endpoint, day) DO UPDATE "
-            "SET status = EXCLUDED.status, fetched_at = EXCLUDED.fetched_at",
-            (pk, endpoint, day, status, at),
-        )
-
-
 def _night(db: psycopg.Connection, meters: list[Meter], night: date, gaps: dict[int, date]) -> None:
-    """What the nightly of `night` lands: the trailing days of every endpoint fetched again (a meter's gap day is
-    in none of its answers and recorded as no data)."""
-    first = night - timedelta(days=TRAILING_DAYS)
-    days = [first + timedelta(days=i) for i in range(TRAILING_DAYS)]
-    active = [m for m in meters if m.status == "active"]
+    """What the nightly of `night` lands for the meters still active."""
     with db.transaction():
-        land_night(db, [(m.pk, m.meter_id) for m in active], night)
-        for m in active:
-            for endpoint, body in ((DAILY, daily_body), (MAX_POWER_ENDPOINT, power_body)):
-                answer = body(m.meter_id, first, night)
-                gap = gaps.get(m.pk)
-                answer["meter_reading"]["interval_reading"] = [
-                    p for p in answer["meter_reading"]["interval_reading"] if gap is None or p["date"][:10] != str(gap)
-                ]
-                land(db, m.pk, first, night, answer, night_at(night), endpoint)
-            for endpoint in (CURVE, DAILY, MAX_POWER_ENDPOINT):
-                _states(db, m.pk, endpoint, [d for d in days if d != gaps.get(m.pk)], "complete", night_at(night))
-                if gaps.get(m.pk) in days:
-                    _states(db, m.pk, endpoint, [gaps[m.pk]], "no_data", night_at(night))
+        land_daily_night(db, [(m.pk, m.meter_id) for m in meters if m.status == "active"], night, gaps)
 
 
 def _tables(db: psycopg.Connection) -> list[list[Any]]:
@@ -117,8 +71,32 @@ def _build(db: psycopg.Connection, bm: BuildingMonth, reference: date, *, readin
         landed.PARSED = landed.ParsedAnswers()
         scratch = rebuild_daily_month(db, bm, meters, reference), rebuild_max_power_month(db, bm, meters)
         assert _tables(db) == incremental, f"reference {reference}: incremental rows differ from a full rebuild"
-        assert (scratch[0].parsed, scratch[1].parsed) == (scratch[0].answers, scratch[1].answers)
+        assert scratch[0].parsed <= scratch[0].answers and scratch[1].parsed <= scratch[1].answers
+    official, power = _whole_month_values(db, bm, meters)
+    stored = db.execute("SELECT meter_pk, day, official_kwh FROM daily_consumption").fetchall()
+    assert {(pk, day): kwh for pk, day, kwh in stored} == {(pk, day): official.get((pk, day)) for pk, day, _ in stored}
+    stored = db.execute("SELECT meter_pk, day, max_power_va, peak_at FROM daily_max_power").fetchall()
+    assert {(pk, day): (va, at) for pk, day, va, at in stored} == power
     return built
+
+
+def _whole_month_values(
+    db: psycopg.Connection, bm: BuildingMonth, meters: list[Meter]
+) -> tuple[dict[tuple[int, date], float], dict[tuple[int, date], tuple[float, datetime]]]:
+    """What the whole-month rebuild took from the answers (every answer parsed, the last one holding a day wins),
+    computed independently of lib/tables/day_values.py."""
+    official: dict[tuple[int, date], float] = {}
+    for m in meters:
+        frame = landed.raw_frames(db, [m], bm, (DAILY,))
+        if not frame.empty:
+            official |= {(m.pk, d): float(v) for d, v in zip(frame["day"], frame["kwh"], strict=True)}
+    frame = landed.raw_frames(db, meters, bm, (MAX_POWER_ENDPOINT,))
+    if frame.empty:
+        return official, {}
+    frame = frame.drop_duplicates(subset=["meter_pk", "day"], keep="last")
+    frame = frame[(frame["day"] >= bm.month) & (frame["day"] < bm.next_month)]
+    columns = (frame["meter_pk"], frame["day"], frame["max_power_va"], frame["peak_at"])
+    return official, {(int(pk), d): (float(va), at.to_pydatetime()) for pk, d, va, at in zip(*columns, strict=True)}
 
 
 def _setup(db: psycopg.Connection, tz: str, month: date) -> tuple[BuildingMonth, list[Meter]]:
@@ -135,6 +113,7 @@ def _rebuild_each_night(db: psycopg.Connection, bm: BuildingMonth, meters: list[
         night = bm.month + timedelta(days=n)
         if n == 14:  # corrections landed behind the nightly's back, before its run
             pk, prm = meters[0].pk, meters[0].meter_id
+            late = night_at(night) + timedelta(hours=1)  # after the nightly's own answers of that night
             with db.transaction():
                 # the night of the 9th's daily answer landed again in place with other values
                 first, end = bm.month + timedelta(days=1), bm.month + timedelta(days=8)
@@ -147,9 +126,12 @@ def _rebuild_each_night(db: psycopg.Connection, bm: BuildingMonth, meters: list[
                     d,
                     d + timedelta(days=1),
                     power_body(prm, d, d + timedelta(days=1), 2),
-                    night,
+                    late,
                     MAX_POWER_ENDPOINT,
                 )
+                # a later single-day daily fetch of the 7th holding nothing: the older answers' value stays
+                d = bm.month + timedelta(days=6)
+                land(db, pk, d, d + timedelta(days=1), daily_body(prm, d, d + timedelta(days=1), skip=d), late, DAILY)
                 # the max-power answer of the night of the 6th deleted: its days keep what older answers held
                 db.execute(
                     "DELETE FROM raw_load_curves WHERE meter_pk = %s AND endpoint = %s AND window_end = %s",
@@ -184,10 +166,10 @@ def test_a_steady_night_parses_and_writes_only_its_days(db: psycopg.Connection) 
     _night(db, meters, date(2026, 11, 21), {})
     landed.PARSED = landed.ParsedAnswers()
     daily, power = _build(db, bm, date(2026, 11, 21))
-    # the night of the 21st lands [14th, 21st): its 7 days are carried by the answers of the nights of the
-    # 15th-21st (7 per meter, of 19); the 20th is new and the provisional 19th corrected, nothing else changed
+    # the night of the 21st lands [14th, 21st): its 7 days changed, and it holds all of them (the older answers
+    # carrying them need not be parsed); the 20th is new and the provisional 19th corrected, nothing else changed
     for done in (daily, power):
-        assert (done.parsed, done.answers) == (2 * 7, 2 * 19)
+        assert (done.parsed, done.answers) == (2 * 1, 2 * 19)  # the newest answer holds every day it carries
         assert (done.written, done.deleted, done.rows) == (2 * 2, 0, 2 * 20)
 
 
@@ -250,7 +232,7 @@ def test_the_curve_horizon_moving_through_a_month_rewrites_its_days_without_pars
                 night_at(bm.next_month),
                 DAILY,
             )
-            _states(db, m.pk, DAILY, days, "complete", night_at(bm.next_month))
+            record_states(db, [(m.pk, DAILY, d, "complete") for d in days], night_at(bm.next_month))
     _build(db, bm, reference)
     for later in (reference + timedelta(days=3), reference + timedelta(days=40)):
         daily, _ = _build(db, bm, later)

@@ -3,8 +3,9 @@
 A day's official energy (daily endpoint) or peak power (max-power endpoint) is the value of the last answer, in
 fetch order, holding a point for that day; only the answers that can carry the day can hold one (their windows:
 lib/tables/reading_inputs.py `carried_days`). So a day's value is a function of those answers alone, and it is
-kept in day_answer_values under their digest: a rebuild parses only the answers carrying a day whose digest
-changed (the nightly's re-fetched days), and every other day's value is read back. A month never built parses
+kept in day_answer_values under their digest: a rebuild reads every other day's value back and parses, for the
+days whose digest changed (the nightly's re-fetched days), the newest answer carrying them first and the older
+ones only for the days it does not hold. A month never built parses
 everything once, as before. Every answer parsed is checked against the days it was assumed to carry; one breaking
 that assumption makes the whole month parsed again.
 """
@@ -71,14 +72,14 @@ def endpoint_days(
             done.values[key] = value
     if not changed:
         return done
-    wanted = [i for i, a in enumerate(answers) if _carries_any(a, changed, bm)]
-    parsed = parsed_answers(conn, meters, answers, bounds, wanted)
-    if len(changed) < len(digests) and _outside_carried_days(answers, parsed, bm):
-        changed = set(digests)  # an answer holds days its window does not: take every day from every answer
+    found, parsed = _changed_values(conn, meters, answers, bounds, changed, bm, column, at_column)
+    if parsed is None:  # an answer holds days its window does not: take every day from every answer
+        changed = set(digests)
         done.values.clear()
-        parsed = parsed_answers(conn, meters, answers, bounds)
-    done.parsed = len(parsed)
-    found = _last_values(answers, parsed, changed, column, at_column)
+        everything = parsed_answers(conn, meters, answers, bounds)
+        found, done.parsed = _last_values(answers, everything, changed, column, at_column), len(everything)
+    else:
+        done.parsed = parsed
     done.values.update(found)
     chosen = sorted(changed)
     conn.execute(
@@ -93,6 +94,38 @@ def endpoint_days(
         },
     )
     return done
+
+
+def _changed_values(
+    conn: psycopg.Connection,
+    meters: list[Meter],
+    answers: list[Answer],
+    bounds: PlausibilityBounds,
+    changed: set[DayKey],
+    bm: BuildingMonth,
+    column: str,
+    at_column: str | None,
+) -> tuple[dict[DayKey, DayValue], int | None]:
+    """The changed days' values and how many answers that parsed (None: an answer broke `carried_days`).
+
+    The last answer holding a day wins, so the newest answer carrying a changed day (per meter: the nightly's
+    answer, which holds every re-fetched day) is parsed first; the older answers carrying a day it does not hold
+    are parsed only then (a gap, a day another answer corrected). At most two reads of payloads."""
+    carriers = [i for i, a in enumerate(answers) if _carries_any(a, changed, bm)]
+    newest = sorted({answers[i].meter_pk: i for i in carriers}.values())
+    parsed = parsed_answers(conn, meters, answers, bounds, newest)
+    if _outside_carried_days(answers, parsed, bm):
+        return {}, None
+    found = _last_values(answers, parsed, changed, column, at_column)
+    missing = changed - found.keys()
+    older = [i for i in carriers if i not in newest and _carries_any(answers[i], missing, bm)]
+    if older:
+        more = parsed_answers(conn, meters, answers, bounds, older)
+        if _outside_carried_days(answers, more, bm):
+            return {}, None
+        parsed = sorted(parsed + more, key=lambda p: p[0])  # fetch order: the last holding a day wins
+        found |= _last_values(answers, parsed, missing, column, at_column)
+    return found, len(parsed)
 
 
 def _kept_values(
