@@ -14,6 +14,7 @@ import psycopg
 
 from linky_pipeline.lib.domain.localtime import PARIS, local_midnight_utc
 from linky_pipeline.lib.store.sql import SqlFiles
+from linky_pipeline_tests.support.enedis_payloads import v5_body
 
 LANDING = SqlFiles("linky_pipeline.lib.sync.run")
 TRAILING_DAYS = 7
@@ -101,26 +102,11 @@ def _wh(prm: str, day: date, revision: int) -> int:
     return 5_000 + int.from_bytes(seed) % 20_000 + 13 * revision
 
 
-def _v5(prm: str, first: date, end: date, unit: str, points: list[dict[str, str]]) -> dict[str, Any]:
-    kind = {"Wh": ("energy", "sum"), "VA": ("power", "maximum")}[unit]
-    reading_type = {"unit": unit, "measurement_kind": kind[0], "aggregate": kind[1], "measuring_period": "P1D"}
-    return {
-        "meter_reading": {
-            "usage_point_id": prm,
-            "start": first.isoformat(),
-            "end": end.isoformat(),
-            "quality": "BRUT",
-            "reading_type": reading_type,
-            "interval_reading": points,
-        }
-    }
-
-
 def daily_body(prm: str, first: date, end: date, revision: int = 0, skip: date | None = None) -> dict[str, Any]:
     """A v5 daily energy answer (Wh per day of [first, end)); the newest day is provisional (shifted by one)."""
     days = [first + timedelta(days=i) for i in range((end - first).days)]
     points = [{"value": str(_wh(prm, d, revision + (d == days[-1]))), "date": d.isoformat()} for d in days if d != skip]
-    return _v5(prm, first, end, "Wh", points)
+    return v5_body(prm, first, end, points, unit="Wh")
 
 
 def power_body(prm: str, first: date, end: date, revision: int = 0, skip: date | None = None) -> dict[str, Any]:
@@ -133,7 +119,7 @@ def power_body(prm: str, first: date, end: date, revision: int = 0, skip: date |
             moment = datetime.combine(d, time((_wh(prm, d, 0) + shift) % 24, 10 * (shift % 6)))
             value = str(3_000 + _wh(prm, d, shift) % 6_000)
             points.append({"value": value, "date": moment.strftime(FMT)})
-    return _v5(prm, first, end, "VA", points)
+    return v5_body(prm, first, end, points, unit="VA")
 
 
 def record_states(conn: psycopg.Connection, rows: list[tuple[int, str, date, str]], fetched_at: datetime) -> None:
