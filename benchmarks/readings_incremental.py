@@ -17,13 +17,11 @@ Prints answers parsed and seconds for both, the ratio, and whether (b) stored ex
 
 from __future__ import annotations
 
-import argparse
 import time
-import warnings
 from datetime import date
 
 import psycopg
-from synthetic import fresh_database, register, server_url
+from synthetic import fresh_database, register, server_url, steady_nightly_arguments
 
 from linky_pipeline.lib.domain.building_month import BuildingMonth
 from linky_pipeline.lib.domain.registry import Meter, get_building, list_meters
@@ -54,11 +52,7 @@ def rebuild_all(
 
 
 def main() -> None:
-    warnings.filterwarnings("ignore")
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--buildings", type=int, default=300)
-    parser.add_argument("--nights", type=int, default=22, help="nights landed before the measured one (up to 22)")
-    args = parser.parse_args()
+    args = steady_nightly_arguments()
     first_night = 23 - args.nights
     with server_url() as server, fresh_database(server, "rdays") as url, psycopg.connect(url) as conn:
         codes = register(conn, args.buildings)

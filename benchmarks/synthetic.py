@@ -3,9 +3,11 @@ in canonical form (integer watts, as Enedis sends them), and a database to load 
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import os
 import uuid
+import warnings
 from collections.abc import Iterator
 from datetime import date
 
@@ -98,3 +100,13 @@ def fleet_frames(
             bm = building.month(month)
             out.append((bm, meters, month_frame(bm, meters, rng)))
     return out
+
+
+def steady_nightly_arguments() -> argparse.Namespace:
+    """--buildings and --nights of the steady-nightly benchmarks (readings_incremental.py, daily_incremental.py):
+    the night of 2026-11-23 measured after `nights` landed ones."""
+    warnings.filterwarnings("ignore")
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--buildings", type=int, default=300)
+    parser.add_argument("--nights", type=int, default=22, help="nights landed before the measured one (up to 22)")
+    return parser.parse_args()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -47,7 +47,7 @@ BARE_POWER_INSERT = (
     "INSERT INTO daily_max_power (building_code, meter_pk, day, max_power_va, peak_at) "
     "VALUES (%(building_code)s, %(meter_pk)s, %(day)s, %(max_power_va)s, %(peak_at)s)"
 )
-REBUILD = (DAILY_SQL["insert_daily_consumption"], POWER_SQL["insert_daily_max_power"])
+REBUILD = (DAILY_SQL["write_daily_rows"], POWER_SQL["write_max_power_rows"])  # one row per statement here
 BARE = (BARE_INSERT, BARE_POWER_INSERT)
 
 
@@ -98,9 +98,15 @@ def _fill(db: psycopg.Connection, meters: list[tuple[int, str, str]], insert_of:
     with db.cursor() as cur:
         for i, meter in enumerate(meters):
             daily, power = insert_of[i]
-            cur.executemany(daily, [_row(meter, day, i * 31 + j) for j, day in enumerate(DAYS)])
+            shape = _as_rebuild if (daily, power) == REBUILD else list
+            cur.executemany(daily, shape(_row(meter, day, i * 31 + j) for j, day in enumerate(DAYS)))
             if meter[2] == "consumption":
-                cur.executemany(power, [_power_row(meter, day, i * 31 + j) for j, day in enumerate(DAYS)])
+                cur.executemany(power, shape(_power_row(meter, day, i * 31 + j) for j, day in enumerate(DAYS)))
+
+
+def _as_rebuild(rows: Iterable[dict[str, object]]) -> list[dict[str, object]]:
+    """Rows as the rebuild's one-statement writes take them (one array per column, nothing deleted)."""
+    return [{k: [v] for k, v in row.items()} | {"gone_meters": [], "gone_days": []} for row in rows]
 
 
 def _replaced_views(db: psycopg.Connection) -> None:

@@ -9,6 +9,7 @@ expected, so completeness says whether the official figure exists.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Final
@@ -23,11 +24,28 @@ from linky_pipeline.lib.sources.catalog import DAILY_ENDPOINTS, curve_endpoint, 
 from linky_pipeline.lib.sources.provider import eligible_days
 from linky_pipeline.lib.store.sql import SqlFiles
 from linky_pipeline.lib.sync.landing import known_states
-from linky_pipeline.lib.tables.landed import raw_frames
+from linky_pipeline.lib.tables.day_values import EndpointDays, endpoint_days
+from linky_pipeline.lib.tables.month_rows import RowsWrite, write_changed_rows
 from linky_pipeline.lib.tables.packing import MJ_PER_KWH
 
 SQL = SqlFiles(__name__)
 DEFAULT_INTERVAL_S: Final = 1800
+COLUMNS: Final = (
+    "building_code",
+    "meter_pk",
+    "metric",
+    "day",
+    "total_kwh",
+    "source_used",
+    "official_kwh",
+    "curve_kwh",
+    "interval_count",
+    "expected_count",
+    "completeness",
+    "min_interval_kwh",
+    "max_interval_kwh",
+    "avg_interval_kwh",
+)
 
 
 @dataclass(frozen=True)
@@ -135,16 +153,14 @@ def _row(
     }
 
 
-def daily_rows(conn: psycopg.Connection, bm: BuildingMonth, meter: Meter, reference: date) -> list[dict[str, Any]]:
+def daily_rows(
+    conn: psycopg.Connection, bm: BuildingMonth, meter: Meter, reference: date, official: Mapping[date, float]
+) -> list[dict[str, Any]]:
+    """The meter's rows of the month; `official`: the daily endpoint's energy per day (`official_energy`)."""
     source = provider(meter.provider)
     served = source.endpoints_for(meter.direction)
     curve = curve_endpoint(meter.direction)
-    daily = DAILY_ENDPOINTS[meter.direction] if DAILY_ENDPOINTS[meter.direction] in served else None
-    official: dict[date, float] = {}
-    if daily is not None:
-        official_frame = raw_frames(conn, [meter], bm, (daily,))
-        if not official_frame.empty:
-            official = dict(zip(official_frame["day"], official_frame["kwh"].astype(float), strict=True))
+    daily = _daily_endpoint(meter)
     stats = curve_days(conn, meter, bm)
     fetched = _fetched_days(conn, meter, bm)
     curve_fetched = fetched.get(curve, set())
@@ -164,6 +180,28 @@ def daily_rows(conn: psycopg.Connection, bm: BuildingMonth, meter: Meter, refere
     ]
 
 
+def _daily_endpoint(meter: Meter) -> str | None:
+    """The daily endpoint giving this meter's official energy, if its provider serves one."""
+    daily = DAILY_ENDPOINTS[meter.direction]
+    return daily if daily in provider(meter.provider).endpoints_for(meter.direction) else None
+
+
+def official_energy(conn: psycopg.Connection, bm: BuildingMonth, meters: list[Meter]) -> EndpointDays:
+    """Each meter's official energy per day of the month, parsing only the daily answers of changed days."""
+    found = EndpointDays()
+    by_endpoint: dict[str, list[Meter]] = {}
+    for meter in meters:
+        if (daily := _daily_endpoint(meter)) is not None:
+            by_endpoint.setdefault(daily, []).append(meter)
+    for endpoint, served in sorted(by_endpoint.items()):
+        days = endpoint_days(conn, bm, served, endpoint, "kwh")
+        found.values |= days.values
+        found.answers += days.answers
+        found.parsed += days.parsed
+        found.days_changed += days.days_changed
+    return found
+
+
 def _usual_interval(stats: dict[date, CurveDay]) -> int:
     """The interval a day without any curve point is counted in: the month's most common, else half an hour."""
     if not stats:
@@ -173,10 +211,20 @@ def _usual_interval(stats: dict[date, CurveDay]) -> int:
 
 
 def rebuild_daily(conn: psycopg.Connection, bm: BuildingMonth, meters: list[Meter], reference: date) -> int:
-    rows = [r for m in meters for r in daily_rows(conn, bm, m, reference)]
-    conn.execute(
-        SQL["delete_daily_window"], {"meters": [m.pk for m in meters], "start": bm.month, "end": bm.next_month}
+    """The month's rows (caller's transaction, under the building-month lock); returns how many it holds."""
+    return rebuild_daily_month(conn, bm, meters, reference).rows
+
+
+def rebuild_daily_month(conn: psycopg.Connection, bm: BuildingMonth, meters: list[Meter], reference: date) -> RowsWrite:
+    """Every row of the month computed (the gate after daily sees them all), only the changed ones written."""
+    official = official_energy(conn, bm, meters)
+    rows = [
+        tuple(r[c] for c in COLUMNS)
+        for m in meters
+        for r in daily_rows(conn, bm, m, reference, {k[1]: v[0] for k, v in official.values.items() if k[0] == m.pk})
+    ]
+    done = write_changed_rows(
+        conn, bm, [m.pk for m in meters], rows, (1, 3), SQL["select_daily_rows"], SQL["write_daily_rows"], COLUMNS
     )
-    if rows:
-        conn.cursor().executemany(SQL["insert_daily_consumption"], rows)
-    return len(rows)
+    done.answers, done.parsed = official.answers, official.parsed
+    return done

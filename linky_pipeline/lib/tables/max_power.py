@@ -1,6 +1,12 @@
-"""daily_max_power: the peak apparent power per consumption meter and local day, with the instant of the peak."""
+"""daily_max_power: the peak apparent power per consumption meter and local day, with the instant of the peak.
+
+A day's row is the last max-power answer holding the day (lib/tables/day_values.py: only the answers of days whose
+answers changed are parsed); only the rows differing from the stored ones are written (lib/tables/month_rows.py).
+"""
 
 from __future__ import annotations
+
+from typing import Final
 
 import psycopg
 
@@ -8,32 +14,31 @@ from linky_pipeline.lib.domain.building_month import BuildingMonth
 from linky_pipeline.lib.domain.registry import Meter
 from linky_pipeline.lib.sources.catalog import MAX_POWER_ENDPOINT
 from linky_pipeline.lib.store.sql import SqlFiles
-from linky_pipeline.lib.tables.landed import raw_frames
+from linky_pipeline.lib.tables.day_values import endpoint_days
+from linky_pipeline.lib.tables.month_rows import RowsWrite, write_changed_rows
 
 SQL = SqlFiles(__name__)
+COLUMNS: Final = ("building_code", "meter_pk", "day", "max_power_va", "peak_at")
 
 
 def rebuild_max_power(conn: psycopg.Connection, bm: BuildingMonth, meters: list[Meter]) -> int:
+    """The month's rows (caller's transaction, under the building-month lock); returns how many it holds."""
+    return rebuild_max_power_month(conn, bm, meters).rows
+
+
+def rebuild_max_power_month(conn: psycopg.Connection, bm: BuildingMonth, meters: list[Meter]) -> RowsWrite:
     consumers = [m for m in meters if m.direction == "consumption"]
-    conn.execute(
-        SQL["delete_max_power_window"], {"meters": [m.pk for m in meters], "start": bm.month, "end": bm.next_month}
+    found = endpoint_days(conn, bm, consumers, MAX_POWER_ENDPOINT, "max_power_va", "peak_at")
+    rows = [(bm.building, pk, day, value, at) for (pk, day), (value, at) in sorted(found.values.items())]
+    done = write_changed_rows(
+        conn,
+        bm,
+        [m.pk for m in meters],
+        rows,
+        (1, 2),
+        SQL["select_max_power_rows"],
+        SQL["write_max_power_rows"],
+        COLUMNS,
     )
-    frame = raw_frames(conn, consumers, bm, (MAX_POWER_ENDPOINT,))
-    if frame.empty:
-        return 0
-    frame = frame.drop_duplicates(subset=["meter_pk", "day"], keep="last")
-    frame = frame[(frame["day"] >= bm.month) & (frame["day"] < bm.next_month)]
-    rows = [
-        {
-            "building_code": bm.building,
-            "meter_pk": int(meter_pk),
-            "day": day,
-            "max_power_va": float(max_power_va),
-            "peak_at": peak_at.to_pydatetime(),
-        }
-        for meter_pk, day, max_power_va, peak_at in zip(
-            frame["meter_pk"], frame["day"], frame["max_power_va"], frame["peak_at"], strict=True
-        )
-    ]
-    conn.cursor().executemany(SQL["insert_daily_max_power"], rows)
-    return len(rows)
+    done.answers, done.parsed = found.answers, found.parsed
+    return done

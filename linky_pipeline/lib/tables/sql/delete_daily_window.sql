@@ -1,1 +1,0 @@
-DELETE FROM daily_consumption WHERE meter_pk = ANY(%(meters)s) AND day >= %(start)s AND day < %(end)s
