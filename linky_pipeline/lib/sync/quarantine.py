@@ -70,7 +70,7 @@ def _plausible_starts(item: LandedCheck) -> list[datetime]:
     if frame.empty:
         return []
     if "ts" in frame.columns:
-        return [ts.to_pydatetime() for ts in frame["ts"]]
+        return list(frame["ts"].dt.to_pydatetime())  # one conversion of the column, not one per Timestamp
     return [local_midnight_utc(d, item.tz) for d in frame["day"]]
 
 

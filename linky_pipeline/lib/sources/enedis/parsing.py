@@ -17,6 +17,7 @@ import pandas as pd
 from linky_pipeline.lib.domain.canonical import empty_daily, empty_max_power, empty_readings
 from linky_pipeline.lib.domain.localtime import PARIS, local_midnight_utc
 from linky_pipeline.lib.sources.enedis import labels
+from linky_pipeline.lib.sources.enedis.curve_arrays import steady_curve
 from linky_pipeline.lib.sources.enedis.endpoints import spec_of
 from linky_pipeline.lib.sources.errors import SourceParseError
 
@@ -61,8 +62,21 @@ def point_meta(item: object, where: str, keys: tuple[str, str, str]) -> Meta:
     """The (nature, plausibility, complementary state) codes of a point dict, None where absent."""
     if not isinstance(item, dict):
         return (None, None, None)
-    n, iv, ec = (code(f"{where}.{k}", item.get(k)) for k in keys)
-    return (n, iv, ec)
+    n, iv, ec = keys
+    return (_code_of(item, where, n), _code_of(item, where, iv), _code_of(item, where, ec))
+
+
+def _code_of(item: dict[str, object], where: str, key: str) -> str | None:
+    """`code` of item[key] without building the field's path unless the value needs checking (a missing code or a
+    short string is the common case: its outcome is the same as code's)."""
+    value = item.get(key)
+    if value is None:
+        return None
+    if type(value) is str:
+        text = value.strip()
+        if len(text) <= 40:
+            return text or None
+    return code(f"{where}.{key}", value)
 
 
 def _metadata(calc_mode: str | None, metas: Sequence[Meta]) -> dict[str, pd.Series]:
@@ -88,7 +102,41 @@ def build_readings(
     window: Window | None = None,
     calc_mode: str | None = None,
 ) -> pd.DataFrame:
-    """Average-W points with END labels → one kWh row per interval, keyed by UTC START."""
+    """Average-W points with END labels → one kWh row per interval, keyed by UTC START. The common answer (steady
+    days, sorted, no repeat) is resolved on arrays (curve_arrays.py); the rest by `build_readings_general`."""
+    steady = steady_curve([p.value for p in points], [p.date for p in points], [p.interval for p in points], window)
+    if steady is None:
+        return build_readings_general(
+            points, prm=prm, metric=metric, quality=quality, source=source, window=window, calc_mode=calc_mode
+        )
+    starts, seconds, watts = steady
+    n = len(points)
+    return pd.DataFrame(
+        {
+            "meter_id": pd.Series([prm] * n, dtype="string"),
+            "metric": pd.Series([metric] * n, dtype="string"),
+            "ts": pd.Series(starts.view("datetime64[us]")).dt.tz_localize("UTC"),
+            "interval_s": pd.Series(seconds, dtype="int64"),
+            "kwh": pd.Series(watts * seconds / 3_600_000, dtype="float64"),
+            "quality": pd.Series([quality] * n, dtype="string"),
+            "source": pd.Series([source] * n, dtype="string"),
+            **_metadata(calc_mode, [p.meta for p in points]),
+        }
+    )
+
+
+def build_readings_general(
+    points: Sequence[RawPoint],
+    *,
+    prm: str,
+    metric: str,
+    quality: str,
+    source: str,
+    window: Window | None = None,
+    calc_mode: str | None = None,
+) -> pd.DataFrame:
+    """The per-point rule (and the reference of the array path): resolve each END label in answer order, merge
+    repeats, reject conflicts, overlaps and points outside the window."""
     after = local_midnight_utc(window[0], PARIS) if window else None
     resolver = labels.EndResolver(after=after)
     by_end: dict[datetime, tuple[int, float, RawPoint]] = {}
