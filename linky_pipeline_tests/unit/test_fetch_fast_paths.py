@@ -4,6 +4,7 @@ they shortcut: same frames (values, dtypes, columns, index), same errors, same d
 
 from __future__ import annotations
 
+import contextlib
 import copy
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -14,6 +15,7 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 
+from linky_pipeline.lib.domain.canonical import empty_daily, empty_max_power, empty_readings
 from linky_pipeline.lib.domain.coverage import day_coverage, day_coverage_general
 from linky_pipeline.lib.domain.localtime import PARIS
 from linky_pipeline.lib.sources.enedis import parsing
@@ -259,3 +261,25 @@ def test_mutated_answers_match_the_general_rules(body: dict[str, Any]) -> None:
 @given(fz.mutated(fz.enedis_bodies("v5", "consumption_load_curve")))
 def test_mutated_clock_change_answers_match_the_general_rules(body: dict[str, Any]) -> None:
     assert_same_outcome(parse_v5, body, endpoint="consumption_load_curve", prm=fz.PRM, window=(fz.FIRST, fz.END))
+
+
+def series_built(frame: pd.DataFrame, canonical: pd.DataFrame) -> pd.DataFrame:
+    """The frame as the builders made it before frames.py: one Series per column with the canonical dtype."""
+    assert list(frame.columns) == list(canonical.columns)
+    return pd.DataFrame({c: pd.Series(frame[c].tolist(), dtype=canonical[c].dtype) for c in canonical.columns})
+
+
+@pytest.mark.parametrize("version", ["v5", "v2"])
+@pytest.mark.parametrize("name", list(ENDPOINTS))
+def test_frames_have_the_canonical_dtypes_on_a_plain_index(version: str, name: str) -> None:
+    prm = "12655648759651"  # self-consumption: every endpoint
+    first, end = date(2026, 10, 22), date(2026, 10, 29)
+    kind = ENDPOINTS[name].kind
+    canonical = {"curve": empty_readings, "daily": empty_daily, "max_power": empty_max_power}[kind]()
+    for days in ([first + timedelta(days=d) for d in range(7)], [date(2026, 10, 22), date(2026, 10, 23)]):
+        body = (sandbox_v2 if version == "v2" else sandbox_v5)(ENDPOINTS[name], MeteringQuery(prm, first, end), days)
+        for general in (False, True):
+            with general_labels() if general else contextlib.nullcontext():
+                frame = (parse_v2 if version == "v2" else parse_v5)(body, endpoint=name, prm=prm, window=(first, end))
+            assert len(frame) >= len(days)
+            pd.testing.assert_frame_equal(frame, series_built(frame, canonical), check_exact=True)

@@ -10,14 +10,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Final
 
+import numpy as np
 import pandas as pd
 
 from linky_pipeline.lib.domain.canonical import empty_daily, empty_max_power, empty_readings
 from linky_pipeline.lib.domain.localtime import PARIS, local_midnight_utc
-from linky_pipeline.lib.sources.enedis import labels
-from linky_pipeline.lib.sources.enedis.curve_arrays import steady_curve
+from linky_pipeline.lib.sources.enedis import frames, labels
+from linky_pipeline.lib.sources.enedis.curve_arrays import steady_curve as steady_curve  # swapped by the benchmark
 from linky_pipeline.lib.sources.enedis.endpoints import spec_of
 from linky_pipeline.lib.sources.errors import SourceParseError
 
@@ -26,7 +26,6 @@ Window = tuple[date, date]
 
 
 Meta = tuple[str | None, str | None, str | None]  # nature, plausibility, complementary state
-_META_KEYS: Final = ("nature", "plausibility", "complementary_state")
 
 
 @dataclass(frozen=True)
@@ -79,14 +78,6 @@ def _code_of(item: dict[str, object], where: str, key: str) -> str | None:
     return code(f"{where}.{key}", value)
 
 
-def _metadata(calc_mode: str | None, metas: Sequence[Meta]) -> dict[str, pd.Series]:
-    n = len(metas)
-    columns = {"calc_mode": pd.Series([calc_mode] * n, dtype="string")}
-    for i, name in enumerate(_META_KEYS):
-        columns[name] = pd.Series([m[i] for m in metas], dtype="string")
-    return columns
-
-
 def _check_window_day(where: str, raw: object, day: date, window: Window | None) -> None:
     if window is not None and not window[0] <= day < window[1]:
         raise SourceParseError(where, raw, f"outside the requested window [{window[0]}, {window[1]})")
@@ -111,16 +102,16 @@ def build_readings(
         )
     starts, seconds, watts = steady
     n = len(points)
-    return pd.DataFrame(
+    return frames.frame(
         {
-            "meter_id": pd.Series([prm] * n, dtype="string"),
-            "metric": pd.Series([metric] * n, dtype="string"),
-            "ts": pd.Series(starts.view("datetime64[us]")).dt.tz_localize("UTC"),
-            "interval_s": pd.Series(seconds, dtype="int64"),
-            "kwh": pd.Series(watts * seconds / 3_600_000, dtype="float64"),
-            "quality": pd.Series([quality] * n, dtype="string"),
-            "source": pd.Series([source] * n, dtype="string"),
-            **_metadata(calc_mode, [p.meta for p in points]),
+            "meter_id": frames.repeated(prm, n),
+            "metric": frames.repeated(metric, n),
+            "ts": frames.instants_from_ticks(starts),
+            "interval_s": seconds.astype("int64"),
+            "kwh": frames.floats(watts * seconds / 3_600_000),
+            "quality": frames.repeated(quality, n),
+            "source": frames.repeated(source, n),
+            **frames.metadata(calc_mode, [p.meta for p in points]),
         }
     )
 
@@ -165,19 +156,19 @@ def build_readings_general(
             raise SourceParseError(point.at(1), point.date, "interval overlaps the previous one")
         _check_window_day(point.at(1), point.date, start.astimezone(PARIS).date(), window)
         previous_end = start + timedelta(seconds=interval_s)
-    frame = pd.DataFrame(
+    n = len(rows)
+    return frames.frame(
         {
-            "meter_id": pd.Series([prm] * len(rows), dtype="string"),
-            "metric": pd.Series([metric] * len(rows), dtype="string"),
-            "ts": pd.Series([r[0] for r in rows]).astype("datetime64[us, UTC]"),
-            "interval_s": pd.Series([r[1] for r in rows], dtype="int64"),
-            "kwh": pd.Series([r[2] * r[1] / 3_600_000 for r in rows], dtype="float64"),
-            "quality": pd.Series([quality] * len(rows), dtype="string"),
-            "source": pd.Series([source] * len(rows), dtype="string"),
-            **_metadata(calc_mode, [r[3].meta for r in rows]),
+            "meter_id": frames.repeated(prm, n),
+            "metric": frames.repeated(metric, n),
+            "ts": frames.instants([r[0] for r in rows]),
+            "interval_s": np.array([r[1] for r in rows], dtype="int64"),
+            "kwh": frames.floats([r[2] * r[1] / 3_600_000 for r in rows]),
+            "quality": frames.repeated(quality, n),
+            "source": frames.repeated(source, n),
+            **frames.metadata(calc_mode, [r[3].meta for r in rows]),
         }
     )
-    return frame
 
 
 def _unique_by_day(
@@ -218,15 +209,15 @@ def build_daily(
     if not days:
         return empty_daily()
     n = len(days)
-    return pd.DataFrame(
+    return frames.frame(
         {
-            "meter_id": pd.Series([prm] * n, dtype="string"),
-            "metric": pd.Series([metric] * n, dtype="string"),
-            "day": pd.Series(list(days), dtype="object"),
-            "kwh": pd.Series([v[0] / 1000 for v in days.values()], dtype="float64"),
-            "quality": pd.Series([quality] * n, dtype="string"),
-            "source": pd.Series([source] * n, dtype="string"),
-            **_metadata(calc_mode, [v[3] for v in days.values()]),
+            "meter_id": frames.repeated(prm, n),
+            "metric": frames.repeated(metric, n),
+            "day": frames.days(list(days)),
+            "kwh": frames.floats([v[0] / 1000 for v in days.values()]),
+            "quality": frames.repeated(quality, n),
+            "source": frames.repeated(source, n),
+            **frames.metadata(calc_mode, [v[3] for v in days.values()]),
         }
     )
 
@@ -245,15 +236,15 @@ def build_max_power(
     if not days:
         return empty_max_power()
     n = len(days)
-    return pd.DataFrame(
+    return frames.frame(
         {
-            "meter_id": pd.Series([prm] * n, dtype="string"),
-            "day": pd.Series(list(days), dtype="object"),
-            "max_power_va": pd.Series([v[0] for v in days.values()], dtype="float64"),
-            "peak_at": pd.Series([v[1] for v in days.values()]).astype("datetime64[us, UTC]"),
-            "source": pd.Series([source] * n, dtype="string"),
-            "quality": pd.Series([quality] * n, dtype="string"),
-            **_metadata(calc_mode, [v[3] for v in days.values()]),
+            "meter_id": frames.repeated(prm, n),
+            "day": frames.days(list(days)),
+            "max_power_va": frames.floats([v[0] for v in days.values()]),
+            "peak_at": frames.instants([v[1] for v in days.values()]),
+            "source": frames.repeated(source, n),
+            "quality": frames.repeated(quality, n),
+            **frames.metadata(calc_mode, [v[3] for v in days.values()]),
         }
     )
 
