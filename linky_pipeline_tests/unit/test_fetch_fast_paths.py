@@ -283,3 +283,34 @@ def test_frames_have_the_canonical_dtypes_on_a_plain_index(version: str, name: s
                 frame = (parse_v2 if version == "v2" else parse_v5)(body, endpoint=name, prm=prm, window=(first, end))
             assert len(frame) >= len(days)
             pd.testing.assert_frame_equal(frame, series_built(frame, canonical), check_exact=True)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda p: p.pop("p"), r"grandeur\[0\]\.points\[3\]\.p=None: missing field"),
+        (lambda p: p.update(v=None), r"grandeur\[0\]\.points\[3\]\.v=None: missing field"),
+        (lambda p: (p.pop("d"), p.pop("p")), r"grandeur\[0\]\.points\[3\]\.p=None: missing field"),
+        (lambda p: p.pop("d"), r"grandeur\[0\]\.points\[3\]\.d=None: missing field"),
+        (lambda p: p.update(iv=True), r"grandeur\[0\]\.points\[3\]\.iv=True: expected a short code"),
+        (lambda p: p.update(ec=["0"]), r"grandeur\[0\]\.points\[3\]\.ec=\['0'\]: expected a short code"),
+        (lambda p: p.update(n=" " + "C" * 41), r"grandeur\[0\]\.points\[3\]\.n=.*longer than 40"),
+    ],
+)
+def test_a_point_field_is_named_when_missing_or_wrong(change: Callable[[dict[str, Any]], object], message: str) -> None:
+    body = steady_body()
+    body["grandeur"][0]["points"][2].update(iv=1)  # memoised as "1" first: True must not reuse it
+    change(body["grandeur"][0]["points"][3])
+    with pytest.raises(SourceParseError, match=message):
+        parse_v2(body, endpoint="consumption_load_curve", prm=register_fleet(1)[0])
+
+
+def test_point_codes_are_kept_per_point() -> None:
+    body = steady_body()
+    points = body["grandeur"][0]["points"]
+    points[0].update(n=" R ", iv=1, ec=None)
+    points[1].update(n="", iv=1.5)
+    frame = parse_steady(body)
+    assert frame[["nature", "plausibility", "complementary_state"]].iloc[:3].astype(object).where(
+        frame[["nature", "plausibility", "complementary_state"]].iloc[:3].notna(), None
+    ).values.tolist() == [["R", "1", None], [None, "1.5", "0"], ["B", "0", "0"]]

@@ -62,7 +62,17 @@ def point_meta(item: object, where: str, keys: tuple[str, str, str]) -> Meta:
     if not isinstance(item, dict):
         return (None, None, None)
     n, iv, ec = keys
-    return (_code_of(item, where, n), _code_of(item, where, iv), _code_of(item, where, ec))
+    found = (item.get(n), item.get(iv), item.get(ec))
+    texts = all(v is None or type(v) is str for v in found)  # only these are memoised: True == 1 as a key
+    if texts and found in _KNOWN_METAS:
+        return _KNOWN_METAS[found]
+    meta = (_code_of(item, where, n), _code_of(item, where, iv), _code_of(item, where, ec))
+    if texts and len(_KNOWN_METAS) < 4096:
+        _KNOWN_METAS[found] = meta  # an answer repeats a handful of code triples for every point
+    return meta
+
+
+_KNOWN_METAS: dict[tuple[object, object, object], Meta] = {}
 
 
 def _code_of(item: dict[str, object], where: str, key: str) -> str | None:
