@@ -8,7 +8,7 @@ and replayed. Per window the path is what the run process does between the HTTP 
 json_or_none, parse_v2, results.combine, days_answered_empty + days_without_points, check_frame, day_coverage,
 day_status of each covered day, and the quarantine's resolve statement (its parameters and execute, on a throwaway
 PostgreSQL started here; --no-sql leaves it out). The landing's other statements are not part of it. "general"
-swaps in the reference rules: parsing.build_readings_general (the array path disabled), the per-field point_meta,
+swaps in the reference rules: parsing.resolve_points (the array path disabled), the per-field point_meta,
 frames built from one Series per column, the pandas plausibility split, combine_general,
 days_without_points_general, day_coverage_general and the resolve statement fed a list of datetimes. "arrays" is
 the code as shipped. Both variants run in the same process, alternating order per round; the median CPU seconds

@@ -29,7 +29,6 @@ from linky_pipeline.lib.sources.results import (
     days_without_points,
     days_without_points_general,
 )
-from linky_pipeline.sandbox.fleet import register_fleet
 from linky_pipeline.sandbox.metering import ENDPOINTS, MeteringQuery
 from linky_pipeline.sandbox.metering import v2_body as sandbox_v2
 from linky_pipeline.sandbox.metering import v5_body as sandbox_v5
@@ -53,6 +52,7 @@ WEEKS = (
     date(2026, 10, 22),  # autumn change on 25 October
     date(2026, 12, 1),
 )
+STEADY_PRM = "22516914714270"  # a named sandbox meter: the fleet's would stay registered for the other tests
 Parse = Callable[..., pd.DataFrame]
 
 
@@ -104,11 +104,6 @@ def assert_same_downstream(frames: list[pd.DataFrame], first: date, end: date) -
     assert day_coverage("curve", combined, PARIS) == day_coverage_general("curve", combined, PARIS)
 
 
-@pytest.fixture(scope="module")
-def prms() -> list[str]:
-    return register_fleet(4)
-
-
 @pytest.mark.parametrize("first", WEEKS, ids=str)
 @pytest.mark.parametrize("version", ["v5", "v2"])
 def test_sandbox_answers_match_the_general_rules(first: date, version: str) -> None:
@@ -131,13 +126,13 @@ def test_sandbox_answers_match_the_general_rules(first: date, version: str) -> N
 
 
 def steady_body(first: date = date(2026, 11, 16), days: int = 2) -> dict[str, Any]:
-    prm = register_fleet(1)[0]
+    prm = STEADY_PRM
     query = MeteringQuery(prm, first, first + timedelta(days=days))
     return sandbox_v2(ENDPOINTS["consumption_load_curve"], query, [first + timedelta(days=d) for d in range(days)])
 
 
 def parse_steady(body: dict[str, Any], first: date = date(2026, 11, 16), days: int = 2) -> pd.DataFrame:
-    prm = register_fleet(1)[0]
+    prm = STEADY_PRM
     window = (first, first + timedelta(days=days))
     frame = assert_same_outcome(parse_v2, body, endpoint="consumption_load_curve", prm=prm, window=window)
     assert isinstance(frame, pd.DataFrame)
@@ -191,7 +186,7 @@ EDGES: dict[str, Callable[[list[dict[str, Any]]], None]] = {
 @pytest.mark.parametrize("name", list(EDGES))
 def test_edge_cases_match_the_general_rules(name: str) -> None:
     body = edit(steady_body(), EDGES[name])
-    prm = register_fleet(1)[0]
+    prm = STEADY_PRM
     first = date(2026, 11, 16)
     assert_same_outcome(
         parse_v2, body, endpoint="consumption_load_curve", prm=prm, window=(first, first + timedelta(days=2))
@@ -205,11 +200,11 @@ def fail_if_called(*_args: object, **_kwargs: object) -> None:
 
 def test_the_steady_answer_takes_the_array_path(monkeypatch: pytest.MonkeyPatch) -> None:
     """The equality tests would pass with no array path at all: the common answer must really take it."""
-    monkeypatch.setattr(parsing, "build_readings_general", fail_if_called)
+    monkeypatch.setattr(parsing, "resolve_points", fail_if_called)
     frame = parse_v2(
         steady_body(),
         endpoint="consumption_load_curve",
-        prm=register_fleet(1)[0],
+        prm=STEADY_PRM,
         window=(date(2026, 11, 16), date(2026, 11, 18)),
     )
     assert len(frame) == 96 and frame["ts"].iloc[0] == pd.Timestamp("2026-11-15 23:00", tz="UTC")
@@ -226,13 +221,13 @@ def test_combine_returns_a_sorted_single_frame_as_is_and_merges_the_rest() -> No
 
 
 @pytest.mark.parametrize("kind", ["daily", "max_power"])
-def test_daily_kinds_match_the_general_rules(kind: str, prms: list[str]) -> None:
+def test_daily_kinds_match_the_general_rules(kind: str) -> None:
     name = "daily_consumption" if kind == "daily" else "daily_consumption_max_power"
     first, end = date(2026, 3, 20), date(2026, 4, 5)
     days = [first + timedelta(days=d) for d in range(16) if d % 5]
     frames = [
         parse_v2(sandbox_v2(ENDPOINTS[name], MeteringQuery(p, first, end), days), endpoint=name, prm=p)
-        for p in prms[:2]
+        for p in ("22516914714270", "12345678901234")
     ]
     for group in ([frames[0]], frames, [frames[0], frames[0]], [frames[0].iloc[::-1]], []):
         combined = combine(kind, group)  # type: ignore[arg-type]
@@ -251,7 +246,7 @@ def test_daily_kinds_match_the_general_rules(kind: str, prms: list[str]) -> None
 @given(fz.mutated(steady_body()))
 def test_mutated_answers_match_the_general_rules(body: dict[str, Any]) -> None:
     first = date(2026, 11, 16)
-    prm = register_fleet(1)[0]
+    prm = STEADY_PRM
     assert_same_outcome(
         parse_v2, body, endpoint="consumption_load_curve", prm=prm, window=(first, first + timedelta(days=2))
     )
@@ -302,7 +297,7 @@ def test_a_point_field_is_named_when_missing_or_wrong(change: Callable[[dict[str
     body["grandeur"][0]["points"][2].update(iv=1)  # memoised as "1" first: True must not reuse it
     change(body["grandeur"][0]["points"][3])
     with pytest.raises(SourceParseError, match=message):
-        parse_v2(body, endpoint="consumption_load_curve", prm=register_fleet(1)[0])
+        parse_v2(body, endpoint="consumption_load_curve", prm=STEADY_PRM)
 
 
 def test_point_codes_are_kept_per_point() -> None:

@@ -104,40 +104,37 @@ def build_readings(
     calc_mode: str | None = None,
 ) -> pd.DataFrame:
     """Average-W points with END labels → one kWh row per interval, keyed by UTC START. The common answer (steady
-    days, sorted, no repeat) is resolved on arrays (curve_arrays.py); the rest by `build_readings_general`."""
+    days, sorted, no repeat) is resolved on arrays (curve_arrays.py), the rest point by point (`resolve_points`)."""
     steady = steady_curve([p.value for p in points], [p.date for p in points], [p.interval for p in points], window)
     if steady is None:
-        return build_readings_general(
-            points, prm=prm, metric=metric, quality=quality, source=source, window=window, calc_mode=calc_mode
-        )
-    starts, seconds, watts = steady
-    n = len(points)
+        rows = resolve_points(points, window)
+        if not rows:
+            return empty_readings()
+        starts = frames.instants([r[0] for r in rows])
+        seconds = np.array([r[1] for r in rows], dtype="int64")
+        kwh = frames.floats([r[2] * r[1] / 3_600_000 for r in rows])
+        metas = [r[3].meta for r in rows]
+    else:
+        ticks, seconds, watts = steady
+        starts, kwh, metas = frames.instants_from_ticks(ticks), watts * seconds / 3_600_000, [p.meta for p in points]
+    n = len(metas)
     return frames.frame(
         {
             "meter_id": frames.repeated(prm, n),
             "metric": frames.repeated(metric, n),
-            "ts": frames.instants_from_ticks(starts),
-            "interval_s": seconds.astype("int64"),
-            "kwh": frames.floats(watts * seconds / 3_600_000),
+            "ts": starts,
+            "interval_s": seconds,
+            "kwh": frames.floats(kwh),
             "quality": frames.repeated(quality, n),
             "source": frames.repeated(source, n),
-            **frames.metadata(calc_mode, [p.meta for p in points]),
+            **frames.metadata(calc_mode, metas),
         }
     )
 
 
-def build_readings_general(
-    points: Sequence[RawPoint],
-    *,
-    prm: str,
-    metric: str,
-    quality: str,
-    source: str,
-    window: Window | None = None,
-    calc_mode: str | None = None,
-) -> pd.DataFrame:
+def resolve_points(points: Sequence[RawPoint], window: Window | None) -> list[tuple[datetime, int, float, RawPoint]]:
     """The per-point rule (and the reference of the array path): resolve each END label in answer order, merge
-    repeats, reject conflicts, overlaps and points outside the window."""
+    repeats, reject conflicts, overlaps and points outside the window. (UTC start, seconds, watts, point) by start."""
     after = local_midnight_utc(window[0], PARIS) if window else None
     resolver = labels.EndResolver(after=after)
     by_end: dict[datetime, tuple[int, float, RawPoint]] = {}
@@ -158,7 +155,7 @@ def build_readings_general(
             continue
         by_end[end] = (interval_s, watts, point)
     if not by_end:
-        return empty_readings()
+        return []
     rows = sorted(((end - timedelta(seconds=i), i, w, p) for end, (i, w, p) in by_end.items()), key=lambda row: row[0])
     previous_end: datetime | None = None
     for start, interval_s, _, point in rows:
@@ -166,19 +163,7 @@ def build_readings_general(
             raise SourceParseError(point.at(1), point.date, "interval overlaps the previous one")
         _check_window_day(point.at(1), point.date, start.astimezone(PARIS).date(), window)
         previous_end = start + timedelta(seconds=interval_s)
-    n = len(rows)
-    return frames.frame(
-        {
-            "meter_id": frames.repeated(prm, n),
-            "metric": frames.repeated(metric, n),
-            "ts": frames.instants([r[0] for r in rows]),
-            "interval_s": np.array([r[1] for r in rows], dtype="int64"),
-            "kwh": frames.floats([r[2] * r[1] / 3_600_000 for r in rows]),
-            "quality": frames.repeated(quality, n),
-            "source": frames.repeated(source, n),
-            **frames.metadata(calc_mode, [r[3].meta for r in rows]),
-        }
-    )
+    return rows
 
 
 def _unique_by_day(
