@@ -74,7 +74,7 @@ def general_labels() -> Iterator[None]:
 def outcome(parse: Parse, body: dict[str, Any], **kwargs: Any) -> pd.DataFrame | tuple[str, str]:
     try:
         return parse(body, **kwargs)
-    except SourceParseError as exc:
+    except Exception as exc:  # whatever the per-point rule raises, the array path must raise alike
         return (type(exc).__name__, str(exc))
 
 
@@ -166,6 +166,8 @@ EDGES: dict[str, Callable[[list[dict[str, Any]]], None]] = {
     "30 February": lambda pts: pts.__setitem__(2, {**pts[2], "d": "2026-02-30 10:00:00"}),
     "hour 24": lambda pts: pts.__setitem__(2, {**pts[2], "d": "2026-11-16 24:00:00"}),
     "arabic digits": lambda pts: pts.__setitem__(2, {**pts[2], "d": "٢٠٢٦-11-16 01:30:00"}),
+    "year 1": lambda pts: pts.__setitem__(0, {**pts[0], "d": "0001-01-01 00:30:00", "p": "PT60M"}),
+    "year 9999": lambda pts: pts.__setitem__(0, {**pts[0], "d": "9999-12-31 23:30:00"}),
     "NaN value": lambda pts: pts.__setitem__(2, {**pts[2], "v": "NaN"}),
     "padded value": lambda pts: pts.__setitem__(2, {**pts[2], "v": " 12 "}),
     "integer value": lambda pts: pts.__setitem__(2, {**pts[2], "v": 12}),

@@ -22,6 +22,9 @@ Window = tuple[date, date]
 _LENGTH: Final = 19  # 'YYYY-MM-DD hh:mm:ss'
 _DIGITS: Final = (0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18)
 _US_PER_S: Final = 1_000_000
+# years whose neighbours datetime still holds: a label in year 1 or 9999 can step out of range (the per-point rule
+# owns what happens then)
+_FIRST_YEAR, _LAST_YEAR = 2, 9998
 _US_PER_DAY: Final = 86_400 * _US_PER_S
 
 
@@ -90,7 +93,18 @@ def _naive_ticks(labels: Sequence[object]) -> np.ndarray | None:
         return None
     year = digits[:, 0] * 1000 + digits[:, 1] * 100 + digits[:, 2] * 10 + digits[:, 3]
     month, day, hour, minute, second = (digits[:, k] * 10 + digits[:, k + 1] for k in range(4, 14, 2))
-    if bool(((year < 1) | (month < 1) | (month > 12) | (day < 1) | (hour > 23) | (minute > 59) | (second > 59)).any()):
+    if bool(
+        (
+            (year < _FIRST_YEAR)
+            | (year > _LAST_YEAR)
+            | (month < 1)
+            | (month > 12)
+            | (day < 1)
+            | (hour > 23)
+            | (minute > 59)
+            | (second > 59)
+        ).any()
+    ):
         return None
     months = ((year - 1970) * 12 + month - 1).astype("datetime64[M]")
     days = months.astype("datetime64[D]") + (day - 1)
