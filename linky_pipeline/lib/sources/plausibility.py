@@ -120,6 +120,8 @@ def check_frame(kind: EndpointKind, frame: pd.DataFrame, bounds: PlausibilityBou
         return Checked(frame, [])
     bounds = bounds or PlausibilityBounds.from_env()
     column, unit = _VALUE[kind]
+    if all_plausible(kind, frame, column, bounds):
+        return Checked(frame, [])
     values = frame[column].astype("float64")
     if kind == "curve":
         limits = frame["interval_s"].astype("float64") * (bounds.max_interval_kw / 3600)
@@ -147,3 +149,15 @@ def check_frame(kind: EndpointKind, frame: pd.DataFrame, bounds: PlausibilityBou
             )
         )
     return Checked(frame[good].reset_index(drop=True), points)
+
+
+def all_plausible(kind: EndpointKind, frame: pd.DataFrame, column: str, bounds: PlausibilityBounds) -> bool:
+    """The common verdict (every point plausible) on numpy arrays: the Series comparisons below cost ~0.3 ms per
+    answer in pandas overhead. Any doubt (another dtype) answers False and the general split decides."""
+    if frame[column].dtype != "float64" or (kind == "curve" and frame["interval_s"].dtype != "int64"):
+        return False
+    values = frame[column].to_numpy()
+    if kind == "curve":
+        limits = frame["interval_s"].to_numpy().astype("float64") * (bounds.max_interval_kw / 3600)
+        return bool(((values >= 0.0) & (values <= limits)).all())
+    return bool(((values >= 0.0) & (values <= bounds.limit(kind))).all())

@@ -5,13 +5,16 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
-from datetime import date
-from typing import Any, Literal
+from datetime import date, timedelta
+from itertools import pairwise
+from typing import Any, Final, Literal
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pandas as pd
 
 from linky_pipeline.lib.domain.canonical import EndpointKind, empty_daily, empty_max_power, empty_readings
+from linky_pipeline.lib.domain.coverage import midnight_ticks, utc_ticks
 from linky_pipeline.lib.domain.localtime import days_in_range
 
 Outcome = Literal["ok", "no_data", "before_activation"]
@@ -51,22 +54,72 @@ def empty_frame(kind: EndpointKind) -> pd.DataFrame:
     return {"curve": empty_readings, "daily": empty_daily, "max_power": empty_max_power}[kind]()
 
 
+_KEYS: Final[dict[str, list[str]]] = {
+    "curve": ["meter_id", "metric", "ts"],
+    "daily": ["meter_id", "metric", "day"],
+    "max_power": ["meter_id", "day"],
+}
+
+
 def combine(kind: EndpointKind, frames: list[pd.DataFrame]) -> pd.DataFrame:
-    """Concatenate window frames, sorted and deduplicated on the natural key."""
+    """Concatenate window frames, sorted and deduplicated on the natural key. A nightly fetch is one window whose
+    frame the parser already sorted without repeats: it is returned as is (the general path costs ~1 ms of pandas
+    overhead per call for nothing); anything else goes through `combine_general`, the reference."""
+    present = [f for f in frames if not f.empty]
+    if len(present) == 1 and _sorted_unique(present[0], _KEYS[kind]):
+        return present[0].reset_index(drop=True)
+    return combine_general(kind, frames)
+
+
+def combine_general(kind: EndpointKind, frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """The general rule: concatenate, keep the last row of each key, sort by the key."""
     frames = [f for f in frames if not f.empty]
     if not frames:
         return empty_frame(kind)
     frame = pd.concat(frames, ignore_index=True)
-    key = (
-        ["meter_id", "metric", "ts"]
-        if kind == "curve"
-        else (["meter_id", "metric", "day"] if kind == "daily" else ["meter_id", "day"])
-    )
+    key = _KEYS[kind]
     return frame.drop_duplicates(subset=key, keep="last").sort_values(key, ignore_index=True)
 
 
+def _sorted_unique(frame: pd.DataFrame, key: list[str]) -> bool:
+    """Whether `frame` is strictly ascending on `key` with one meter (and metric): its leading key columns hold one
+    non-missing string each and the last one (ts or day) rises strictly, with no missing value."""
+    for column in key[:-1]:
+        values = set(frame[column].tolist())
+        if len(values) != 1 or not isinstance(next(iter(values)), str):
+            return False
+    last = frame[key[-1]]
+    if last.dtype == "datetime64[us, UTC]":
+        ticks = np.asarray(last.array.asi8)
+        return bool(ticks[0] != np.iinfo(np.int64).min and np.all(ticks[1:] > ticks[:-1]))
+    days = last.tolist()
+    if not all(type(d) is date for d in days):
+        return False
+    return all(a < b for a, b in pairwise(days))
+
+
 def days_without_points(kind: EndpointKind, frame: pd.DataFrame, windows: list[WindowCall], tz: ZoneInfo) -> list[date]:
-    """Local days (in the meter's time zone) of the ok/no_data windows that carry no point at all."""
+    """Local days (in the meter's time zone) of the ok/no_data windows that carry no point at all. A curve day is
+    looked up among the sorted instants between its two UTC midnights, not by converting every point."""
+    ticks = utc_ticks(frame["ts"]) if kind == "curve" and not frame.empty else None
+    if kind == "curve" and not frame.empty and ticks is None:
+        return days_without_points_general(kind, frame, windows, tz)
+    asked = sorted({d for w in windows if w.outcome != "before_activation" for d in days_in_range(w.start, w.end)})
+    if kind != "curve":
+        present = set(frame["day"].tolist())
+        return [d for d in asked if d not in present]
+    if ticks is None or not asked:
+        return asked
+    ticks = np.sort(ticks)
+    starts = np.searchsorted(ticks, midnight_ticks(asked, tz), side="left")
+    ends = np.searchsorted(ticks, midnight_ticks([d + timedelta(days=1) for d in asked], tz), side="left")
+    return [d for d, lo, hi in zip(asked, starts.tolist(), ends.tolist(), strict=True) if hi == lo]
+
+
+def days_without_points_general(
+    kind: EndpointKind, frame: pd.DataFrame, windows: list[WindowCall], tz: ZoneInfo
+) -> list[date]:
+    """The reference rule, with pandas: every point's local day."""
     if kind == "curve":
         present = set(frame["ts"].dt.tz_convert(tz).dt.date) if not frame.empty else set()
     else:

@@ -17,8 +17,10 @@ from datetime import date, datetime
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import psycopg
 
+from linky_pipeline.lib.domain.coverage import utc_ticks
 from linky_pipeline.lib.domain.localtime import day_length_seconds, local_midnight_utc
 from linky_pipeline.lib.notify.meter_events import enqueue_meter_event
 from linky_pipeline.lib.sources.plausibility import Checked, ImplausiblePoint
@@ -65,13 +67,20 @@ def describe(endpoint: str, point: ImplausiblePoint, tz: ZoneInfo) -> str:
     )
 
 
-def _plausible_starts(item: LandedCheck) -> list[datetime]:
+def plausible_starts(item: LandedCheck) -> str | None:
+    """The interval starts of the plausible points as one timestamptz[] literal, None when there is none. psycopg
+    adapts a list of a week's 336 datetimes in ~1.3 ms of CPU per window; one text costs microseconds and the
+    server parses it (every element carries its offset: the session time zone plays no part)."""
     frame = item.checked.plausible
     if frame.empty:
-        return []
+        return None
     if "ts" in frame.columns:
-        return [ts.to_pydatetime() for ts in frame["ts"]]
-    return [local_midnight_utc(d, item.tz) for d in frame["day"]]
+        ticks = utc_ticks(frame["ts"])
+        if ticks is not None:
+            texts = np.datetime_as_string(ticks.view("datetime64[us]"), unit="us").tolist()
+            return "{" + ",".join(f"{text}+00" for text in texts) + "}"
+        return "{" + ",".join(ts.isoformat() for ts in frame["ts"].dt.tz_convert("UTC")) + "}"
+    return "{" + ",".join(local_midnight_utc(d, item.tz).isoformat() for d in frame["day"]) + "}"
 
 
 def record_implausible(conn: psycopg.Connection, found: Iterable[LandedCheck], now: datetime) -> dict[str, list[str]]:
@@ -80,8 +89,8 @@ def record_implausible(conn: psycopg.Connection, found: Iterable[LandedCheck], n
     reported: dict[str, list[str]] = {}
     new_days: dict[int, dict[date, list[dict[str, Any]]]] = {}
     for item in found:
-        starts = _plausible_starts(item)
-        if starts:
+        starts = plausible_starts(item)
+        if starts is not None:
             conn.execute(
                 SQL["resolve_implausible_values"],
                 {"meter_pk": item.meter_pk, "endpoint": item.endpoint, "starts": starts, "now": now},

@@ -10,13 +10,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Final
 
+import numpy as np
 import pandas as pd
 
 from linky_pipeline.lib.domain.canonical import empty_daily, empty_max_power, empty_readings
 from linky_pipeline.lib.domain.localtime import PARIS, local_midnight_utc
-from linky_pipeline.lib.sources.enedis import labels
+from linky_pipeline.lib.sources.enedis import frames, labels
+from linky_pipeline.lib.sources.enedis.curve_arrays import steady_curve as steady_curve  # swapped by the benchmark
 from linky_pipeline.lib.sources.enedis.endpoints import spec_of
 from linky_pipeline.lib.sources.errors import SourceParseError
 
@@ -25,7 +26,6 @@ Window = tuple[date, date]
 
 
 Meta = tuple[str | None, str | None, str | None]  # nature, plausibility, complementary state
-_META_KEYS: Final = ("nature", "plausibility", "complementary_state")
 
 
 @dataclass(frozen=True)
@@ -61,16 +61,31 @@ def point_meta(item: object, where: str, keys: tuple[str, str, str]) -> Meta:
     """The (nature, plausibility, complementary state) codes of a point dict, None where absent."""
     if not isinstance(item, dict):
         return (None, None, None)
-    n, iv, ec = (code(f"{where}.{k}", item.get(k)) for k in keys)
-    return (n, iv, ec)
+    n, iv, ec = keys
+    found = (item.get(n), item.get(iv), item.get(ec))
+    texts = all(v is None or type(v) is str for v in found)  # only these are memoised: True == 1 as a key
+    if texts and found in _KNOWN_METAS:
+        return _KNOWN_METAS[found]
+    meta = (_code_of(item, where, n), _code_of(item, where, iv), _code_of(item, where, ec))
+    if texts and len(_KNOWN_METAS) < 4096:
+        _KNOWN_METAS[found] = meta  # an answer repeats a handful of code triples for every point
+    return meta
 
 
-def _metadata(calc_mode: str | None, metas: Sequence[Meta]) -> dict[str, pd.Series]:
-    n = len(metas)
-    columns = {"calc_mode": pd.Series([calc_mode] * n, dtype="string")}
-    for i, name in enumerate(_META_KEYS):
-        columns[name] = pd.Series([m[i] for m in metas], dtype="string")
-    return columns
+_KNOWN_METAS: dict[tuple[object, object, object], Meta] = {}
+
+
+def _code_of(item: dict[str, object], where: str, key: str) -> str | None:
+    """`code` of item[key] without building the field's path unless the value needs checking (a missing code or a
+    short string is the common case: its outcome is the same as code's)."""
+    value = item.get(key)
+    if value is None:
+        return None
+    if type(value) is str:
+        text = value.strip()
+        if len(text) <= 40:
+            return text or None
+    return code(f"{where}.{key}", value)
 
 
 def _check_window_day(where: str, raw: object, day: date, window: Window | None) -> None:
@@ -88,7 +103,38 @@ def build_readings(
     window: Window | None = None,
     calc_mode: str | None = None,
 ) -> pd.DataFrame:
-    """Average-W points with END labels → one kWh row per interval, keyed by UTC START."""
+    """Average-W points with END labels → one kWh row per interval, keyed by UTC START. The common answer (steady
+    days, sorted, no repeat) is resolved on arrays (curve_arrays.py), the rest point by point (`resolve_points`)."""
+    steady = steady_curve([p.value for p in points], [p.date for p in points], [p.interval for p in points], window)
+    if steady is None:
+        rows = resolve_points(points, window)
+        if not rows:
+            return empty_readings()
+        starts = frames.instants([r[0] for r in rows])
+        seconds = np.array([r[1] for r in rows], dtype="int64")
+        kwh = frames.floats([r[2] * r[1] / 3_600_000 for r in rows])
+        metas = [r[3].meta for r in rows]
+    else:
+        ticks, seconds, watts = steady
+        starts, kwh, metas = frames.instants_from_ticks(ticks), watts * seconds / 3_600_000, [p.meta for p in points]
+    n = len(metas)
+    return frames.frame(
+        {
+            "meter_id": frames.repeated(prm, n),
+            "metric": frames.repeated(metric, n),
+            "ts": starts,
+            "interval_s": seconds,
+            "kwh": frames.floats(kwh),
+            "quality": frames.repeated(quality, n),
+            "source": frames.repeated(source, n),
+            **frames.metadata(calc_mode, metas),
+        }
+    )
+
+
+def resolve_points(points: Sequence[RawPoint], window: Window | None) -> list[tuple[datetime, int, float, RawPoint]]:
+    """The per-point rule (and the reference of the array path): resolve each END label in answer order, merge
+    repeats, reject conflicts, overlaps and points outside the window. (UTC start, seconds, watts, point) by start."""
     after = local_midnight_utc(window[0], PARIS) if window else None
     resolver = labels.EndResolver(after=after)
     by_end: dict[datetime, tuple[int, float, RawPoint]] = {}
@@ -109,7 +155,7 @@ def build_readings(
             continue
         by_end[end] = (interval_s, watts, point)
     if not by_end:
-        return empty_readings()
+        return []
     rows = sorted(((end - timedelta(seconds=i), i, w, p) for end, (i, w, p) in by_end.items()), key=lambda row: row[0])
     previous_end: datetime | None = None
     for start, interval_s, _, point in rows:
@@ -117,19 +163,7 @@ def build_readings(
             raise SourceParseError(point.at(1), point.date, "interval overlaps the previous one")
         _check_window_day(point.at(1), point.date, start.astimezone(PARIS).date(), window)
         previous_end = start + timedelta(seconds=interval_s)
-    frame = pd.DataFrame(
-        {
-            "meter_id": pd.Series([prm] * len(rows), dtype="string"),
-            "metric": pd.Series([metric] * len(rows), dtype="string"),
-            "ts": pd.Series([r[0] for r in rows]).astype("datetime64[us, UTC]"),
-            "interval_s": pd.Series([r[1] for r in rows], dtype="int64"),
-            "kwh": pd.Series([r[2] * r[1] / 3_600_000 for r in rows], dtype="float64"),
-            "quality": pd.Series([quality] * len(rows), dtype="string"),
-            "source": pd.Series([source] * len(rows), dtype="string"),
-            **_metadata(calc_mode, [r[3].meta for r in rows]),
-        }
-    )
-    return frame
+    return rows
 
 
 def _unique_by_day(
@@ -170,15 +204,15 @@ def build_daily(
     if not days:
         return empty_daily()
     n = len(days)
-    return pd.DataFrame(
+    return frames.frame(
         {
-            "meter_id": pd.Series([prm] * n, dtype="string"),
-            "metric": pd.Series([metric] * n, dtype="string"),
-            "day": pd.Series(list(days), dtype="object"),
-            "kwh": pd.Series([v[0] / 1000 for v in days.values()], dtype="float64"),
-            "quality": pd.Series([quality] * n, dtype="string"),
-            "source": pd.Series([source] * n, dtype="string"),
-            **_metadata(calc_mode, [v[3] for v in days.values()]),
+            "meter_id": frames.repeated(prm, n),
+            "metric": frames.repeated(metric, n),
+            "day": frames.days(list(days)),
+            "kwh": frames.floats([v[0] / 1000 for v in days.values()]),
+            "quality": frames.repeated(quality, n),
+            "source": frames.repeated(source, n),
+            **frames.metadata(calc_mode, [v[3] for v in days.values()]),
         }
     )
 
@@ -197,15 +231,15 @@ def build_max_power(
     if not days:
         return empty_max_power()
     n = len(days)
-    return pd.DataFrame(
+    return frames.frame(
         {
-            "meter_id": pd.Series([prm] * n, dtype="string"),
-            "day": pd.Series(list(days), dtype="object"),
-            "max_power_va": pd.Series([v[0] for v in days.values()], dtype="float64"),
-            "peak_at": pd.Series([v[1] for v in days.values()]).astype("datetime64[us, UTC]"),
-            "source": pd.Series([source] * n, dtype="string"),
-            "quality": pd.Series([quality] * n, dtype="string"),
-            **_metadata(calc_mode, [v[3] for v in days.values()]),
+            "meter_id": frames.repeated(prm, n),
+            "day": frames.days(list(days)),
+            "max_power_va": frames.floats([v[0] for v in days.values()]),
+            "peak_at": frames.instants([v[1] for v in days.values()]),
+            "source": frames.repeated(source, n),
+            "quality": frames.repeated(quality, n),
+            **frames.metadata(calc_mode, [v[3] for v in days.values()]),
         }
     )
 

@@ -18,7 +18,9 @@ from linky_pipeline.lib.sources.enedis.parsing import (
     check_prm,
     check_unit,
     code,
-    point_meta,
+)
+from linky_pipeline.lib.sources.enedis.parsing import (
+    point_meta as point_meta,  # swapped by benchmarks/fetch_cpu.py
 )
 from linky_pipeline.lib.sources.errors import SourceParseError
 
@@ -56,8 +58,7 @@ def parse_v2(
             raise SourceParseError(f"{where}.points", type(raw).__name__, "expected a list")
         for i, item in enumerate(raw):
             at = f"{where}.points[{i}]"
-            interval = labels.require(item, "p", at) if spec.kind == "curve" else None
-            value, when = labels.require(item, "v", at), labels.require(item, "d", at)
+            interval, value, when = _fields(item, at, spec.kind == "curve")
             points.append(RawPoint(value, when, interval, at, ("v", "d", "p"), point_meta(item, at, _META)))
     if spec.kind == "curve":
         return build_readings(
@@ -68,3 +69,13 @@ def parse_v2(
             points, prm=prm, metric=spec.metric, quality=quality, source=source, window=window, calc_mode=calc_mode
         )
     return build_max_power(points, prm=prm, source=source, window=window, quality=quality, calc_mode=calc_mode)
+
+
+def _fields(item: object, at: str, curve: bool) -> tuple[object, object, object]:
+    """(p, v, d) of a point, each required (p for curves only), checked in that order as labels.require does."""
+    if type(item) is dict:
+        interval, value, when = item.get("p") if curve else None, item.get("v"), item.get("d")
+        if value is not None and when is not None and (interval is not None or not curve):
+            return interval, value, when
+    interval = labels.require(item, "p", at) if curve else None
+    return interval, labels.require(item, "v", at), labels.require(item, "d", at)
