@@ -53,14 +53,21 @@ def interval_seconds(field: str, value: object) -> int:
     return INTERVALS[value]
 
 
+_FIRST_LABEL: Final = datetime(2, 1, 1)  # noqa: DTZ001 - bounds of naive local labels
+_LAST_LABEL: Final = datetime(9998, 12, 31, 23, 59, 59)  # noqa: DTZ001
+
+
 def timestamp(field: str, value: object) -> datetime:
     """A 'YYYY-MM-DD hh:mm:ss' label (naive local) or an ISO timestamp with an offset (aware)."""
     if not isinstance(value, str) or not _DATETIME_RE.match(value):
         raise SourceParseError(field, value, "expected 'YYYY-MM-DD hh:mm:ss'")
     try:
-        return datetime.fromisoformat(value)
+        parsed = datetime.fromisoformat(value)
     except ValueError:
         raise SourceParseError(field, value, "not a valid date-time") from None
+    if not _FIRST_LABEL <= parsed.replace(tzinfo=None) <= _LAST_LABEL:  # resolving steps a day or two either way
+        raise SourceParseError(field, value, "not a date-time a meter can report (year 2 to 9998)")
+    return parsed
 
 
 def day(field: str, value: object, tz: ZoneInfo = PARIS) -> date:
