@@ -7,6 +7,7 @@ import threading
 from datetime import date
 
 import psycopg
+import psycopg.sql
 import pytest
 
 from linky_pipeline.lib.domain.building_month import BuildingMonth
@@ -153,3 +154,34 @@ def test_builder_threads_each_build_on_their_own_connection(db, building, pg_url
     db.rollback()
     rows = db.execute("SELECT building_code, rows_written FROM run_builds WHERE run_id = 'run-2' ORDER BY 1").fetchall()
     assert rows == [("alpha", 1), ("bravo", 1)]
+
+
+@pytest.mark.parametrize("policy", [builders(2), {"build_while_fetching": 0}], ids=["while_fetching", "after"])
+def test_a_rerun_reports_the_rows_held_and_none_written(db, building, run_pipeline, policy) -> None:
+    """daily_consumption and daily_max_power write only the rows that changed: a re-run of the same months reports
+    each partition's rows as its row count and 0 rows written or deleted, whether built while fetching or after."""
+    building("alpha", ("22516914714270", "consumption"))
+    months = (date(2026, 8, 1), date(2026, 9, 1))
+    assert run_pipeline(["alpha"], *months, policy=policy).success
+    again = run_pipeline(["alpha"], *months, policy=policy)
+    assert again.success
+    db.rollback()
+    seen = set()
+    for event in again.get_asset_materialization_events():
+        table = event.materialization.asset_key.to_user_string()
+        if table not in ("daily_consumption", "daily_max_power"):
+            continue
+        building_code, month = event.partition.split("|")
+        held = db.execute(
+            psycopg.sql.SQL(
+                "SELECT count(*) FROM {} WHERE building_code = %s AND day >= %s::date "
+                "AND day < (%s::date + interval '1 month')"
+            ).format(psycopg.sql.Identifier(table)),
+            (building_code, month, month),
+        ).fetchone()[0]
+        metadata = {k: v.value for k, v in event.materialization.metadata.items()}
+        assert held > 0
+        assert metadata["dagster/partition_row_count"] == held
+        assert (metadata["rows_written"], metadata["rows_deleted"]) == (0, 0), (table, event.partition)
+        seen.add((table, month))
+    assert len(seen) == 4  # both tables × both months

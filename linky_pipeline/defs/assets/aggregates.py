@@ -18,6 +18,7 @@ from linky_pipeline.defs.resources.warehouse import WarehouseResource
 from linky_pipeline.lib.domain.building_month import BuildingMonth
 from linky_pipeline.lib.domain.registry import Meter
 from linky_pipeline.lib.tables import daily, max_power, monthly, summaries
+from linky_pipeline.lib.tables.month_rows import RowsWrite
 
 
 @dg.asset(
@@ -40,8 +41,8 @@ def daily_consumption(
     DST-aware expected interval count and completeness."""
     reference = sync_policy.policy(context).reference
 
-    def rebuild(conn: psycopg.Connection, bm: BuildingMonth, meters: list[Meter]) -> int:
-        return daily.rebuild_daily(conn, bm, meters, reference)
+    def rebuild(conn: psycopg.Connection, bm: BuildingMonth, meters: list[Meter]) -> RowsWrite:
+        return daily.rebuild_daily_month(conn, bm, meters, reference)
 
     partitions = run_partitions(context, warehouse)
     written = rebuild_each(context, partitions, warehouse, rebuild, "daily_consumption")
@@ -83,7 +84,7 @@ def daily_max_power(
 ) -> Materialized:
     """Peak apparent power (VA) per consumption meter and local day, with the instant of the peak (UTC)."""
     partitions = run_partitions(context, warehouse)
-    written = rebuild_each(context, partitions, warehouse, max_power.rebuild_max_power, "daily_max_power")
+    written = rebuild_each(context, partitions, warehouse, max_power.rebuild_max_power_month, "daily_max_power")
     with warehouse.connect() as conn:
         peaks = summaries.max_power_by_meter(conn, partitions)
     for bm in partitions:

@@ -176,18 +176,23 @@ def rebuild_each(
     with warehouse.connect() as conn:
         early = built_in_run(conn, context.run.run_id, table, partitions)
     done: list[Rebuilt] = rebuild_partitions(warehouse.connect, [bm for bm in partitions if bm not in early], rebuild)
-    done += [Rebuilt(bm, rows, seconds) for bm, (rows, seconds) in early.items()]
-    total = sum(r.rows for r in done)
+    done += list(early.values())
+    total = sum(r.rows if r.written is None else r.written for r in done)
     context.log.info(
         f"{table}: {total} row(s) written over {len(done)} building-month(s) ({len(early)} while the sync fetched)"
     )
+    return {r.partition: _rows_metadata(r) for r in done}
+
+
+def _rows_metadata(r: Rebuilt) -> dict[str, Any]:
+    """The partition's rows, and what the rebuild wrote: all of them, or (tables that write only what changed) the
+    rows inserted or updated and those deleted."""
+    changed = {} if r.written is None else {"rows_deleted": r.deleted}
     return {
-        r.partition: {
-            "dagster/partition_row_count": r.rows,
-            "rows_written": r.rows,
-            "duration_s": round(r.seconds, 3),
-        }
-        for r in done
+        "dagster/partition_row_count": r.rows,
+        "rows_written": r.rows if r.written is None else r.written,
+        **changed,
+        "duration_s": round(r.seconds, 3),
     }
 
 

@@ -24,10 +24,11 @@ from linky_pipeline.lib.store.sql import SqlFiles
 from linky_pipeline.lib.tables import anomalies, cost, daily, max_power, monthly, readings, usage_alerts
 from linky_pipeline.lib.tables.checks import DailyFindings, ReadingsFindings, daily_findings, readings_findings
 from linky_pipeline.lib.tables.day_writes import MonthWrite
-from linky_pipeline.lib.tables.rebuild import Connect
+from linky_pipeline.lib.tables.month_rows import RowsWrite
+from linky_pipeline.lib.tables.rebuild import Connect, Rebuilt
 
 SQL = SqlFiles(__name__)
-Build = Callable[[psycopg.Connection, BuildingMonth, list[Meter]], int | MonthWrite]  # rows, or what readings did
+Build = Callable[[psycopg.Connection, BuildingMonth, list[Meter]], int | MonthWrite | RowsWrite]
 Findings = ReadingsFindings | DailyFindings
 Gate = Callable[[psycopg.Connection, BuildingMonth, list[Meter]], tuple[bool, Findings]]  # True: may be built upon
 KEEP = timedelta(days=7)
@@ -81,9 +82,7 @@ class MonthChain:
                 lock_building_month(conn, bm.building, bm.month)
                 meters = list_meters(conn, bm.building)
                 built = step.build(conn, bm, meters)
-                rows, details = (
-                    (built.intervals_written, built.to_json()) if isinstance(built, MonthWrite) else (built, {})
-                )
+                rows, details = _recorded(built)
                 if step.gate is not None:
                     passed, findings = step.gate(conn, bm, meters)
                     details["findings"] = asdict(findings)
@@ -111,6 +110,15 @@ class MonthChain:
             conn.close()
 
 
+def _recorded(built: int | MonthWrite | RowsWrite) -> tuple[int, dict[str, Any]]:
+    """The row count run_builds keeps (what the asset reports as the partition's rows) and the details beside it."""
+    if isinstance(built, MonthWrite):
+        return built.intervals_written, built.to_json()
+    if isinstance(built, RowsWrite):
+        return built.rows, {"written": built.written, "deleted": built.deleted}
+    return built, {}
+
+
 def purge_old_run_builds(conn: psycopg.Connection) -> None:
     """Forget what runs older than `KEEP` built (their steps have long reported it)."""
     with conn.transaction():
@@ -119,11 +127,18 @@ def purge_old_run_builds(conn: psycopg.Connection) -> None:
 
 def built_in_run(
     conn: psycopg.Connection, run_id: str, table: str, partitions: Iterable[BuildingMonth]
-) -> dict[BuildingMonth, tuple[int, float]]:
-    """Building-months of `partitions` this run already built for `table`: (rows written, seconds)."""
+) -> dict[BuildingMonth, Rebuilt]:
+    """Building-months of `partitions` this run already built for `table`, with what the build did."""
     wanted = {(bm.building, bm.month): bm for bm in partitions}
     rows = conn.execute(SQL["select_run_builds"], {"run_id": run_id, "table": table}).fetchall()
-    return {wanted[(b, m)]: (int(r), float(s)) for b, m, r, s, _ in rows if (b, m) in wanted}
+    found = {}
+    for b, m, r, s, d in rows:
+        if (b, m) in wanted:
+            written = d.get("written") if d else None
+            found[wanted[(b, m)]] = Rebuilt(
+                wanted[(b, m)], int(r), float(s), written, int(d.get("deleted", 0)) if d else 0
+            )
+    return found
 
 
 def readings_built_in_run(
@@ -173,13 +188,13 @@ def _daily_ok(conn: psycopg.Connection, bm: BuildingMonth, meters: list[Meter]) 
 def sync_steps(reference: date) -> list[Step]:
     """The sync job's tables in dependency order, with the blocking checks of readings and daily_consumption."""
 
-    def daily_of(conn: psycopg.Connection, bm: BuildingMonth, meters: list[Meter]) -> int:
-        return daily.rebuild_daily(conn, bm, meters, reference)
+    def daily_of(conn: psycopg.Connection, bm: BuildingMonth, meters: list[Meter]) -> RowsWrite:
+        return daily.rebuild_daily_month(conn, bm, meters, reference)
 
     return [
         Step("readings", readings.rebuild_month, gate=_readings_ok),
         Step("daily_consumption", daily_of, ("readings",), gate=_daily_ok),
-        Step("daily_max_power", max_power.rebuild_max_power),
+        Step("daily_max_power", max_power.rebuild_max_power_month),
         Step("monthly_consumption", monthly.rebuild_monthly, ("daily_consumption",)),
         Step("consumption_anomalies", anomalies.rebuild_anomalies, ("daily_consumption", "readings")),
         Step("daily_cost", cost.rebuild_daily_cost, ("readings", "daily_consumption")),

@@ -12,9 +12,10 @@ import psycopg
 from linky_pipeline.lib.domain.building_month import BuildingMonth
 from linky_pipeline.lib.domain.registry import Meter, list_meters
 from linky_pipeline.lib.store.locks import lock_building_month
+from linky_pipeline.lib.tables.month_rows import RowsWrite
 
 Connect = Callable[[], psycopg.Connection]
-Rebuild = Callable[[psycopg.Connection, BuildingMonth, list[Meter]], int]
+Rebuild = Callable[[psycopg.Connection, BuildingMonth, list[Meter]], int | RowsWrite]  # rows, or what changed
 
 
 @dataclass(frozen=True)
@@ -22,8 +23,16 @@ class Rebuilt:
     """What one building-month's rebuild wrote."""
 
     partition: BuildingMonth
-    rows: int
+    rows: int  # rows the building-month holds afterwards
     seconds: float
+    written: int | None = None  # rows inserted or updated, when the rebuild writes only what changed (else `rows`)
+    deleted: int = 0
+
+    @classmethod
+    def of(cls, bm: BuildingMonth, built: int | RowsWrite, seconds: float) -> Rebuilt:
+        if isinstance(built, RowsWrite):
+            return cls(bm, built.rows, seconds, built.written, built.deleted)
+        return cls(bm, built, seconds)
 
 
 def rebuild_on(conn: psycopg.Connection, partitions: list[BuildingMonth], rebuild: Rebuild) -> list[Rebuilt]:
@@ -33,8 +42,8 @@ def rebuild_on(conn: psycopg.Connection, partitions: list[BuildingMonth], rebuil
         started = time.monotonic()
         with conn.transaction():
             lock_building_month(conn, bm.building, bm.month)
-            rows = rebuild(conn, bm, list_meters(conn, bm.building))
-        done.append(Rebuilt(bm, rows, time.monotonic() - started))
+            built = rebuild(conn, bm, list_meters(conn, bm.building))
+        done.append(Rebuilt.of(bm, built, time.monotonic() - started))
     return done
 
 
