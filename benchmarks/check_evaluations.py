@@ -22,10 +22,10 @@ import tempfile
 import uuid
 import warnings
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import dagster as dg
+from instances import pooled_instance
 
 from linky_pipeline.defs.assets import work
 from linky_pipeline.lib.store.db import to_dagster_storage_url
@@ -61,16 +61,7 @@ VARIANTS = {"a": "(a) Dagster as is   ", "b": "(b) table remembered", "c": "(c) 
 def one_run(cluster: Any, asset: dg.AssetsDefinition, variant: str, first: str, last: str) -> float:
     storage = to_dagster_storage_url(cluster.create_database(f"dagster_{uuid.uuid4().hex[:8]}"))
     with tempfile.TemporaryDirectory() as home:
-        if variant == "c":  # as dagster.yaml configures it
-            yaml = (
-                "storage:\n  custom:\n    module: linky_pipeline.instance.storage\n    class: PooledPostgresStorage\n"
-                f'    config:\n      postgres_url: "{storage}"\n'
-            )
-        else:
-            yaml = f'storage:\n  postgres:\n    postgres_url: "{storage}"\n'
-        (Path(home) / "dagster.yaml").write_text(yaml + "telemetry:\n  enabled: false\n", encoding="utf-8")
-        instance = dg.DagsterInstance.from_config(home)
-        instance.optimize_for_webserver(statement_timeout=0, pool_recycle=3600, max_overflow=10)
+        instance = pooled_instance(home, storage, project_storage=variant == "c")  # c: as dagster.yaml configures it
         if variant in ("b", "c"):  # the run workers remember their tables
             work.remember_tables(instance.event_log_storage)
         tags = {"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last}

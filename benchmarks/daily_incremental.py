@@ -98,8 +98,8 @@ def _window(bm: BuildingMonth, meters: list[Meter]) -> dict[str, Any]:
 
 Build = Callable[[psycopg.Connection, BuildingMonth, list[Meter]], RowsWrite]
 NEW: tuple[Build, Build] = (
-    lambda c, bm, m: daily.rebuild_daily_month(c, bm, m, REFERENCE),
-    max_power.rebuild_max_power_month,
+    lambda c, bm, m: daily.rebuild_daily(c, bm, m, REFERENCE),
+    max_power.rebuild_max_power,
 )
 OLD: tuple[Build, Build] = (old_daily, old_max_power)
 
@@ -133,8 +133,8 @@ def main() -> None:
         for bm, meters in parts:  # what the earlier nightlies left (answers up to the 22nd)
             with conn.transaction():
                 readings.rebuild_month(conn, bm, meters)
-                daily.rebuild_daily_month(conn, bm, meters, date(2026, 11, 22))
-                max_power.rebuild_max_power_month(conn, bm, meters)
+                daily.rebuild_daily(conn, bm, meters, date(2026, 11, 22))
+                max_power.rebuild_max_power(conn, bm, meters)
         land_daily_night(conn, pairs, date(2026, 11, 23))
         conn.commit()
         for bm, meters in parts:

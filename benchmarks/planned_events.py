@@ -20,10 +20,10 @@ import tempfile
 import time
 import uuid
 import warnings
-from pathlib import Path
 from typing import Any
 
 import dagster as dg
+from instances import pooled_instance
 
 from linky_pipeline.lib.store.db import to_dagster_storage_url
 from linky_pipeline.local.pgcluster import throwaway_cluster
@@ -53,16 +53,7 @@ def make_job(partitions: int, assets: int, checks: int) -> dg.JobDefinition:
 def one_run(cluster: Any, job: dg.JobDefinition, variant: str, first: str, last: str) -> tuple[float, int, int]:
     storage = to_dagster_storage_url(cluster.create_database(f"dagster_{uuid.uuid4().hex[:8]}"))
     with tempfile.TemporaryDirectory() as home:
-        if variant == "project":
-            yaml = (
-                "storage:\n  custom:\n    module: linky_pipeline.instance.storage\n    class: PooledPostgresStorage\n"
-                f'    config:\n      postgres_url: "{storage}"\n'
-            )
-        else:
-            yaml = f'storage:\n  postgres:\n    postgres_url: "{storage}"\n'
-        (Path(home) / "dagster.yaml").write_text(yaml + "telemetry:\n  enabled: false\n", encoding="utf-8")
-        instance = dg.DagsterInstance.from_config(home)
-        instance.optimize_for_webserver(statement_timeout=0, pool_recycle=3600, max_overflow=10)
+        instance = pooled_instance(home, storage, project_storage=variant == "project")
         tags = {"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last}
         began = time.perf_counter()
         run = instance.create_run_for_job(job, tags=tags)

@@ -199,6 +199,26 @@ def test_every_dagster_process_pools_its_storage_connections(dagster_home: Path,
         instance.dispose()
 
 
+@pytest.fixture
+def plain(dagster_home: Path, pg_server_url: str) -> Iterator[dg.DagsterInstance]:
+    """An instance on plain dagster-postgres storage (its own database): what the project's storage must match."""
+    name = f"dagster_plain_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(pg_server_url, autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    home = dagster_home.parent / "plain"
+    home.mkdir()
+    url = to_dagster_storage_url(urlunsplit(urlsplit(pg_server_url)._replace(path=f"/{name}")))
+    (home / "dagster.yaml").write_text(f'storage:\n  postgres:\n    postgres_url: "{url}"\n', encoding="utf-8")
+    instance = dg.DagsterInstance.from_config(str(home))
+    try:
+        assert type(instance.event_log_storage).__name__ == "PostgresEventLogStorage"
+        yield instance
+    finally:
+        instance.dispose()
+        with psycopg.connect(pg_server_url, autocommit=True) as admin:
+            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
 MONTHS = dg.StaticPartitionsDefinition([f"m{i:02d}" for i in range(12)])
 
 
@@ -236,26 +256,15 @@ def _what_the_ui_sees(instance: dg.DagsterInstance, run_ids: list[str]) -> dict[
 
 
 def test_planned_events_written_in_batches_leave_what_dagster_leaves(
-    dagster_home: Path, storage_db: str, pg_server_url: str, monkeypatch: pytest.MonkeyPatch
+    storage_db: str, plain: dg.DagsterInstance, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The project's storage writes a run's "materialization planned" events in one INSERT per batch: the UI's
     view (planned partitions, in-progress and failed partitions, the asset's last run) must be the one
     dagster-postgres's one-by-one writes give, for a successful run and for a run that fails."""
     monkeypatch.setenv("DAGSTER_EVENT_BATCH_SIZE", "5")  # 8 planned events: batches of 5 and 3
-    plain_db = f"dagster_plain_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(pg_server_url, autocommit=True) as admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(plain_db)))
     ours = dg.DagsterInstance.get()
-    plain_home = dagster_home.parent / "plain"
-    plain_home.mkdir()
-    plain_url = to_dagster_storage_url(urlunsplit(urlsplit(pg_server_url)._replace(path=f"/{plain_db}")))
-    (plain_home / "dagster.yaml").write_text(
-        f'storage:\n  postgres:\n    postgres_url: "{plain_url}"\n', encoding="utf-8"
-    )
-    plain = dg.DagsterInstance.from_config(str(plain_home))
     try:
-        assert type(ours.event_log_storage).__name__ == "PlannedEventsBatchedEventLogStorage"
-        assert type(plain.event_log_storage).__name__ == "PostgresEventLogStorage"
+        assert type(ours.event_log_storage).__name__ == "ProjectEventLogStorage"
         seen = []
         for instance in (ours, plain):
             runs = [_range_run(instance, "m00", "m07", fail=False), _range_run(instance, "m04", "m11", fail=True)]
@@ -270,10 +279,7 @@ def test_planned_events_written_in_batches_leave_what_dagster_leaves(
         assert {p for p, s in status.items() if s.endswith("FAILED")} == {f"m{i:02d}" for i in range(4, 12)}
         assert {p for p, s in status.items() if s.endswith("MATERIALIZED")} == {f"m{i:02d}" for i in range(4)}
     finally:
-        plain.dispose()
         ours.dispose()
-        with psycopg.connect(pg_server_url, autocommit=True) as admin:
-            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(plain_db)))
 
 
 @dg.asset(
@@ -341,24 +347,14 @@ def _check_rows(instance: dg.DagsterInstance, run_ids: list[str]) -> dict[str, o
 
 
 def test_planned_check_rows_written_once_per_event_leave_what_dagster_leaves(
-    dagster_home: Path, storage_db: str, pg_server_url: str
+    storage_db: str, plain: dg.DagsterInstance
 ) -> None:
     """The project's storage serializes a partitioned check's "evaluation planned" event once and lets PostgreSQL
     write its row for each partition: the rows, their order and what the UI reads from them (each partition's
     planned, passed or failed check, with its run) must be the ones dagster-postgres writes."""
-    plain_db = f"dagster_plain_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(pg_server_url, autocommit=True) as admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(plain_db)))
     ours = dg.DagsterInstance.get()
-    plain_home = dagster_home.parent / "plain"
-    plain_home.mkdir()
-    plain_url = to_dagster_storage_url(urlunsplit(urlsplit(pg_server_url)._replace(path=f"/{plain_db}")))
-    (plain_home / "dagster.yaml").write_text(
-        f'storage:\n  postgres:\n    postgres_url: "{plain_url}"\n', encoding="utf-8"
-    )
-    plain = dg.DagsterInstance.from_config(str(plain_home))
     try:
-        assert type(ours.event_log_storage).__name__ == "PlannedEventsBatchedEventLogStorage"
+        assert type(ours.event_log_storage).__name__ == "ProjectEventLogStorage"
         seen = []
         for instance in (ours, plain):
             runs = [_checked_run(instance, "m00", "m05", fail=False), _checked_run(instance, "m03", "m08", fail=True)]
@@ -376,10 +372,7 @@ def test_planned_check_rows_written_once_per_event_leave_what_dagster_leaves(
         assert partitions["m00"] == ("SUCCEEDED", 0) and partitions["m01"] == ("FAILED", 0)
         assert partitions["m04"] == ("PLANNED", 1)
     finally:
-        plain.dispose()
         ours.dispose()
-        with psycopg.connect(pg_server_url, autocommit=True) as admin:
-            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(plain_db)))
 
 
 def test_a_new_default_pool_limit_applies_to_a_pool_created_under_the_old_one(

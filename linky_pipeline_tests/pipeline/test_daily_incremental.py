@@ -18,8 +18,8 @@ from linky_pipeline.lib.domain.localtime import BRUSSELS, local_midnight_utc
 from linky_pipeline.lib.domain.registry import Meter, add_building, add_meter, get_building, list_meters
 from linky_pipeline.lib.sources.catalog import MAX_POWER_ENDPOINT, provider
 from linky_pipeline.lib.tables import landed
-from linky_pipeline.lib.tables.daily import rebuild_daily_month
-from linky_pipeline.lib.tables.max_power import rebuild_max_power_month
+from linky_pipeline.lib.tables.daily import rebuild_daily
+from linky_pipeline.lib.tables.max_power import rebuild_max_power
 from linky_pipeline.lib.tables.month_rows import RowsWrite
 from linky_pipeline.lib.tables.readings import rebuild_month, write_month
 from linky_pipeline_tests.support.nightly_answers import (
@@ -62,14 +62,14 @@ def _build(db: psycopg.Connection, bm: BuildingMonth, reference: date, *, readin
         meters = list_meters(db, bm.building)
         if readings:
             rebuild_month(db, bm, meters)
-        built = rebuild_daily_month(db, bm, meters, reference), rebuild_max_power_month(db, bm, meters)
+        built = rebuild_daily(db, bm, meters, reference), rebuild_max_power(db, bm, meters)
     incremental = _tables(db)
     with db.transaction(force_rollback=True):
         db.execute("DELETE FROM daily_consumption")
         db.execute("DELETE FROM daily_max_power")
         db.execute("DELETE FROM day_answer_values")
         landed.PARSED = landed.ParsedAnswers()
-        scratch = rebuild_daily_month(db, bm, meters, reference), rebuild_max_power_month(db, bm, meters)
+        scratch = rebuild_daily(db, bm, meters, reference), rebuild_max_power(db, bm, meters)
         assert _tables(db) == incremental, f"reference {reference}: incremental rows differ from a full rebuild"
         assert scratch[0].parsed <= scratch[0].answers and scratch[1].parsed <= scratch[1].answers
     official, power = _whole_month_values(db, bm, meters)
@@ -181,8 +181,8 @@ def test_unchanged_inputs_parse_nothing_and_write_nothing(db: psycopg.Connection
     before = db.execute(VERSIONS).fetchall()
     landed.PARSED = landed.ParsedAnswers()
     with db.transaction():
-        daily = rebuild_daily_month(db, bm, meters, date(2026, 11, 20))
-        power = rebuild_max_power_month(db, bm, meters)
+        daily = rebuild_daily(db, bm, meters, date(2026, 11, 20))
+        power = rebuild_max_power(db, bm, meters)
     assert landed.PARSED.parsed == 0 and (daily.parsed, power.parsed) == (0, 0)
     assert (daily.written, power.written, daily.deleted, power.deleted) == (0, 0, 0, 0)
     assert db.execute(VERSIONS).fetchall() == before

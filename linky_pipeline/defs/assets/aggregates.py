@@ -42,7 +42,7 @@ def daily_consumption(
     reference = sync_policy.policy(context).reference
 
     def rebuild(conn: psycopg.Connection, bm: BuildingMonth, meters: list[Meter]) -> RowsWrite:
-        return daily.rebuild_daily_month(conn, bm, meters, reference)
+        return daily.rebuild_daily(conn, bm, meters, reference)
 
     partitions = run_partitions(context, warehouse)
     written = rebuild_each(context, partitions, warehouse, rebuild, "daily_consumption")
@@ -84,7 +84,7 @@ def daily_max_power(
 ) -> Materialized:
     """Peak apparent power (VA) per consumption meter and local day, with the instant of the peak (UTC)."""
     partitions = run_partitions(context, warehouse)
-    written = rebuild_each(context, partitions, warehouse, max_power.rebuild_max_power_month, "daily_max_power")
+    written = rebuild_each(context, partitions, warehouse, max_power.rebuild_max_power, "daily_max_power")
     with warehouse.connect() as conn:
         peaks = summaries.max_power_by_meter(conn, partitions)
     for bm in partitions:

@@ -38,13 +38,12 @@ def day_coverage(kind: EndpointKind, frame: pd.DataFrame, tz: ZoneInfo) -> dict[
     if (last - first).days > _MOST_DAYS:
         return day_coverage_general(kind, frame, tz)
     days = list(days_in_range(first, last + timedelta(days=1)))
-    bounds = np.searchsorted(ticks, midnight_ticks([*days, last + timedelta(days=1)], tz), side="left")
-    coverage: dict[date, tuple[int, int]] = {}
-    for i, day in enumerate(days):
-        lo, hi = int(bounds[i]), int(bounds[i + 1])
-        if hi > lo:
-            coverage[day] = (hi - lo, int(cumulated[hi] - cumulated[lo]))
-    return coverage
+    starts, ends = day_bounds(ticks, days, tz)
+    return {
+        day: (hi - lo, int(cumulated[hi] - cumulated[lo]))
+        for day, lo, hi in zip(days, starts.tolist(), ends.tolist(), strict=True)
+        if hi > lo
+    }
 
 
 def day_coverage_general(kind: EndpointKind, frame: pd.DataFrame, tz: ZoneInfo) -> dict[date, tuple[int, int]]:
@@ -80,6 +79,13 @@ def tick_day(tick: int, tz: ZoneInfo) -> date:
 def midnight_ticks(days: list[date], tz: ZoneInfo) -> np.ndarray:
     """Epoch microseconds of each day's local midnight."""
     return np.array([(local_midnight_utc(d, tz) - _EPOCH) // _MICROSECOND for d in days], dtype="int64")
+
+
+def day_bounds(sorted_ticks: np.ndarray, days: list[date], tz: ZoneInfo) -> tuple[np.ndarray, np.ndarray]:
+    """For each local day, the index range [start, end) of its instants among ascending epoch microseconds."""
+    starts = np.searchsorted(sorted_ticks, midnight_ticks(days, tz), side="left")
+    ends = np.searchsorted(sorted_ticks, midnight_ticks([d + timedelta(days=1) for d in days], tz), side="left")
+    return starts, ends
 
 
 def day_status(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from itertools import pairwise
 from typing import Any, Final, Literal
 from zoneinfo import ZoneInfo
@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from linky_pipeline.lib.domain.canonical import EndpointKind, empty_daily, empty_max_power, empty_readings
-from linky_pipeline.lib.domain.coverage import midnight_ticks, utc_ticks
+from linky_pipeline.lib.domain.coverage import day_bounds, utc_ticks
 from linky_pipeline.lib.domain.localtime import days_in_range
 
 Outcome = Literal["ok", "no_data", "before_activation"]
@@ -110,9 +110,7 @@ def days_without_points(kind: EndpointKind, frame: pd.DataFrame, windows: list[W
         return [d for d in asked if d not in present]
     if ticks is None or not asked:
         return asked
-    ticks = np.sort(ticks)
-    starts = np.searchsorted(ticks, midnight_ticks(asked, tz), side="left")
-    ends = np.searchsorted(ticks, midnight_ticks([d + timedelta(days=1) for d in asked], tz), side="left")
+    starts, ends = day_bounds(np.sort(ticks), asked, tz)
     return [d for d, lo, hi in zip(asked, starts.tolist(), ends.tolist(), strict=True) if hi == lo]
 
 

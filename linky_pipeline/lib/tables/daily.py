@@ -198,7 +198,6 @@ def official_energy(conn: psycopg.Connection, bm: BuildingMonth, meters: list[Me
         found.values |= days.values
         found.answers += days.answers
         found.parsed += days.parsed
-        found.days_changed += days.days_changed
     return found
 
 
@@ -210,12 +209,7 @@ def _usual_interval(stats: dict[date, CurveDay]) -> int:
     return per_interval.most_common(1)[0][0]
 
 
-def rebuild_daily(conn: psycopg.Connection, bm: BuildingMonth, meters: list[Meter], reference: date) -> int:
-    """The month's rows (caller's transaction, under the building-month lock); returns how many it holds."""
-    return rebuild_daily_month(conn, bm, meters, reference).rows
-
-
-def rebuild_daily_month(conn: psycopg.Connection, bm: BuildingMonth, meters: list[Meter], reference: date) -> RowsWrite:
+def rebuild_daily(conn: psycopg.Connection, bm: BuildingMonth, meters: list[Meter], reference: date) -> RowsWrite:
     """Every row of the month computed (the gate after daily sees them all), only the changed ones written."""
     official = official_energy(conn, bm, meters)
     rows = [

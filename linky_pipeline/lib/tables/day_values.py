@@ -42,7 +42,6 @@ class EndpointDays:
     values: dict[DayKey, DayValue] = field(default_factory=dict)  # days without a value are absent
     answers: int = 0  # answers of the endpoint overlapping the month
     parsed: int = 0  # of which parsed (or taken from the parse cache) for this build
-    days_changed: int = 0  # days whose answers changed since their value was kept
 
 
 def endpoint_days(
@@ -66,7 +65,7 @@ def endpoint_days(
     }
     kept = _kept_values(conn, meters, endpoint, bm)
     changed = {k for k, d in digests.items() if k not in kept or kept[k][0] != d}
-    done.answers, done.days_changed = len(answers), len(changed)
+    done.answers = len(answers)
     for key, (_digest, value) in kept.items():
         if key not in changed and value is not None:
             done.values[key] = value

@@ -21,12 +21,7 @@ SQL = SqlFiles(__name__)
 COLUMNS: Final = ("building_code", "meter_pk", "day", "max_power_va", "peak_at")
 
 
-def rebuild_max_power(conn: psycopg.Connection, bm: BuildingMonth, meters: list[Meter]) -> int:
-    """The month's rows (caller's transaction, under the building-month lock); returns how many it holds."""
-    return rebuild_max_power_month(conn, bm, meters).rows
-
-
-def rebuild_max_power_month(conn: psycopg.Connection, bm: BuildingMonth, meters: list[Meter]) -> RowsWrite:
+def rebuild_max_power(conn: psycopg.Connection, bm: BuildingMonth, meters: list[Meter]) -> RowsWrite:
     consumers = [m for m in meters if m.direction == "consumption"]
     found = endpoint_days(conn, bm, consumers, MAX_POWER_ENDPOINT, "max_power_va", "peak_at")
     rows = [(bm.building, pk, day, value, at) for (pk, day), (value, at) in sorted(found.values.items())]

@@ -133,11 +133,9 @@ def built_in_run(
     rows = conn.execute(SQL["select_run_builds"], {"run_id": run_id, "table": table}).fetchall()
     found = {}
     for b, m, r, s, d in rows:
-        if (b, m) in wanted:
-            written = d.get("written") if d else None
-            found[wanted[(b, m)]] = Rebuilt(
-                wanted[(b, m)], int(r), float(s), written, int(d.get("deleted", 0)) if d else 0
-            )
+        if (bm := wanted.get((b, m))) is not None:
+            details = d or {}
+            found[bm] = Rebuilt(bm, int(r), float(s), details.get("written"), int(details.get("deleted", 0)))
     return found
 
 
@@ -189,12 +187,12 @@ def sync_steps(reference: date) -> list[Step]:
     """The sync job's tables in dependency order, with the blocking checks of readings and daily_consumption."""
 
     def daily_of(conn: psycopg.Connection, bm: BuildingMonth, meters: list[Meter]) -> RowsWrite:
-        return daily.rebuild_daily_month(conn, bm, meters, reference)
+        return daily.rebuild_daily(conn, bm, meters, reference)
 
     return [
         Step("readings", readings.rebuild_month, gate=_readings_ok),
         Step("daily_consumption", daily_of, ("readings",), gate=_daily_ok),
-        Step("daily_max_power", max_power.rebuild_max_power_month),
+        Step("daily_max_power", max_power.rebuild_max_power),
         Step("monthly_consumption", monthly.rebuild_monthly, ("daily_consumption",)),
         Step("consumption_anomalies", anomalies.rebuild_anomalies, ("daily_consumption", "readings")),
         Step("daily_cost", cost.rebuild_daily_cost, ("readings", "daily_consumption")),

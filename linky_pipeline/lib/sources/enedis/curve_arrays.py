@@ -16,15 +16,12 @@ import numpy as np
 
 from linky_pipeline.lib.domain.coverage import midnight_ticks
 from linky_pipeline.lib.domain.localtime import PARIS
-from linky_pipeline.lib.sources.enedis.labels import INTERVALS, steady_offset
+from linky_pipeline.lib.sources.enedis.labels import FIRST_YEAR, INTERVALS, LAST_YEAR, steady_offset
 
 Window = tuple[date, date]
 _LENGTH: Final = 19  # 'YYYY-MM-DD hh:mm:ss'
 _DIGITS: Final = (0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18)
 _US_PER_S: Final = 1_000_000
-# years whose neighbours datetime still holds: a label in year 1 or 9999 can step out of range (the per-point rule
-# owns what happens then)
-_FIRST_YEAR, _LAST_YEAR = 2, 9998
 _US_PER_DAY: Final = 86_400 * _US_PER_S
 
 
@@ -95,8 +92,8 @@ def _naive_ticks(labels: Sequence[object]) -> np.ndarray | None:
     month, day, hour, minute, second = (digits[:, k] * 10 + digits[:, k + 1] for k in range(4, 14, 2))
     if bool(
         (
-            (year < _FIRST_YEAR)
-            | (year > _LAST_YEAR)
+            (year < FIRST_YEAR)
+            | (year > LAST_YEAR)
             | (month < 1)
             | (month > 12)
             | (day < 1)

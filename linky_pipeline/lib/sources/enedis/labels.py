@@ -53,8 +53,9 @@ def interval_seconds(field: str, value: object) -> int:
     return INTERVALS[value]
 
 
-_FIRST_LABEL: Final = datetime(2, 1, 1)  # noqa: DTZ001 - bounds of naive local labels
-_LAST_LABEL: Final = datetime(9998, 12, 31, 23, 59, 59)  # noqa: DTZ001
+# Years a label may name: resolving it steps a day or two either way, which years 1 and 9999 cannot hold.
+FIRST_YEAR: Final = 2
+LAST_YEAR: Final = 9998
 
 
 def timestamp(field: str, value: object) -> datetime:
@@ -65,8 +66,8 @@ def timestamp(field: str, value: object) -> datetime:
         parsed = datetime.fromisoformat(value)
     except ValueError:
         raise SourceParseError(field, value, "not a valid date-time") from None
-    if not _FIRST_LABEL <= parsed.replace(tzinfo=None) <= _LAST_LABEL:  # resolving steps a day or two either way
-        raise SourceParseError(field, value, "not a date-time a meter can report (year 2 to 9998)")
+    if not FIRST_YEAR <= parsed.year <= LAST_YEAR:
+        raise SourceParseError(field, value, f"not a date-time a meter can report (year {FIRST_YEAR} to {LAST_YEAR})")
     return parsed
 
 

@@ -45,15 +45,18 @@ class RawPoint:
         return f"{self.where}.{self.keys[which]}"
 
 
-def code(field: str, value: object) -> str | None:
-    """An optional short code (etapeMetier, modeCalcul, n, iv, ec): a string or number kept as text, absent → None."""
+def code(field: str, value: object, key: str | None = None) -> str | None:
+    """An optional short code (etapeMetier, modeCalcul, n, iv, ec): a string or number kept as text, absent → None.
+    With `key`, the field is `field.key`, a path built only for an error (a point's codes are read per point)."""
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-        raise SourceParseError(field, value, "expected a short code (string or number)")
+        raise SourceParseError(
+            field if key is None else f"{field}.{key}", value, "expected a short code (string or number)"
+        )
     text = str(value).strip()
     if len(text) > 40:
-        raise SourceParseError(field, value, "a code longer than 40 characters")
+        raise SourceParseError(field if key is None else f"{field}.{key}", value, "a code longer than 40 characters")
     return text or None
 
 
@@ -66,26 +69,13 @@ def point_meta(item: object, where: str, keys: tuple[str, str, str]) -> Meta:
     texts = all(v is None or type(v) is str for v in found)  # only these are memoised: True == 1 as a key
     if texts and found in _KNOWN_METAS:
         return _KNOWN_METAS[found]
-    meta = (_code_of(item, where, n), _code_of(item, where, iv), _code_of(item, where, ec))
+    meta = (code(where, found[0], n), code(where, found[1], iv), code(where, found[2], ec))
     if texts and len(_KNOWN_METAS) < 4096:
         _KNOWN_METAS[found] = meta  # an answer repeats a handful of code triples for every point
     return meta
 
 
 _KNOWN_METAS: dict[tuple[object, object, object], Meta] = {}
-
-
-def _code_of(item: dict[str, object], where: str, key: str) -> str | None:
-    """`code` of item[key] without building the field's path unless the value needs checking (a missing code or a
-    short string is the common case: its outcome is the same as code's)."""
-    value = item.get(key)
-    if value is None:
-        return None
-    if type(value) is str:
-        text = value.strip()
-        if len(text) <= 40:
-            return text or None
-    return code(f"{where}.{key}", value)
 
 
 def _check_window_day(where: str, raw: object, day: date, window: Window | None) -> None:
